@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Two cores: one worker runs tests while the other serves child processes (CLI, crash tests).
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

@@ -1,0 +1,69 @@
+import {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  checkExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './eventStore';
+
+/** The reference adapter: scratch ledgers (`ledger simulate`) and fast tests. Not durable. */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly commands = new Map<string, RecordedEvent[]>();
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    const previous = options.commandId === undefined ? undefined : this.commands.get(options.commandId);
+    if (previous !== undefined) {
+      const last = previous[previous.length - 1];
+      return { nextExpectedRevision: last === undefined ? -1 : last.position, events: previous, duplicate: true };
+    }
+    const stream = this.streams.get(streamId) ?? [];
+    checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
+    const recordedAt = this.clock().toISOString();
+    const recorded = events.map(
+      (e, i): RecordedEvent => ({
+        streamId,
+        position: stream.length + i,
+        globalPosition: this.log.length + i,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        recordedAt,
+      }),
+    );
+    stream.push(...recorded);
+    this.log.push(...recorded);
+    this.streams.set(streamId, stream);
+    if (options.commandId !== undefined) this.commands.set(options.commandId, recorded);
+    return { nextExpectedRevision: stream.length - 1, events: recorded, duplicate: false };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
+    const from = options.fromRevision ?? 0;
+    const stream = this.streams.get(streamId) ?? [];
+    return stream.slice(from, options.limit === undefined ? undefined : from + options.limit);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const from = options.after === undefined ? 0 : options.after + 1;
+    const end = options.limit === undefined ? this.log.length : Math.min(this.log.length, from + options.limit);
+    for (let i = from; i < end; i++) yield this.log[i] as RecordedEvent;
+  }
+
+  async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
+    return this.commands.get(commandId);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.log.length - 1;
+  }
+
+  async close(): Promise<void> {}
+}

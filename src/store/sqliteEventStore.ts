@@ -1,0 +1,254 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendOptions,
+  AppendResult,
+  checkExpectedRevision,
+  EventMetadata,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './eventStore';
+
+export const DEFAULT_SQLITE_PATH = './data/ledger.db';
+
+/**
+ * Schema versions, applied in order on open; the database's `PRAGMA user_version` is the
+ * number already applied. Append only: never edit a released entry, add a new one.
+ */
+const MIGRATIONS: ReadonlyArray<string> = [
+  `CREATE TABLE events (
+     global_position INTEGER PRIMARY KEY,
+     stream_id       TEXT    NOT NULL,
+     position        INTEGER NOT NULL,
+     event_id        TEXT    NOT NULL UNIQUE,
+     type            TEXT    NOT NULL,
+     data            TEXT    NOT NULL,
+     metadata        TEXT    NOT NULL,
+     recorded_at     TEXT    NOT NULL,
+     command_id      TEXT,
+     UNIQUE (stream_id, position)
+   );
+   CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;`,
+];
+
+export interface SqliteEventStoreOptions {
+  readonly clock?: () => Date;
+  /** Rows fetched per query by `readAll`; bounds its memory whatever the log's size. */
+  readonly readAllPageSize?: number;
+}
+
+interface EventRow {
+  readonly global_position: number;
+  readonly stream_id: string;
+  readonly position: number;
+  readonly event_id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly recorded_at: string;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: ReadonlyArray<NewEvent>;
+  readonly options: AppendOptions;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+
+const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at';
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  streamId: row.stream_id,
+  position: row.position,
+  globalPosition: row.global_position,
+  eventId: row.event_id,
+  type: row.type,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as EventMetadata,
+  recordedAt: row.recorded_at,
+});
+
+/**
+ * The embedded default store: one SQLite file, WAL journal, `synchronous=FULL` (see
+ * docs/durability.md). Appends arriving in the same event-loop turn share one
+ * transaction and one fsync (group commit), each with its own concurrency check and outcome.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly clock: () => Date;
+  private readonly pageSize: number;
+  private readonly statements: Statements;
+  private readonly commitBatch: (batch: ReadonlyArray<PendingAppend>) => Outcome[];
+  private queue: PendingAppend[] = [];
+  private scheduledFlush: NodeJS.Immediate | undefined;
+
+  /** `path` is a file (its folder is created) or `:memory:`. */
+  constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { timeout: 5000 });
+    this.clock = options.clock ?? (() => new Date());
+    this.pageSize = options.readAllPageSize ?? 1000;
+    // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit, so an
+    // acknowledged append survives a process kill and a power loss. fullfsync makes macOS honest.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('fullfsync = ON');
+    migrate(this.db);
+
+    const db = this.db;
+    this.statements = prepareStatements(db);
+    // Each append runs in its own savepoint so that a failing one rolls back alone.
+    const appendInSavepoint = db.transaction((p: PendingAppend) => this.appendNow(p.streamId, p.events, p.options));
+    this.commitBatch = db
+      .transaction((batch: ReadonlyArray<PendingAppend>) =>
+        batch.map((p): Outcome => {
+          try {
+            return { ok: true, result: appendInSavepoint(p) };
+          } catch (error) {
+            // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
+            // appends reported ok above are gone too, so the batch must fail as a whole.
+            if (!db.inTransaction) throw error;
+            return { ok: false, error };
+          }
+        }),
+      )
+      .immediate;
+  }
+
+  append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, options, resolve, reject });
+      this.scheduledFlush ??= setImmediate(() => this.flush());
+    });
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
+    // LIMIT -1: no limit in SQLite.
+    return this.statements.stream.all(streamId, options.fromRevision ?? 0, options.limit ?? -1).map(toRecorded);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    // Keyset pages rather than one open cursor: the connection stays free for appends between
+    // pages, and memory holds one page whatever the log's length.
+    let after = options.after ?? -1;
+    let remaining = options.limit ?? Infinity;
+    while (remaining > 0) {
+      const rows = this.statements.page.all(after, Math.min(this.pageSize, remaining));
+      for (const row of rows) yield toRecorded(row);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < this.pageSize) return;
+      after = last.global_position;
+      remaining -= rows.length;
+    }
+  }
+
+  async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
+    const rows = this.statements.byCommand.all(commandId);
+    return rows.length === 0 ? undefined : rows.map(toRecorded);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.statements.head.get() ?? -1;
+  }
+
+  async close(): Promise<void> {
+    if (this.scheduledFlush !== undefined) {
+      clearImmediate(this.scheduledFlush);
+      this.flush();
+    }
+    this.db.close();
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduledFlush = undefined;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.commitBatch(batch);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    // Only now, after COMMIT (and its fsync) returned, is any append acknowledged.
+    outcomes.forEach((outcome, i) => {
+      const p = batch[i] as PendingAppend;
+      if (outcome.ok) p.resolve(outcome.result);
+      else p.reject(outcome.error);
+    });
+  }
+
+  /** Runs inside the batch's write transaction, which serialises it against every other writer. */
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): AppendResult {
+    if (options.commandId !== undefined) {
+      const previous = this.statements.byCommand.all(options.commandId).map(toRecorded);
+      const last = previous[previous.length - 1];
+      if (last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+    }
+    const current = this.statements.streamHead.get(streamId) ?? -1;
+    checkExpectedRevision(streamId, options.expectedRevision, current);
+    const head = this.statements.head.get() ?? -1;
+    const recordedAt = this.clock().toISOString();
+    const recorded = events.map((e, i): RecordedEvent => {
+      const event: RecordedEvent = {
+        streamId,
+        position: current + 1 + i,
+        globalPosition: head + 1 + i,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data ?? null,
+        metadata: e.metadata,
+        recordedAt,
+      };
+      this.statements.insert.run(
+        event.globalPosition,
+        streamId,
+        event.position,
+        e.eventId,
+        e.type,
+        JSON.stringify(event.data),
+        JSON.stringify(e.metadata),
+        recordedAt,
+        options.commandId ?? null,
+      );
+      return event;
+    });
+    return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
+  }
+}
+
+const prepareStatements = (db: Database.Database) => ({
+  head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
+  streamHead: db.prepare<[string], number | null>('SELECT max(position) FROM events WHERE stream_id = ?').pluck(),
+  insert: db.prepare(
+    `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ),
+  byCommand: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE command_id = ? ORDER BY global_position`),
+  stream: db.prepare<[string, number, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`,
+  ),
+  page: db.prepare<[number, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+  ),
+});
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+const migrate = (db: Database.Database): void => {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`database schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
+    }
+    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+};

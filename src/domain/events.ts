@@ -1,0 +1,99 @@
+import * as t from 'io-ts';
+import { AccountId, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+
+/**
+ * The events of every stream, as stored. Each is written with `schemaVersion` in its metadata and
+ * decoded with these codecs when read; a new shape gets a new version and an upcaster, never an edit.
+ */
+export const SCHEMA_VERSION = 1;
+
+const GroupId = t.union([Identifier, t.null]);
+
+const event = <T extends string, P extends t.Props>(type: T, props: P) =>
+  t.type({ type: t.literal(type), data: t.type({ ...props, occurredAt: Instant }) }, type);
+
+export const TierDefined = event('TierDefined', {
+  tier: TierCode,
+  name: DisplayName,
+  credits: DecimalString,
+  price: DecimalString,
+  fromMonth: MonthString,
+});
+export const ProfileCreated = event('ProfileCreated', {
+  profileId: Identifier,
+  accountId: AccountId,
+  region: Region,
+  name: t.union([DisplayName, t.null]),
+});
+export const UserSubscribed = event('UserSubscribed', {
+  profileId: Identifier,
+  userId: Identifier,
+  groupId: GroupId,
+  tier: TierCode,
+});
+export const UserUnsubscribed = event('UserUnsubscribed', {
+  profileId: Identifier,
+  userId: Identifier,
+  groupId: GroupId,
+  tier: TierCode,
+});
+const tierChange = <T extends string>(type: T) =>
+  event(type, { profileId: Identifier, userId: Identifier, groupId: GroupId, fromTier: TierCode, tier: TierCode });
+export const SubscriptionUpgraded = tierChange('SubscriptionUpgraded');
+export const SubscriptionDowngraded = tierChange('SubscriptionDowngraded');
+export const OverageSet = event('OverageSet', { profileId: Identifier, enabled: t.boolean });
+export const CreditsConsumed = event('CreditsConsumed', {
+  profileId: Identifier,
+  userId: Identifier,
+  credits: PositiveDecimalString,
+  requestId: Identifier,
+});
+
+export type TierDefined = t.TypeOf<typeof TierDefined>;
+export type ProfileCreated = t.TypeOf<typeof ProfileCreated>;
+export type UserSubscribed = t.TypeOf<typeof UserSubscribed>;
+export type UserUnsubscribed = t.TypeOf<typeof UserUnsubscribed>;
+export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
+export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
+export type OverageSet = t.TypeOf<typeof OverageSet>;
+export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
+
+export type CatalogEvent = TierDefined;
+export type RegistryEvent = ProfileCreated;
+export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
+export type UsageEvent = CreditsConsumed;
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent;
+
+export const LedgerEvent = t.union([
+  TierDefined,
+  ProfileCreated,
+  UserSubscribed,
+  UserUnsubscribed,
+  SubscriptionUpgraded,
+  SubscriptionDowngraded,
+  OverageSet,
+  CreditsConsumed,
+]);
+
+/** Where an event sits in the log: what every statement line cites (L4). */
+export interface EventRef {
+  readonly streamId: string;
+  readonly position: number;
+  readonly eventId: string;
+  readonly type: string;
+}
+
+/** A decoded event with its place in the log. */
+export interface Recorded<E extends LedgerEvent = LedgerEvent> {
+  readonly ref: EventRef;
+  readonly globalPosition: number;
+  readonly event: E;
+}
+
+/** Stream names. Ids cannot contain `/` (section 7 formats), so these never collide. */
+export const Streams = {
+  catalog: 'catalog',
+  registry: 'profiles',
+  profile: (profileId: string) => `profile/${profileId}`,
+  usage: (profileId: string, userId: string, month: string) => `usage/${profileId}/${userId}/${month}`,
+} as const;

@@ -1,0 +1,41 @@
+import * as t from 'io-ts';
+import { Dec } from './money';
+
+/**
+ * Codecs of the fields that cross a boundary (section 7 formats). A codec's name is the
+ * human description used in VALIDATION messages: "credits: must be <name>, got …".
+ */
+const pattern = (description: string, re: RegExp, check: (s: string) => boolean = () => true) =>
+  new t.Type<string, string, unknown>(
+    description,
+    (u): u is string => typeof u === 'string' && re.test(u) && check(u),
+    (u, c) => (typeof u === 'string' && re.test(u) && check(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  );
+
+export const Identifier = pattern('1 to 128 characters of A-Z a-z 0-9 . _ : @ -', /^[A-Za-z0-9._:@-]{1,128}$/);
+export const AccountId = pattern('a 12-digit AWS account id', /^[0-9]{12}$/);
+export const Region = pattern(
+  'an AWS Region code such as us-east-1',
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/,
+);
+export const TierCode = pattern('a tier code matching [A-Z][A-Z0-9_]* (at most 64 characters)', /^[A-Z][A-Z0-9_]{0,63}$/);
+export const DecimalString = pattern(
+  'a decimal with at most 2 places',
+  /^[0-9]{1,15}(\.[0-9]{1,2})?$/,
+);
+export const PositiveDecimalString = pattern(
+  'a decimal above 0 with at most 2 places',
+  /^[0-9]{1,15}(\.[0-9]{1,2})?$/,
+  (s) => new Dec(s).greaterThan(0),
+);
+export const MonthString = pattern('a month as YYYY-MM', /^[0-9]{4}-(0[1-9]|1[0-2])$/);
+
+const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
+/** Calendar-checked: `2026-02-30T…Z` matches the pattern but is no instant. */
+const isRealInstant = (s: string): boolean => {
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19);
+};
+export const Instant = pattern('an ISO 8601 UTC instant such as 2026-04-01T09:00:00Z', INSTANT, isRealInstant);
+export const DisplayName = pattern('1 to 200 printable characters', /^[^\u0000-\u001f\u007f]{1,200}$/u);

@@ -1,0 +1,170 @@
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import { describeAssignment, GroupKey, groupKey } from './assignment';
+import { Catalog, tiersInEffect } from './catalog';
+import { CommandOf } from './commands';
+import { Decider } from './decider';
+import { DomainError, domainError } from './errors';
+import { ProfileCreated, ProfileEvent } from './events';
+import { ProfileInfo, profileInfoOf } from './registryDecider';
+import { compareTiers, TierVersion } from './tier';
+import { Month, monthOf } from './time';
+
+export type ProfileCommand = CommandOf<'Subscribe' | 'Unsubscribe' | 'Upgrade' | 'Downgrade' | 'SetOverage'>;
+
+export interface UserState {
+  /** Tier per assignment (P2). */
+  readonly assignments: ReadonlyMap<GroupKey, string>;
+  /** Every tier some assignment held at some instant of the state's month, carried-in ones included (K1). */
+  readonly heldThisMonth: ReadonlySet<string>;
+}
+
+export interface ProfileState {
+  /** From the registry's ProfileCreated, folded in first; null: no such profile. */
+  readonly profile: ProfileInfo | null;
+  readonly overage: boolean;
+  /** occurredAt of the latest event (T2). */
+  readonly lastAt: string | null;
+  /** Month of the latest event: the month `heldThisMonth` speaks of. */
+  readonly month: Month | null;
+  readonly users: ReadonlyMap<string, UserState>;
+}
+
+export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, month: null, users: new Map() };
+
+const noUser: UserState = { assignments: new Map(), heldThisMonth: new Set() };
+
+/** A new month starts with the tiers carried in: those of the assignments active at its start. */
+const rollOver = (state: ProfileState, month: Month): ProfileState =>
+  state.month === null || month <= state.month
+    ? { ...state, month: state.month ?? month }
+    : {
+        ...state,
+        month,
+        users: new Map(
+          [...state.users].map(([id, u]) => [id, { assignments: u.assignments, heldThisMonth: new Set(u.assignments.values()) }]),
+        ),
+      };
+
+/** The tiers a user held at some instant of `month`, up to the state's latest event. */
+export const tiersHeldIn = (state: ProfileState, userId: string, month: Month): ReadonlySet<string> => {
+  const user = state.users.get(userId);
+  if (user === undefined) return new Set();
+  return state.month === month ? user.heldThisMonth : new Set(user.assignments.values());
+};
+
+export const evolveProfile = (state: ProfileState, e: ProfileCreated | ProfileEvent): ProfileState => {
+  if (e.type === 'ProfileCreated') return { ...state, profile: profileInfoOf(e), lastAt: e.data.occurredAt };
+  const s = { ...rollOver(state, monthOf(e.data.occurredAt)), lastAt: e.data.occurredAt };
+  if (e.type === 'OverageSet') return { ...s, overage: e.data.enabled };
+  const user = s.users.get(e.data.userId) ?? noUser;
+  const assignments = new Map(user.assignments);
+  const key = groupKey(e.data.groupId);
+  if (e.type === 'UserUnsubscribed') assignments.delete(key);
+  else assignments.set(key, e.data.tier);
+  const heldThisMonth = e.type === 'UserUnsubscribed' ? user.heldThisMonth : new Set(user.heldThisMonth).add(e.data.tier);
+  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, heldThisMonth }) };
+};
+
+const notFound = (profileId: string): DomainError =>
+  domainError('PROFILE_NOT_FOUND', `profile ${profileId} does not exist`);
+
+/** T2: within a profile, time never goes backwards. */
+export const checkOrder = (lastAt: string | null, occurredAt: string, where: string): E.Either<DomainError, void> =>
+  lastAt !== null && Date.parse(occurredAt) < Date.parse(lastAt)
+    ? E.left(domainError('OUT_OF_ORDER', `occurredAt ${occurredAt} is before ${where}'s latest event at ${lastAt}`))
+    : E.right(undefined);
+
+const offered = (catalog: Catalog, tier: string, occurredAt: string): E.Either<DomainError, TierVersion> => {
+  const month = monthOf(occurredAt);
+  const v = tiersInEffect(catalog, month).get(tier);
+  return v === undefined ? E.left(domainError('UNKNOWN_TIER', `tier ${tier} is not offered in ${month}`)) : E.right(v);
+};
+
+type AssignmentCommand = CommandOf<'Unsubscribe' | 'Upgrade' | 'Downgrade'>;
+
+const currentTier = (state: ProfileState, c: AssignmentCommand): E.Either<DomainError, string> => {
+  const tier = state.users.get(c.userId)?.assignments.get(groupKey(c.groupId));
+  return tier === undefined ? E.left(domainError('NOT_SUBSCRIBED', describeAssignment(c.profileId, c.userId, c.groupId))) : E.right(tier);
+};
+
+/** Upgrade and downgrade differ only in the direction they must go (M3, M4). */
+const changeTier = (
+  catalog: Catalog,
+  state: ProfileState,
+  c: CommandOf<'Upgrade' | 'Downgrade'>,
+): E.Either<DomainError, ReadonlyArray<ProfileEvent>> => {
+  const upgrade = c.type === 'Upgrade';
+  return pipe(
+    offered(catalog, c.tier, c.occurredAt),
+    E.bindTo('target'),
+    E.bind('fromTier', () => currentTier(state, c)),
+    E.chain(({ target, fromTier }) => {
+      const from = tiersInEffect(catalog, monthOf(c.occurredAt)).get(fromTier);
+      const direction = from === undefined ? 1 : compareTiers(target, from);
+      if (upgrade ? direction <= 0 : direction >= 0) {
+        return E.left(
+          domainError(
+            upgrade ? 'NOT_AN_UPGRADE' : 'NOT_A_DOWNGRADE',
+            `${c.tier} is not ${upgrade ? 'above' : 'below'} ${fromTier}, the tier of ${c.groupId === null ? 'the direct assignment' : `group ${c.groupId}`} of user ${c.userId}`,
+          ),
+        );
+      }
+      const type = upgrade ? ('SubscriptionUpgraded' as const) : ('SubscriptionDowngraded' as const);
+      return E.right([
+        { type, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, fromTier, tier: c.tier, occurredAt: c.occurredAt } },
+      ]);
+    }),
+  );
+};
+
+const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.Either<DomainError, ReadonlyArray<ProfileEvent>> => {
+  switch (c.type) {
+    case 'Subscribe':
+      return pipe(
+        offered(catalog, c.tier, c.occurredAt),
+        E.chain(() =>
+          state.users.get(c.userId)?.assignments.has(groupKey(c.groupId))
+            ? E.left(
+                domainError(
+                  'ALREADY_SUBSCRIBED',
+                  `user ${c.userId} is subscribed ${c.groupId === null ? 'directly' : `in group ${c.groupId}`} in profile ${c.profileId} already`,
+                ),
+              )
+            : E.right([
+                { type: 'UserSubscribed' as const, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, tier: c.tier, occurredAt: c.occurredAt } },
+              ]),
+        ),
+      );
+    case 'Unsubscribe':
+      return pipe(
+        currentTier(state, c),
+        E.map((tier) => [
+          { type: 'UserUnsubscribed' as const, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, tier, occurredAt: c.occurredAt } },
+        ]),
+      );
+    case 'Upgrade':
+    case 'Downgrade':
+      return changeTier(catalog, state, c);
+    case 'SetOverage':
+      return E.right([{ type: 'OverageSet', data: { profileId: c.profileId, enabled: c.enabled, occurredAt: c.occurredAt } }]);
+  }
+};
+
+/**
+ * A profile's lifecycle stream. The catalog is the context its decisions read (which tiers are
+ * offered, and their order, C4); the shell passes the one it loaded.
+ */
+export const profileDecider = (catalog: Catalog): Decider<ProfileCommand, ProfileCreated | ProfileEvent, ProfileState> => ({
+  decide: (c, state) =>
+    state.profile === null
+      ? E.left(notFound(c.profileId))
+      : pipe(
+          checkOrder(state.lastAt, c.occurredAt, `profile ${c.profileId}`),
+          E.chain(() => decideFor(catalog, c, state)),
+        ),
+  evolve: evolveProfile,
+  initialState: initialProfileState,
+});
+
+export { notFound as profileNotFound };

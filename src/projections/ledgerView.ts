@@ -1,0 +1,90 @@
+import { Catalog, emptyCatalog, withDefinition } from '../domain/catalog';
+import { EventRef, ProfileEvent, Recorded } from '../domain/events';
+import { Dec } from '../domain/money';
+import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
+import { tierVersionOf } from '../domain/tier';
+import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
+import { accountStatement } from './accountStatement';
+import { monthlyStatement, UsageOfMonth } from './monthlyStatement';
+import { AccountStatement, Statement } from './statementTypes';
+
+interface ProfileRecord {
+  readonly info: ProfileInfo;
+  readonly lifecycle: Recorded<ProfileEvent>[];
+}
+
+interface UsageAccumulator {
+  credits: Dec;
+  lastAt: string;
+  readonly events: EventRef[];
+}
+
+/**
+ * The read model every query uses: the log indexed by profile, account and month, kept current by
+ * applying each event once, in global order. Statements are derived from it by the pure folds.
+ */
+export class LedgerView {
+  private catalog: Catalog = emptyCatalog;
+  private readonly profiles = new Map<string, ProfileRecord>();
+  private readonly accounts = new Map<string, string[]>();
+  /** `profileId/month` → userId → usage */
+  private readonly usage = new Map<string, Map<string, UsageAccumulator>>();
+  private position = -1;
+
+  /** Global position of the last event applied; -1 before any. */
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  apply(r: Recorded): void {
+    const e = r.event;
+    switch (e.type) {
+      case 'TierDefined':
+        this.catalog = withDefinition(this.catalog, tierVersionOf(e, r.ref));
+        break;
+      case 'ProfileCreated':
+        this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [] });
+        this.accounts.set(e.data.accountId, [...(this.accounts.get(e.data.accountId) ?? []), e.data.profileId]);
+        break;
+      case 'CreditsConsumed': {
+        const key = `${e.data.profileId}/${monthOf(e.data.occurredAt)}`;
+        const byUser = this.usage.get(key) ?? new Map<string, UsageAccumulator>();
+        this.usage.set(key, byUser);
+        const acc = byUser.get(e.data.userId);
+        if (acc === undefined) byUser.set(e.data.userId, { credits: new Dec(e.data.credits), lastAt: e.data.occurredAt, events: [r.ref] });
+        else {
+          acc.credits = acc.credits.plus(new Dec(e.data.credits));
+          acc.lastAt = e.data.occurredAt;
+          acc.events.push(r.ref);
+        }
+        break;
+      }
+      default:
+        this.profiles.get(e.data.profileId)?.lifecycle.push(r as Recorded<ProfileEvent>);
+    }
+    this.position = r.globalPosition;
+  }
+
+  profile(profileId: string): ProfileInfo | undefined {
+    return this.profiles.get(profileId)?.info;
+  }
+
+  profilesOfAccount(accountId: string): ReadonlyArray<ProfileInfo> {
+    return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
+  }
+
+  statement(profileId: string, month: Month, now: string): Statement | undefined {
+    const p = this.profiles.get(profileId);
+    if (p === undefined) return undefined;
+    const usage: ReadonlyMap<string, UsageOfMonth> = this.usage.get(`${profileId}/${month}`) ?? new Map();
+    return monthlyStatement({ profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now });
+  }
+
+  /** Profiles created before the month's end, since a later one cannot be on it (T3). */
+  accountStatement(accountId: string, month: Month, now: string): AccountStatement {
+    const statements = this.profilesOfAccount(accountId)
+      .filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)))
+      .map((p) => this.statement(p.profileId, month, now) as Statement);
+    return accountStatement(accountId, month, toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open', statements);
+  }
+}

@@ -1,0 +1,48 @@
+import { EventRef } from '../domain/events';
+
+/** The statement JSON of api.md; amounts and credits are strings with exactly 2 places. */
+export type LineKind = 'CHARGE' | 'REFUND' | 'OVERAGE';
+
+export interface StatementLine {
+  readonly lineId: string;
+  readonly kind: LineKind;
+  readonly tier: string;
+  readonly amount: string;
+  readonly description: string;
+  readonly at: string;
+  /** L4: the events behind the line, the catalog event that priced it included. */
+  readonly events: ReadonlyArray<EventRef>;
+  /** A REFUND names the CHARGE it reverses (L2). */
+  readonly reverses?: string;
+}
+
+export interface UserStatement {
+  readonly userId: string;
+  readonly billedTier: string;
+  readonly creditsIncluded: string;
+  readonly creditsUsed: string;
+  readonly overageCredits: string;
+  readonly total: string;
+  readonly lines: ReadonlyArray<StatementLine>;
+}
+
+export interface Statement {
+  readonly profileId: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly month: string;
+  readonly currency: 'USD';
+  readonly status: 'open' | 'final';
+  readonly total: string;
+  readonly users: ReadonlyArray<UserStatement>;
+}
+
+export interface AccountStatement {
+  readonly accountId: string;
+  readonly month: string;
+  readonly currency: 'USD';
+  readonly status: 'open' | 'final';
+  readonly total: string;
+  readonly profiles: ReadonlyArray<{ readonly profileId: string; readonly region: string; readonly total: string }>;
+  readonly usersInSeveralProfiles: ReadonlyArray<{ readonly userId: string; readonly profiles: ReadonlyArray<string> }>;
+}

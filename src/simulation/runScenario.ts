@@ -1,0 +1,45 @@
+import * as E from 'fp-ts/Either';
+import { CommandHandler } from '../commands/commandHandler';
+import { decodeOrThrow } from '../domain/decode';
+import { LedgerView } from '../projections/ledgerView';
+import { AccountStatement, Statement } from '../projections/statementTypes';
+import { EventStore } from '../store/eventStore';
+import { Scenario } from './scenario';
+
+export type StepResult =
+  | { readonly ok: true; readonly appended: number }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly appended: number };
+
+export interface SimulationResult {
+  readonly steps: ReadonlyArray<StepResult>;
+  readonly statements: ReadonlyArray<Statement>;
+  readonly accountStatements: ReadonlyArray<AccountStatement>;
+}
+
+/**
+ * Plays a scenario through the same handler and projections the server uses, on the scenario's own
+ * clock: "now" is the latest `at` seen so far (T2). `appended` counts the events each step wrote.
+ */
+export const runScenario = async (scenario: Scenario, store: EventStore): Promise<SimulationResult> => {
+  let now = new Date(0);
+  const handler = new CommandHandler({ store, clock: () => now });
+  await handler.initialize();
+  const steps: StepResult[] = [];
+  for (const step of scenario.steps) {
+    const at = new Date(step.at);
+    if (at > now) now = at;
+    const command = typeof step.command === 'object' && step.command !== null ? { ...step.command, occurredAt: step.at } : step.command;
+    const before = await store.headPosition();
+    const result = await handler.execute(command, { actor: 'simulate' });
+    const appended = (await store.headPosition()) - before;
+    steps.push(E.isRight(result) ? { ok: true, appended } : { ok: false, code: result.left.code, message: result.left.message, appended });
+  }
+  const view = new LedgerView();
+  for await (const e of store.readAll()) view.apply(decodeOrThrow(e));
+  const nowIso = now.toISOString();
+  return {
+    steps,
+    statements: (scenario.expect ?? []).flatMap((x) => view.statement(x.profileId, x.month, nowIso) ?? []),
+    accountStatements: (scenario.expectAccount ?? []).map((x) => view.accountStatement(x.accountId, x.month, nowIso)),
+  };
+};

@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AppendResult,
+  ConcurrencyError,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+} from '../../src/store/eventStore';
+
+/**
+ * The behaviour every EventStore adapter must share. Written so that it also holds against a
+ * server other tests have written to: every test uses fresh stream ids and reads `$all` only
+ * after the head position it saw when it started.
+ */
+export interface ContractOptions {
+  /** Registers the suite as skipped, with this reason in its name. */
+  readonly skip?: string;
+  /** Time allowed to each of the heavy tests, if the configured default is not enough. */
+  readonly heavyTimeoutMs?: number;
+}
+
+export const newEvent = (data: Record<string, unknown> = {}, type = 'ContractTested'): NewEvent => ({
+  eventId: randomUUID(),
+  type,
+  data,
+  metadata: { schemaVersion: 1, actor: 'contract', correlationId: randomUUID() },
+});
+
+export const collect = async <T>(iterable: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+};
+
+const expectConflict = async (
+  append: Promise<AppendResult>,
+  streamId: string,
+  expected: ExpectedRevision,
+  actual: number,
+): Promise<void> => {
+  const error: unknown = await append.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConcurrencyError);
+  expect(error).toMatchObject({ name: 'ConcurrencyError', streamId, expected, actual });
+  expect((error as Error).message).toContain(streamId);
+};
+
+/** Appends `count` events one append at a time, retrying on conflict from the revision the error reports. */
+const appendWithRetry = async (store: EventStore, streamId: string, count: number): Promise<string[]> => {
+  const acknowledged: string[] = [];
+  let known = -1;
+  for (let i = 0; i < count; i++) {
+    const event = newEvent({ i });
+    for (;;) {
+      try {
+        const result = await store.append(streamId, [event], { expectedRevision: ExpectedRevision.after(known) });
+        known = result.nextExpectedRevision;
+        acknowledged.push(event.eventId);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        known = error.actual;
+      }
+    }
+  }
+  return acknowledged;
+};
+
+const expectStrictlyIncreasing = (positions: ReadonlyArray<number>): void => {
+  positions.slice(1).forEach((p, i) => expect(p).toBeGreaterThan(positions[i] as number));
+};
+
+export const describeEventStoreContract = (
+  name: string,
+  makeStore: () => EventStore | Promise<EventStore>,
+  options: ContractOptions = {},
+): void => {
+  const suite = options.skip === undefined ? describe : describe.skip;
+  const title = options.skip === undefined ? `${name} event store contract` : `${name} event store contract — skipped: ${options.skip}`;
+  const heavyTimeout = options.heavyTimeoutMs;
+
+  suite(title, () => {
+    let store: EventStore;
+    let start: number;
+    const stream = (label: string): string => `${label}-${randomUUID()}`;
+    const readOwn = async (streams: ReadonlyArray<string>): Promise<RecordedEvent[]> =>
+      (await collect(store.readAll({ after: start }))).filter((e) => streams.includes(e.streamId));
+
+    beforeEach(async () => {
+      store = await makeStore();
+      start = await store.headPosition();
+    });
+    afterEach(() => store.close());
+
+    test('an append is read back exactly as recorded', async () => {
+      const id = stream('account');
+      const events = [newEvent({ amount: '12.50', lines: [1, 2] }, 'Charged'), newEvent({ n: 2 }), newEvent({ n: 3 })];
+
+      const result = await store.append(id, events, { expectedRevision: ExpectedRevision.noStream });
+
+      expect(result.duplicate).toBe(false);
+      expect(result.nextExpectedRevision).toBe(2);
+      expect(result.events.map((e) => e.position)).toEqual([0, 1, 2]);
+      result.events.forEach((recorded, i) => {
+        const sent = events[i] as NewEvent;
+        expect(recorded).toMatchObject({ streamId: id, eventId: sent.eventId, type: sent.type, data: sent.data, metadata: sent.metadata });
+        expect(new Date(recorded.recordedAt).toISOString()).toBe(recorded.recordedAt);
+        expect(recorded.globalPosition).toBeGreaterThan(start);
+      });
+      expectStrictlyIncreasing(result.events.map((e) => e.globalPosition));
+      expect(await store.readStream(id)).toEqual(result.events);
+      expect(await store.headPosition()).toBe(result.events[2]?.globalPosition);
+    });
+
+    test('a stream that was never written reads as empty', async () => {
+      expect(await store.readStream(stream('nothing'))).toEqual([]);
+    });
+
+    describe('expected revision', () => {
+      const seeded = async (events = 2): Promise<string> => {
+        const id = stream('seeded');
+        await store.append(id, Array.from({ length: events }, (_, i) => newEvent({ i })), { expectedRevision: ExpectedRevision.noStream });
+        return id;
+      };
+
+      test('noStream succeeds on a new stream', async () => {
+        const id = stream('new');
+        const result = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        expect(result.nextExpectedRevision).toBe(0);
+      });
+
+      test('noStream fails on an existing stream and writes nothing', async () => {
+        const id = await seeded();
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream }), id, ExpectedRevision.noStream, 1);
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+
+      test('streamExists succeeds on an existing stream', async () => {
+        const id = await seeded();
+        const result = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.streamExists });
+        expect(result.nextExpectedRevision).toBe(2);
+        expect(result.events.map((e) => e.position)).toEqual([2]);
+      });
+
+      test('streamExists fails on a missing stream and writes nothing', async () => {
+        const id = stream('missing');
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.streamExists }), id, ExpectedRevision.streamExists, -1);
+        expect(await store.readStream(id)).toEqual([]);
+      });
+
+      test('exact succeeds at the current revision', async () => {
+        const id = await seeded();
+        const result = await store.append(id, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.exact(1) });
+        expect(result.nextExpectedRevision).toBe(3);
+        expect((await store.readStream(id)).map((e) => e.position)).toEqual([0, 1, 2, 3]);
+      });
+
+      test('exact fails behind or ahead of the current revision and writes nothing', async () => {
+        const id = await seeded(3);
+        const behind = ExpectedRevision.exact(1);
+        const ahead = ExpectedRevision.exact(5);
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: behind }), id, behind, 2);
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: ahead }), id, ahead, 2);
+        expect(await store.readStream(id)).toHaveLength(3);
+      });
+
+      test('any succeeds whether or not the stream exists', async () => {
+        const id = stream('any');
+        const first = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any });
+        const second = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any });
+        expect([first.nextExpectedRevision, second.nextExpectedRevision]).toEqual([0, 1]);
+      });
+
+      test('ConcurrencyError is an Error that names the stream, the expectation and the actual revision', async () => {
+        const id = await seeded(1);
+        const error = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.exact(7) }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamId: id, expected: { kind: 'exact', revision: 7 }, actual: 0 });
+        expect((error as Error).message).toBe(`stream ${id}: expected revision 7, actual revision 0`);
+      });
+    });
+
+    test('readAll returns every stream in one global order', async () => {
+      const [a, b, c] = [stream('a'), stream('b'), stream('c')];
+      const appended: RecordedEvent[] = [];
+      for (const id of [a, b, a, c, b]) appended.push(...(await store.append(id, [newEvent({ id })], { expectedRevision: ExpectedRevision.any })).events);
+
+      const all = await readOwn([a, b, c]);
+
+      expect(all).toEqual(appended);
+      expectStrictlyIncreasing(all.map((e) => e.globalPosition));
+      expect(await store.headPosition()).toBe(appended[appended.length - 1]?.globalPosition);
+    });
+
+    test('readAll resumes after a position and honours a limit', async () => {
+      const id = stream('paged');
+      await store.append(id, Array.from({ length: 5 }, (_, i) => newEvent({ i })), { expectedRevision: ExpectedRevision.noStream });
+      const all = await readOwn([id]);
+      const at = (i: number): number => (all[i] as RecordedEvent).globalPosition;
+
+      expect(all.map((e) => e.data)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
+      expect(await collect(store.readAll({ after: at(1) }))).toEqual(all.slice(2));
+      expect(await collect(store.readAll({ after: at(4) }))).toEqual([]);
+      expect(await collect(store.readAll({ after: start, limit: 2 }))).toEqual(all.slice(0, 2));
+      expect(await collect(store.readAll({ after: at(0), limit: 3 }))).toEqual(all.slice(1, 4));
+      const [first] = await collect(store.readAll({ limit: 1 }));
+      expect(first?.globalPosition).toBeLessThanOrEqual(at(0));
+    });
+
+    test('a reader that stops early leaves the store usable', async () => {
+      const id = stream('early');
+      await store.append(id, [newEvent(), newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });
+      for await (const event of store.readAll({ after: start })) {
+        expect(event.streamId).toBe(id);
+        break;
+      }
+      const next = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.exact(2) });
+      expect(next.nextExpectedRevision).toBe(3);
+    });
+
+    test('readStream reads from a revision and up to a limit', async () => {
+      const id = stream('ranged');
+      await store.append(id, Array.from({ length: 5 }, (_, i) => newEvent({ i })), { expectedRevision: ExpectedRevision.noStream });
+      const positions = async (fromRevision?: number, limit?: number): Promise<number[]> =>
+        (await store.readStream(id, { fromRevision, limit })).map((e) => e.position);
+
+      expect(await positions(2)).toEqual([2, 3, 4]);
+      expect(await positions(undefined, 2)).toEqual([0, 1]);
+      expect(await positions(1, 2)).toEqual([1, 2]);
+      expect(await positions(3, 10)).toEqual([3, 4]);
+      expect(await positions(5)).toEqual([]);
+    });
+
+    describe('command ids', () => {
+      test('a command appended twice is stored once and answers with the original result', async () => {
+        const id = stream('idempotent');
+        const commandId = randomUUID();
+        const first = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.noStream, commandId });
+        // A retry mints fresh event ids; the command id alone identifies it.
+        const retry = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.noStream, commandId });
+
+        expect(first.duplicate).toBe(false);
+        expect(retry).toEqual({ ...first, duplicate: true });
+        expect(await store.readStream(id)).toEqual(first.events);
+        expect(await readOwn([id])).toEqual(first.events);
+        expect(await store.readCommand(commandId)).toEqual(first.events);
+      });
+
+      test('a command id is recognised whatever stream or expectation the retry names', async () => {
+        const id = stream('idempotent');
+        const commandId = randomUUID();
+        const first = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any, commandId });
+        const elsewhere = await store.append(stream('other'), [newEvent()], { expectedRevision: ExpectedRevision.exact(41), commandId });
+        expect(elsewhere).toEqual({ ...first, duplicate: true });
+      });
+
+      test('concurrent appends of one command store it once', async () => {
+        const id = stream('racing');
+        const commandId = randomUUID();
+        const results = await Promise.all(
+          [1, 2, 3].map(() => store.append(id, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream, commandId })),
+        );
+        const stored = await store.readStream(id);
+        expect(stored).toHaveLength(2);
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        results.forEach((r) => expect(r.events).toEqual(stored));
+      });
+
+      test('an unknown command id reads as undefined', async () => {
+        expect(await store.readCommand(randomUUID())).toBeUndefined();
+      });
+    });
+
+    describe('concurrency', () => {
+      test('appends issued together succeed or fail each on their own', async () => {
+        const [a, b] = [stream('a'), stream('b')];
+        const outcomes = await Promise.allSettled([
+          store.append(a, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+          store.append(a, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+          store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.streamExists }),
+          store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+        ]);
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+        outcomes
+          .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+          .forEach((o) => expect(o.reason).toBeInstanceOf(ConcurrencyError));
+        expect(await store.readStream(a)).toHaveLength(1);
+        expect(await store.readStream(b)).toHaveLength(1);
+      });
+
+      test('20 writers racing on one stream: every acknowledged append once, revisions without gaps', async () => {
+        const id = stream('contended');
+        const acknowledged = (await Promise.all(Array.from({ length: 20 }, () => appendWithRetry(store, id, 3)))).flat();
+
+        const stored = await store.readStream(id);
+        expect(stored.map((e) => e.position)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+        expect(stored.map((e) => e.eventId).sort()).toEqual([...acknowledged].sort());
+      }, heavyTimeout);
+
+      test('20 writers on 20 streams keep each stream in order within the global order', async () => {
+        const ids = Array.from({ length: 20 }, (_, w) => stream(`writer${w}`));
+        await Promise.all(
+          ids.map(async (id) => {
+            for (let i = 0; i < 5; i++) await store.append(id, [newEvent({ i })], { expectedRevision: ExpectedRevision.after(i - 1) });
+          }),
+        );
+
+        const all = await readOwn(ids);
+        expect(all).toHaveLength(100);
+        expectStrictlyIncreasing(all.map((e) => e.globalPosition));
+        for (const id of ids) {
+          const own = all.filter((e) => e.streamId === id);
+          expect(own.map((e) => [e.position, e.data])).toEqual([0, 1, 2, 3, 4].map((i) => [i, { i }]));
+        }
+      }, heavyTimeout);
+    });
+
+    test('a 100,000-event stream reads back complete and in order', async () => {
+      const id = stream('long');
+      const total = 100_000;
+      const batch = 2_000;
+      for (let from = 0; from < total; from += batch) {
+        const events = Array.from({ length: batch }, (_, i) => newEvent({ i: from + i }));
+        await store.append(id, events, { expectedRevision: ExpectedRevision.after(from - 1) });
+      }
+
+      const stored = await store.readStream(id);
+      expect(stored).toHaveLength(total);
+      stored.forEach((e, i) => {
+        if (e.position !== i || (e.data as { i: number }).i !== i) throw new Error(`event ${i} read as ${e.position}: ${JSON.stringify(e.data)}`);
+      });
+
+      let expected = 0;
+      let previous = start;
+      for await (const e of store.readAll({ after: start })) {
+        if (e.streamId !== id) continue;
+        if (e.position !== expected || e.globalPosition <= previous) throw new Error(`readAll gave ${e.position} after ${expected - 1}`);
+        previous = e.globalPosition;
+        expected++;
+      }
+      expect(expected).toBe(total);
+    }, heavyTimeout);
+  });
+};

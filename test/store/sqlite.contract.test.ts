@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExpectedRevision } from '../../src/store/eventStore';
+import { openStore } from '../../src/store/openStore';
+import { SqliteEventStore } from '../../src/store/sqliteEventStore';
+import { collect, describeEventStoreContract, newEvent } from './contract';
+
+const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'));
+let files = 0;
+const freshFile = (): string => join(dir, `store-${files++}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeEventStoreContract('SQLite file', () => openStore(`sqlite:${freshFile()}`));
+describeEventStoreContract('SQLite in memory', () => openStore('sqlite::memory:'));
+
+describe('SQLite file store', () => {
+  test('creates its folder and keeps the log across reopening', async () => {
+    const file = join(dir, 'nested', 'deeper', 'ledger.db');
+    const first = new SqliteEventStore(file);
+    const written = await first.append('account-1', [newEvent({ n: 1 }), newEvent({ n: 2 })], {
+      expectedRevision: ExpectedRevision.noStream,
+      commandId: 'cmd-1',
+    });
+    await first.close();
+
+    const reopened = new SqliteEventStore(file);
+    expect(await reopened.readStream('account-1')).toEqual(written.events);
+    expect(await reopened.readCommand('cmd-1')).toEqual(written.events);
+    const next = await reopened.append('account-2', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    expect(next.events[0]?.globalPosition).toBe(2);
+    await reopened.close();
+  });
+
+  test('opens in WAL mode at the latest schema version, and refuses a newer schema', async () => {
+    const file = freshFile();
+    await (await openStore(`sqlite:${file}`)).close();
+    const raw = new Database(file);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.pragma('user_version = 99');
+    raw.close();
+
+    expect(() => new SqliteEventStore(file)).toThrow('database schema version 99 is newer than this build knows (1)');
+  });
+
+  test('readAll pages through the log without skipping or repeating', async () => {
+    const store = new SqliteEventStore(':memory:', { readAllPageSize: 3 });
+    for (let i = 0; i < 10; i++) await store.append(`s-${i % 3}`, [newEvent({ i })], { expectedRevision: ExpectedRevision.any });
+    expect((await collect(store.readAll())).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => ({ i })));
+    expect((await collect(store.readAll({ after: 2, limit: 4 }))).map((e) => e.globalPosition)).toEqual([3, 4, 5, 6]);
+    await store.close();
+  });
+
+  test('appends still queued when the store closes are written first', async () => {
+    const file = freshFile();
+    const store = new SqliteEventStore(file);
+    const pending = store.append('late', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    const reopened = new SqliteEventStore(file);
+    expect(await reopened.readStream('late')).toHaveLength(1);
+    await reopened.close();
+  });
+});

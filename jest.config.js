@@ -7,4 +7,7 @@ module.exports = {
   // Two cores: one worker runs tests while the other serves child processes (CLI, crash tests).
   maxWorkers: 2,
   testTimeout: 60000,
+  // One shared EventStoreDB container for the ESDB contract suite (skipped without a container runtime).
+  globalSetup: '<rootDir>/test/store/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/store/globalTeardown.ts',
 };

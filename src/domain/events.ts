@@ -90,10 +90,14 @@ export interface Recorded<E extends LedgerEvent = LedgerEvent> {
   readonly event: E;
 }
 
-/** Stream names. Ids cannot contain `/` (section 7 formats), so these never collide. */
+/**
+ * Stream names. Ids cannot contain `/` (section 7 formats), so names never collide, and every stream
+ * of a profile starts with `profile/{id}/`: one prefix reads all of a profile's events.
+ */
 export const Streams = {
   catalog: 'catalog',
   registry: 'profiles',
-  profile: (profileId: string) => `profile/${profileId}`,
-  usage: (profileId: string, userId: string, month: string) => `usage/${profileId}/${userId}/${month}`,
+  ofProfile: (profileId: string) => `profile/${profileId}/`,
+  profile: (profileId: string) => `profile/${profileId}/lifecycle`,
+  usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
 } as const;

@@ -1,22 +1,21 @@
 import { Catalog, emptyCatalog, withDefinition } from '../domain/catalog';
-import { EventRef, ProfileEvent, Recorded } from '../domain/events';
+import { ProfileEvent, Recorded } from '../domain/events';
 import { Dec } from '../domain/money';
 import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
 import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
-import { accountStatement } from './accountStatement';
-import { monthlyStatement, UsageOfMonth } from './monthlyStatement';
-import { AccountStatement, Statement } from './statementTypes';
+import { StatementInput, UsageOfMonth } from './monthlyStatement';
 
 interface ProfileRecord {
   readonly info: ProfileInfo;
   readonly lifecycle: Recorded<ProfileEvent>[];
 }
 
+/** A user's month of usage, summed: the events stay in the log (their own stream) and are read on demand. */
 interface UsageAccumulator {
   credits: Dec;
   lastAt: string;
-  readonly events: EventRef[];
+  count: number;
 }
 
 /**
@@ -51,11 +50,11 @@ export class LedgerView {
         const byUser = this.usage.get(key) ?? new Map<string, UsageAccumulator>();
         this.usage.set(key, byUser);
         const acc = byUser.get(e.data.userId);
-        if (acc === undefined) byUser.set(e.data.userId, { credits: new Dec(e.data.credits), lastAt: e.data.occurredAt, events: [r.ref] });
+        if (acc === undefined) byUser.set(e.data.userId, { credits: new Dec(e.data.credits), lastAt: e.data.occurredAt, count: 1 });
         else {
           acc.credits = acc.credits.plus(new Dec(e.data.credits));
           acc.lastAt = e.data.occurredAt;
-          acc.events.push(r.ref);
+          acc.count += 1;
         }
         break;
       }
@@ -73,18 +72,20 @@ export class LedgerView {
     return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
   }
 
-  statement(profileId: string, month: Month, now: string): Statement | undefined {
+  /**
+   * What the statement fold needs. Usage comes without its event refs (`events` empty): the caller
+   * adds those, from the usage streams, for the users whose usage reaches a line (OVERAGE).
+   */
+  statementInput(profileId: string, month: Month, now: string): StatementInput | undefined {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
-    const usage: ReadonlyMap<string, UsageOfMonth> = this.usage.get(`${profileId}/${month}`) ?? new Map();
-    return monthlyStatement({ profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now });
+    const usage = new Map<string, UsageOfMonth>();
+    for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, { credits: u.credits, lastAt: u.lastAt, events: [] });
+    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now };
   }
 
-  /** Profiles created before the month's end, since a later one cannot be on it (T3). */
-  accountStatement(accountId: string, month: Month, now: string): AccountStatement {
-    const statements = this.profilesOfAccount(accountId)
-      .filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)))
-      .map((p) => this.statement(p.profileId, month, now) as Statement);
-    return accountStatement(accountId, month, toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open', statements);
+  /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */
+  profilesBilledIn(accountId: string, month: Month): ReadonlyArray<ProfileInfo> {
+    return this.profilesOfAccount(accountId).filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)));
   }
 }

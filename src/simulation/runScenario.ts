@@ -1,7 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { CommandHandler } from '../commands/commandHandler';
-import { decodeOrThrow } from '../domain/decode';
-import { LedgerView } from '../projections/ledgerView';
+import { LedgerService } from '../app/ledgerService';
 import { AccountStatement, Statement } from '../projections/statementTypes';
 import { EventStore } from '../store/eventStore';
 import { Scenario } from './scenario';
@@ -22,24 +20,21 @@ export interface SimulationResult {
  */
 export const runScenario = async (scenario: Scenario, store: EventStore): Promise<SimulationResult> => {
   let now = new Date(0);
-  const handler = new CommandHandler({ store, clock: () => now });
-  await handler.initialize();
+  const ledger = await new LedgerService(store, { clock: () => now }).open();
   const steps: StepResult[] = [];
   for (const step of scenario.steps) {
     const at = new Date(step.at);
     if (at > now) now = at;
     const command = typeof step.command === 'object' && step.command !== null ? { ...step.command, occurredAt: step.at } : step.command;
     const before = await store.headPosition();
-    const result = await handler.execute(command, { actor: 'simulate' });
+    const result = await ledger.execute(command, { actor: 'simulate' });
     const appended = (await store.headPosition()) - before;
     steps.push(E.isRight(result) ? { ok: true, appended } : { ok: false, code: result.left.code, message: result.left.message, appended });
   }
-  const view = new LedgerView();
-  for await (const e of store.readAll()) view.apply(decodeOrThrow(e));
-  const nowIso = now.toISOString();
+  const statements = await Promise.all((scenario.expect ?? []).map((x) => ledger.statement(x.profileId, x.month)));
   return {
     steps,
-    statements: (scenario.expect ?? []).flatMap((x) => view.statement(x.profileId, x.month, nowIso) ?? []),
-    accountStatements: (scenario.expectAccount ?? []).map((x) => view.accountStatement(x.accountId, x.month, nowIso)),
+    statements: statements.flatMap((s) => s ?? []),
+    accountStatements: await Promise.all((scenario.expectAccount ?? []).map((x) => ledger.accountStatement(x.accountId, x.month))),
   };
 };

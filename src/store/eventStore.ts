@@ -107,6 +107,8 @@ export interface ReadAllOptions {
   /** Read events with a global position strictly greater than this (default: from the start). */
   readonly after?: number;
   readonly limit?: number;
+  /** Only streams whose id starts with this (a profile's streams share `profile/{id}/`). */
+  readonly streamPrefix?: string;
 }
 
 export interface EventStore {

@@ -52,9 +52,14 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    const from = options.after === undefined ? 0 : options.after + 1;
-    const end = options.limit === undefined ? this.log.length : Math.min(this.log.length, from + options.limit);
-    for (let i = from; i < end; i++) yield this.log[i] as RecordedEvent;
+    const prefix = options.streamPrefix ?? '';
+    let left = options.limit ?? Infinity;
+    for (let i = options.after === undefined ? 0 : options.after + 1; i < this.log.length && left > 0; i++) {
+      const e = this.log[i] as RecordedEvent;
+      if (!e.streamId.startsWith(prefix)) continue;
+      left -= 1;
+      yield e;
+    }
   }
 
   async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {

@@ -1,0 +1,119 @@
+import * as E from 'fp-ts/Either';
+import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
+import { decodeOrThrow, refOf } from '../domain/decode';
+import { Streams } from '../domain/events';
+import { Month, monthEnd, toMillis } from '../domain/time';
+import { accountStatement } from '../projections/accountStatement';
+import { LedgerView } from '../projections/ledgerView';
+import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
+import { AccountStatement, Statement } from '../projections/statementTypes';
+import { EventStore, RecordedEvent } from '../store/eventStore';
+
+export interface LedgerServiceOptions {
+  readonly clock?: () => Date;
+  /** Called with (events read, head position) while catching up, for progress bars. */
+  readonly onProgress?: (read: number, head: number) => void;
+}
+
+/**
+ * The application: commands through the handler, queries from the read model, which catches up
+ * from the global log before every query. Since a command's events are in the log when it answers,
+ * a query that follows a command sees it (read-your-writes).
+ */
+export class LedgerService {
+  readonly handler: CommandHandler;
+  private readonly view = new LedgerView();
+  private readonly clock: () => Date;
+  private catchingUp: Promise<void> | undefined;
+
+  constructor(
+    readonly store: EventStore,
+    private readonly options: LedgerServiceOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.handler = new CommandHandler({ store, clock: this.clock });
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Seeds the catalog of a fresh ledger and builds the read model from the log. */
+  async open(): Promise<this> {
+    await this.handler.initialize();
+    await this.catchUp();
+    return this;
+  }
+
+  execute(input: unknown, context: CommandContext = {}): Promise<E.Either<CommandFailure, CommandOutcome>> {
+    return this.handler.execute(input, context);
+  }
+
+  /** Applies every event after the view's checkpoint. Concurrent callers share one pass. */
+  catchUp(): Promise<void> {
+    if (this.catchingUp === undefined) {
+      this.catchingUp = this.readForward().finally(() => {
+        this.catchingUp = undefined;
+      });
+    }
+    return this.catchingUp;
+  }
+
+  /** Events read since the view was created. */
+  get eventsApplied(): number {
+    return this.view.checkpoint + 1;
+  }
+
+  private async readForward(): Promise<void> {
+    const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
+    let read = 0;
+    for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
+      this.view.apply(decodeOrThrow(e));
+      read += 1;
+      if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
+    }
+    this.options.onProgress?.(read, head);
+  }
+
+  async statement(profileId: string, month: Month): Promise<Statement | undefined> {
+    await this.catchUp();
+    const input = this.view.statementInput(profileId, month, this.now());
+    return input === undefined ? undefined : this.withUsageEvents(input);
+  }
+
+  async accountStatement(accountId: string, month: Month): Promise<AccountStatement> {
+    await this.catchUp();
+    const now = this.now();
+    const statements = await Promise.all(
+      this.view.profilesBilledIn(accountId, month).map((p) => this.withUsageEvents(this.view.statementInput(p.profileId, month, now) as StatementInput)),
+    );
+    return accountStatement(accountId, month, toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open', statements);
+  }
+
+  /** The profile's events (lifecycle and usage) in global order, after a global position. */
+  async profileEvents(profileId: string, after: number | undefined, limit: number): Promise<ReadonlyArray<RecordedEvent> | undefined> {
+    await this.catchUp();
+    if (this.view.profile(profileId) === undefined) return undefined;
+    const events: RecordedEvent[] = [];
+    for await (const e of this.store.readAll({ streamPrefix: Streams.ofProfile(profileId), limit, ...(after === undefined ? {} : { after }) })) events.push(e);
+    return events;
+  }
+
+  profileInfo(profileId: string) {
+    return this.view.profile(profileId);
+  }
+
+  /** L4 for OVERAGE lines: the usage events are read from their stream only for users who have one. */
+  private async withUsageEvents(input: StatementInput): Promise<Statement> {
+    const draft = monthlyStatement(input);
+    const over = draft.users.filter((u) => u.lines.some((l) => l.kind === 'OVERAGE'));
+    if (over.length === 0) return draft;
+    const usage = new Map(input.usage);
+    for (const u of over) {
+      const recorded = await this.store.readStream(Streams.usage(input.profile.profileId, u.userId, input.month));
+      const current = usage.get(u.userId);
+      if (current !== undefined) usage.set(u.userId, { ...current, events: recorded.map((e) => refOf(e)) });
+    }
+    return monthlyStatement({ ...input, usage });
+  }
+}

@@ -1,0 +1,53 @@
+import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
+import { simulate } from './commands/simulate';
+
+/** Every sub-command; each lives in its own module under ./commands. */
+const commands: ReadonlyArray<CliCommand> = [simulate];
+
+const overview = (): string =>
+  [
+    'Usage: ledger <command> [options]   (ledger <command> --help for details)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`),
+  ].join('\n');
+
+export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(overview());
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`ledger: unknown command "${name}"\n\n${overview()}`);
+    return ExitCode.usage;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(command.help);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`ledger ${name}: ${(e as Error).message}\n\n${command.help}`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+};
+
+export const main = (argv: ReadonlyArray<string>): void => {
+  const io: CliIO = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), env: process.env };
+  runCli(argv, io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`ledger: ${(e as Error).message ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+};

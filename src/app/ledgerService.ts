@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow, refOf } from '../domain/decode';
-import { Streams } from '../domain/events';
+import { isLedgerStream, Streams } from '../domain/events';
 import { Month, monthEnd, toMillis } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { LedgerView } from '../projections/ledgerView';
@@ -68,7 +68,8 @@ export class LedgerService {
     const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
     let read = 0;
     for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
-      this.view.apply(decodeOrThrow(e));
+      if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
+      else this.view.skip(e.globalPosition);
       read += 1;
       if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
     }

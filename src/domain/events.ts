@@ -100,4 +100,8 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
+  /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
+  metaPrefix: 'meta/',
 } as const;
+
+export const isLedgerStream = (streamId: string): boolean => !streamId.startsWith(Streams.metaPrefix);

@@ -64,6 +64,11 @@ export class LedgerView {
     this.position = r.globalPosition;
   }
 
+  /** Moves the checkpoint past an event that is not the view's concern. */
+  skip(globalPosition: number): void {
+    this.position = globalPosition;
+  }
+
   profile(profileId: string): ProfileInfo | undefined {
     return this.profiles.get(profileId)?.info;
   }

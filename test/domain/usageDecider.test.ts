@@ -1,0 +1,88 @@
+import { fold } from '../../src/domain/decider';
+import { CreditsConsumed, ProfileCreated, ProfileEvent } from '../../src/domain/events';
+import { evolveProfile, initialProfileState } from '../../src/domain/profileDecider';
+import { ConsumeCredits, usageDecider } from '../../src/domain/usageDecider';
+import { deciderSpec } from '../support/deciderSpecification';
+import { genesis, profileCreated } from '../support/fixtures';
+
+type Lifecycle = ProfileCreated | ProfileEvent;
+const profileOf = (events: ReadonlyArray<Lifecycle>) => events.reduce(evolveProfile, initialProfileState);
+const created = profileCreated('p-1', '2026-03-01T09:00:00.000Z');
+const user = { profileId: 'p-1', userId: 'alice', groupId: null };
+const subscribed = (tier: string, occurredAt = '2026-03-01T09:05:00.000Z'): ProfileEvent => ({ type: 'UserSubscribed', data: { ...user, tier, occurredAt } });
+const overage = (enabled: boolean, occurredAt = '2026-04-01T00:00:00.000Z'): ProfileEvent => ({ type: 'OverageSet', data: { profileId: 'p-1', enabled, occurredAt } });
+const consume = (credits: string, requestId = 'r-1', occurredAt = '2026-04-10T00:00:00.000Z'): ConsumeCredits => ({
+  type: 'ConsumeCredits',
+  profileId: 'p-1',
+  userId: 'alice',
+  credits,
+  requestId,
+  occurredAt,
+});
+const consumed = (c: ConsumeCredits): CreditsConsumed => {
+  const { type: _t, ...data } = c;
+  return { type: 'CreditsConsumed', data };
+};
+const spec = (lifecycle: ReadonlyArray<Lifecycle>, previous?: CreditsConsumed) =>
+  deciderSpec(usageDecider({ catalog: genesis, profile: profileOf(lifecycle), previous }));
+
+describe('usage decider (section 6)', () => {
+  test('consumption within the allowance is recorded', () =>
+    spec([created, subscribed('PRO')]).given([]).when(consume('999.99')).then([consumed(consume('999.99'))]));
+
+  test('K4: one credit past the allowance with overage off is CREDITS_EXHAUSTED, whole', () =>
+    spec([created, subscribed('PRO')]).given([consumed(consume('999.99', 'r-0'))]).when(consume('0.02')).thenFails('CREDITS_EXHAUSTED', /0\.01 of 1000\.00 PRO credits left/));
+
+  test('K4: exactly the allowance is accepted', () =>
+    spec([created, subscribed('PRO')]).given([consumed(consume('999.99', 'r-0'))]).when(consume('0.01')).then([consumed(consume('0.01'))]));
+
+  test('K3: with overage on, consumption past the allowance is accepted', () =>
+    spec([created, subscribed('PRO'), overage(true)]).given([consumed(consume('1000', 'r-0'))]).when(consume('500')).then([consumed(consume('500'))]));
+
+  test('K1: the allowance is the highest tier held this month, even after a downgrade', () =>
+    spec([created, subscribed('POWER'), { type: 'SubscriptionDowngraded', data: { ...user, fromTier: 'POWER', tier: 'PRO', occurredAt: '2026-04-05T00:00:00.000Z' } }])
+      .given([])
+      .when(consume('5000'))
+      .then([consumed(consume('5000'))]));
+
+  test('K1: after a downgrade, the next month has the lower allowance', () =>
+    spec([created, subscribed('POWER'), { type: 'SubscriptionDowngraded', data: { ...user, fromTier: 'POWER', tier: 'PRO', occurredAt: '2026-04-05T00:00:00.000Z' } }])
+      .given([])
+      .when(consume('1000.01', 'r-1', '2026-05-02T00:00:00.000Z'))
+      .thenFails('CREDITS_EXHAUSTED'));
+
+  test('K5/M2: after an unsubscribe the user consumes until the end of that month', () => {
+    const cancelled: Lifecycle[] = [created, subscribed('PRO'), { type: 'UserUnsubscribed', data: { ...user, tier: 'PRO', occurredAt: '2026-04-10T00:00:00.000Z' } }];
+    spec(cancelled).given([]).when(consume('10', 'r-1', '2026-04-20T00:00:00.000Z')).then([consumed(consume('10', 'r-1', '2026-04-20T00:00:00.000Z'))]);
+    spec(cancelled).given([]).when(consume('1', 'r-2', '2026-05-02T00:00:00.000Z')).thenFails('NOT_SUBSCRIBED', /2026-05/);
+  });
+
+  test('K5: a user who never subscribed is NOT_SUBSCRIBED', () => spec([created]).given([]).when(consume('1')).thenFails('NOT_SUBSCRIBED'));
+
+  test('PROFILE_NOT_FOUND without the profile', () => spec([]).given([]).when(consume('1')).thenFails('PROFILE_NOT_FOUND'));
+
+  test('K2: a retry of an applied request succeeds with no new event, whatever happened since', () => {
+    const first = consumed(consume('12.50', 'r-1', '2026-04-01T00:00:00.000Z'));
+    spec([created, subscribed('PRO'), { type: 'UserUnsubscribed', data: { ...user, tier: 'PRO', occurredAt: '2026-04-02T00:00:00.000Z' } }], first)
+      .given([first])
+      .when(consume('12.5', 'r-1', '2026-06-01T00:00:00.000Z'))
+      .then([]);
+  });
+
+  test('K2: the same requestId with other credits or another user is REQUEST_ID_REUSED', () => {
+    const first = consumed(consume('12.50'));
+    spec([created, subscribed('PRO')], first).given([first]).when(consume('12.51')).thenFails('REQUEST_ID_REUSED', /alice/);
+    spec([created, subscribed('PRO')], first).given([]).when({ ...consume('12.50'), userId: 'bob' }).thenFails('REQUEST_ID_REUSED');
+  });
+
+  test('T2: usage dated before the latest usage or lifecycle event is OUT_OF_ORDER', () => {
+    spec([created, subscribed('PRO')]).given([consumed(consume('1', 'r-0', '2026-04-11T00:00:00.000Z'))]).when(consume('1')).thenFails('OUT_OF_ORDER');
+    spec([created, subscribed('PRO', '2026-04-11T00:00:00.000Z')]).given([]).when(consume('1')).thenFails('OUT_OF_ORDER');
+  });
+
+  test('evolve sums the month exactly in decimals', () => {
+    const d = usageDecider({ catalog: genesis, profile: profileOf([created]), previous: undefined });
+    const state = fold(d, [consumed(consume('0.1', 'a')), consumed(consume('0.2', 'b'))]);
+    expect(state.consumed.toFixed(2)).toBe('0.30');
+  });
+});

@@ -41,6 +41,9 @@ interface CommandIndex {
   readonly nextExpectedRevision: number;
 }
 
+/** What an append wrote, whether this call or an earlier one of the same command wrote it. */
+type Written = Omit<AppendResult, 'duplicate'>;
+
 /** The port's event id travels in ESDB metadata: ESDB's own ids must be UUIDs and may be derived. */
 type StoredMetadata = EventMetadata & { readonly eventId?: string };
 
@@ -60,8 +63,10 @@ const uuidFrom = (name: string): string => {
  * retry of the same command (even one that minted fresh event ids) writes the same ids and
  * ESDB's own idempotency recognises it.
  */
-const esdbEventId = (event: NewEvent, index: number, commandId: string | undefined): string =>
-  commandId !== undefined ? uuidFrom(`command:${commandId}:${index}`) : UUID.test(event.eventId) ? event.eventId : uuidFrom(`event:${event.eventId}`);
+const esdbEventId = (event: NewEvent, index: number, commandId: string | undefined): string => {
+  if (commandId !== undefined) return uuidFrom(`command:${commandId}:${index}`);
+  return UUID.test(event.eventId) ? event.eventId : uuidFrom(`event:${event.eventId}`);
+};
 
 const toEsdbExpected = (expected: ExpectedRevision): AppendExpectedRevision => {
   switch (expected.kind) {
@@ -103,13 +108,16 @@ const toRecorded = (e: EsdbRecordedEvent): RecordedEvent => {
 };
 
 /** `kurrentdb://` is the newer name of `esdb://`; this client only parses the latter. */
-export const toEsdbConnectionString = (url: string): string => url.replace(/^kurrent(?:db)?(\+discover)?:\/\//, 'esdb$1://');
+export const toEsdbConnectionString = (url: string): string =>
+  url.replace(/^kurrent(?:db)?(\+discover)?:\/\//, 'esdb$1://');
 
 /**
  * EventStoreDB / KurrentDB adapter. globalPosition is the commit position in `$all` (unique per
  * event for ordinary appends, increasing in log order), so `readAll({ after })` resumes there.
  */
 export class EsdbEventStore implements EventStore {
+  private readonly commandsInFlight = new Map<string, Promise<AppendResult>>();
+
   constructor(private readonly client: EventStoreDBClient) {}
 
   /** `esdb://`, `esdb+discover://` or `kurrentdb://` connection string; connects lazily. */
@@ -118,18 +126,20 @@ export class EsdbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
-    const { commandId, expectedRevision } = options;
-    if (commandId !== undefined) {
-      const previous = await this.commandResult(commandId);
-      if (previous !== undefined) return { ...previous, duplicate: true };
+    const { commandId } = options;
+    if (commandId === undefined) {
+      return { ...(await this.write(streamId, events, options.expectedRevision)), duplicate: false };
     }
-    const ids = events.map((e, i) => esdbEventId(e, i, commandId));
-    const written = await this.write(streamId, events, ids, expectedRevision, commandId !== undefined);
-    if (commandId !== undefined) {
-      const winner = await this.recordCommand(commandId, streamId, written);
-      if (winner !== undefined) return { ...winner, duplicate: true };
+    // Appends of one command are serialised in this process: the later ones then find the index
+    // instead of racing ESDB with a copy it may not yet recognise as idempotent.
+    const earlier = this.commandsInFlight.get(commandId)?.catch(() => undefined) ?? Promise.resolve();
+    const attempt = earlier.then(() => this.appendCommand(streamId, events, options.expectedRevision, commandId));
+    this.commandsInFlight.set(commandId, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.commandsInFlight.get(commandId) === attempt) this.commandsInFlight.delete(commandId);
     }
-    return { ...written, duplicate: false };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
@@ -176,14 +186,27 @@ export class EsdbEventStore implements EventStore {
     await this.client.dispose();
   }
 
+  private async appendCommand(
+    streamId: string,
+    events: ReadonlyArray<NewEvent>,
+    expected: ExpectedRevision,
+    commandId: string,
+  ): Promise<AppendResult> {
+    const previous = await this.commandResult(commandId);
+    if (previous !== undefined) return { ...previous, duplicate: true };
+    const written = await this.write(streamId, events, expected, commandId);
+    const winner = await this.recordCommand(commandId, streamId, written);
+    return winner !== undefined ? { ...winner, duplicate: true } : { ...written, duplicate: false };
+  }
+
   /** Appends and reads the events back (their global positions are only known to `$all`). */
   private async write(
     streamId: string,
     events: ReadonlyArray<NewEvent>,
-    ids: ReadonlyArray<string>,
     expected: ExpectedRevision,
-    idempotent: boolean,
-  ): Promise<Omit<AppendResult, 'duplicate'>> {
+    commandId?: string,
+  ): Promise<Written> {
+    const ids = events.map((e, i) => esdbEventId(e, i, commandId));
     const data = events.map((e, i) =>
       jsonEvent({
         id: ids[i] as string,
@@ -195,10 +218,11 @@ export class EsdbEventStore implements EventStore {
     try {
       const result = await this.client.appendToStream(streamId, data, { expectedRevision: toEsdbExpected(expected) });
       const last = Number(result.nextExpectedRevision);
-      return { nextExpectedRevision: last, events: await this.readStream(streamId, { fromRevision: last - events.length + 1, limit: events.length }) };
+      const recorded = await this.readStream(streamId, { fromRevision: last - events.length + 1, limit: events.length });
+      return { nextExpectedRevision: last, events: recorded };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
-      const earlier = idempotent ? await this.earlierCopy(streamId, ids, expected) : undefined;
+      const earlier = commandId !== undefined ? await this.earlierCopy(streamId, ids, expected) : undefined;
       if (earlier !== undefined) return earlier;
       const actual = error.actualVersion === NO_STREAM ? -1 : Number(error.actualVersion);
       throw new ConcurrencyError(streamId, expected, actual);
@@ -214,7 +238,7 @@ export class EsdbEventStore implements EventStore {
     streamId: string,
     ids: ReadonlyArray<string>,
     expected: ExpectedRevision,
-  ): Promise<Omit<AppendResult, 'duplicate'> | undefined> {
+  ): Promise<Written | undefined> {
     if (expected.kind !== 'noStream' && expected.kind !== 'exact') return undefined;
     const from = expected.kind === 'noStream' ? 0 : expected.revision + 1;
     const found = await this.readRaw(streamId, from, ids.length);
@@ -226,8 +250,8 @@ export class EsdbEventStore implements EventStore {
   private async recordCommand(
     commandId: string,
     streamId: string,
-    written: Omit<AppendResult, 'duplicate'>,
-  ): Promise<Omit<AppendResult, 'duplicate'> | undefined> {
+    written: Written,
+  ): Promise<Written | undefined> {
     const index: CommandIndex = {
       streamId,
       firstRevision: written.nextExpectedRevision - written.events.length + 1,
@@ -248,7 +272,7 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  private async commandResult(commandId: string): Promise<Omit<AppendResult, 'duplicate'> | undefined> {
+  private async commandResult(commandId: string): Promise<Written | undefined> {
     const [entry] = await this.readRaw(COMMAND_INDEX_PREFIX + commandId, 0, 1);
     if (entry === undefined) return undefined;
     const index = entry.data as unknown as CommandIndex;
@@ -260,9 +284,8 @@ export class EsdbEventStore implements EventStore {
     if (limit === 0) return [];
     const events: EsdbRecordedEvent[] = [];
     try {
-      for await (const { event } of this.client.readStream(streamId, { fromRevision: BigInt(fromRevision), maxCount: limit })) {
-        if (event !== undefined) events.push(event);
-      }
+      const read = this.client.readStream(streamId, { fromRevision: BigInt(fromRevision), maxCount: limit });
+      for await (const { event } of read) if (event !== undefined) events.push(event);
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw error;

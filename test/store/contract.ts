@@ -79,7 +79,7 @@ export const describeEventStoreContract = (
   options: ContractOptions = {},
 ): void => {
   const suite = options.skip === undefined ? describe : describe.skip;
-  const title = options.skip === undefined ? `${name} event store contract` : `${name} event store contract — skipped: ${options.skip}`;
+  const title = `${name} event store contract${options.skip === undefined ? '' : ` — skipped: ${options.skip}`}`;
   const heavyTimeout = options.heavyTimeoutMs;
 
   suite(title, () => {
@@ -106,7 +106,8 @@ export const describeEventStoreContract = (
       expect(result.events.map((e) => e.position)).toEqual([0, 1, 2]);
       result.events.forEach((recorded, i) => {
         const sent = events[i] as NewEvent;
-        expect(recorded).toMatchObject({ streamId: id, eventId: sent.eventId, type: sent.type, data: sent.data, metadata: sent.metadata });
+        const { eventId, type, data, metadata } = sent;
+        expect(recorded).toMatchObject({ streamId: id, eventId, type, data, metadata });
         expect(new Date(recorded.recordedAt).toISOString()).toBe(recorded.recordedAt);
         expect(recorded.globalPosition).toBeGreaterThan(start);
       });
@@ -122,7 +123,8 @@ export const describeEventStoreContract = (
     describe('expected revision', () => {
       const seeded = async (events = 2): Promise<string> => {
         const id = stream('seeded');
-        await store.append(id, Array.from({ length: events }, (_, i) => newEvent({ i })), { expectedRevision: ExpectedRevision.noStream });
+        const batch = Array.from({ length: events }, (_, i) => newEvent({ i }));
+        await store.append(id, batch, { expectedRevision: ExpectedRevision.noStream });
         return id;
       };
 
@@ -134,7 +136,8 @@ export const describeEventStoreContract = (
 
       test('noStream fails on an existing stream and writes nothing', async () => {
         const id = await seeded();
-        await expectConflict(store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream }), id, ExpectedRevision.noStream, 1);
+        const expected = ExpectedRevision.noStream;
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: expected }), id, expected, 1);
         expect(await store.readStream(id)).toHaveLength(2);
       });
 
@@ -147,7 +150,8 @@ export const describeEventStoreContract = (
 
       test('streamExists fails on a missing stream and writes nothing', async () => {
         const id = stream('missing');
-        await expectConflict(store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.streamExists }), id, ExpectedRevision.streamExists, -1);
+        const expected = ExpectedRevision.streamExists;
+        await expectConflict(store.append(id, [newEvent()], { expectedRevision: expected }), id, expected, -1);
         expect(await store.readStream(id)).toEqual([]);
       });
 
@@ -187,7 +191,10 @@ export const describeEventStoreContract = (
     test('readAll returns every stream in one global order', async () => {
       const [a, b, c] = [stream('a'), stream('b'), stream('c')];
       const appended: RecordedEvent[] = [];
-      for (const id of [a, b, a, c, b]) appended.push(...(await store.append(id, [newEvent({ id })], { expectedRevision: ExpectedRevision.any })).events);
+      for (const id of [a, b, a, c, b]) {
+        const result = await store.append(id, [newEvent({ id })], { expectedRevision: ExpectedRevision.any });
+        appended.push(...result.events);
+      }
 
       const all = await readOwn([a, b, c]);
 
@@ -239,22 +246,28 @@ export const describeEventStoreContract = (
       test('a command appended twice is stored once and answers with the original result', async () => {
         const id = stream('idempotent');
         const commandId = randomUUID();
-        const first = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.noStream, commandId });
+        const options = { expectedRevision: ExpectedRevision.noStream, commandId };
+        const first = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], options);
         // A retry mints fresh event ids; the command id alone identifies it.
-        const retry = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.noStream, commandId });
+        const retry = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], options);
 
         expect(first.duplicate).toBe(false);
         expect(retry).toEqual({ ...first, duplicate: true });
         expect(await store.readStream(id)).toEqual(first.events);
-        expect(await readOwn([id])).toEqual(first.events);
         expect(await store.readCommand(commandId)).toEqual(first.events);
+        // Whatever the adapter keeps to remember commands stays out of the log.
+        expect(await collect(store.readAll({ after: start }))).toEqual(first.events);
+        expect(await store.headPosition()).toBe(first.events[1]?.globalPosition);
       });
 
       test('a command id is recognised whatever stream or expectation the retry names', async () => {
         const id = stream('idempotent');
         const commandId = randomUUID();
         const first = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any, commandId });
-        const elsewhere = await store.append(stream('other'), [newEvent()], { expectedRevision: ExpectedRevision.exact(41), commandId });
+        const elsewhere = await store.append(stream('other'), [newEvent()], {
+          expectedRevision: ExpectedRevision.exact(41),
+          commandId,
+        });
         expect(elsewhere).toEqual({ ...first, duplicate: true });
       });
 
@@ -276,12 +289,13 @@ export const describeEventStoreContract = (
     });
 
     describe('concurrency', () => {
+      // Outcomes that do not depend on the order a server happens to process them in.
       test('appends issued together succeed or fail each on their own', async () => {
         const [a, b] = [stream('a'), stream('b')];
         const outcomes = await Promise.allSettled([
           store.append(a, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
           store.append(a, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
-          store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.streamExists }),
+          store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.exact(5) }),
           store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
         ]);
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
@@ -331,14 +345,19 @@ export const describeEventStoreContract = (
       const stored = await store.readStream(id);
       expect(stored).toHaveLength(total);
       stored.forEach((e, i) => {
-        if (e.position !== i || (e.data as { i: number }).i !== i) throw new Error(`event ${i} read as ${e.position}: ${JSON.stringify(e.data)}`);
+        // One expect per event would dominate the run time: fail with the first mismatch instead.
+        if (e.position !== i || (e.data as { i: number }).i !== i) {
+          throw new Error(`event ${i} read as ${e.position}: ${JSON.stringify(e.data)}`);
+        }
       });
 
       let expected = 0;
       let previous = start;
       for await (const e of store.readAll({ after: start })) {
         if (e.streamId !== id) continue;
-        if (e.position !== expected || e.globalPosition <= previous) throw new Error(`readAll gave ${e.position} after ${expected - 1}`);
+        if (e.position !== expected || e.globalPosition <= previous) {
+          throw new Error(`readAll gave ${e.position} at ${e.globalPosition} after ${expected - 1} at ${previous}`);
+        }
         previous = e.globalPosition;
         expected++;
       }

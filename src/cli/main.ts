@@ -1,8 +1,10 @@
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
+import { replay } from './commands/replay';
+import { seed } from './commands/seed';
 import { simulate } from './commands/simulate';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay];
 
 const overview = (): string =>
   [

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExpectedRevision } from '../../src/store/eventStore';
@@ -50,6 +50,23 @@ describe('SQLite file store', () => {
     for (let i = 0; i < 10; i++) await store.append(`s-${i % 3}`, [newEvent({ i })], { expectedRevision: ExpectedRevision.any });
     expect((await collect(store.readAll())).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => ({ i })));
     expect((await collect(store.readAll({ after: 2, limit: 4 }))).map((e) => e.globalPosition)).toEqual([3, 4, 5, 6]);
+    await store.close();
+  });
+
+  test('appends issued in the same turn of the event loop share one commit', async () => {
+    const file = freshFile();
+    const store = new SqliteEventStore(file);
+    await store.append('warm-up', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    // Every commit adds at least one frame to the WAL (far from its checkpoint size here).
+    const walFrames = (): number => (statSync(`${file}-wal`).size - 32) / (4096 + 24);
+    const before = walFrames();
+
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.append(`s-${i}`, [newEvent()], { expectedRevision: ExpectedRevision.noStream })),
+    );
+
+    expect(walFrames() - before).toBeLessThan(10);
+    expect(await store.headPosition()).toBe(50);
     await store.close();
   });
 

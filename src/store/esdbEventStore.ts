@@ -87,9 +87,13 @@ const isInternal = (e: EsdbRecordedEvent): boolean =>
   e.type.startsWith('$') ||
   (e.streamId.startsWith(COMMAND_INDEX_PREFIX) && e.type === COMMAND_INDEX_TYPE);
 
+/** What servers before 22.6 sent instead of a position on stream reads. */
+const NO_POSITION = 2n ** 64n - 1n;
+
 const globalPositionOf = (e: EsdbRecordedEvent): number => {
-  // Servers since 22.6 return positions on stream reads too; older ones are not supported.
-  if (e.position === undefined) throw new Error(`EventStoreDB returned ${e.streamId}@${e.revision} without a position`);
+  if (e.position === undefined || e.position.commit === NO_POSITION) {
+    throw new Error(`EventStoreDB returned ${e.streamId}@${e.revision} without its position: server 22.6 or later needed`);
+  }
   return Number(e.position.commit);
 };
 

@@ -97,10 +97,15 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = options.readAllPageSize ?? 1000;
     // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit, so an
     // acknowledged append survives a process kill and a power loss. fullfsync makes macOS honest.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('fullfsync = ON');
-    migrate(this.db);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('fullfsync = ON');
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
 
     const db = this.db;
     this.statements = prepareStatements(db);

@@ -4,7 +4,6 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
-COPY bench ./bench
 RUN npm ci
 ENV HOST=0.0.0.0
 CMD ["npm", "start"]

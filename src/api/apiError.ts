@@ -1,0 +1,51 @@
+import { QueryError } from '../app/ledgerQueries';
+import { CommandFailure } from '../commands/commandHandler';
+
+/** Every error a client can get: `{"error": {"code", "message"}}`, never a stack trace. */
+export type ApiErrorCode =
+  | CommandFailure['code']
+  | QueryError['code']
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INTERNAL';
+
+export interface ApiError {
+  readonly code: ApiErrorCode;
+  readonly message: string;
+}
+
+export const apiError = (code: ApiErrorCode, message: string): ApiError => ({ code, message });
+
+/** api.md: the codes with a status of their own; every other rule violation of section 7 is 422. */
+const STATUS: Partial<Record<ApiErrorCode, number>> = {
+  VALIDATION: 400,
+  PROFILE_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  ALREADY_SUBSCRIBED: 409,
+  PROFILE_EXISTS: 409,
+  OUT_OF_ORDER: 409,
+  CONFLICT: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+};
+
+export const httpStatusOf = (code: ApiErrorCode): number => STATUS[code] ?? 422;
+
+/** The codes a status stands for, for the API's documentation. */
+export const describeStatus = (status: number): string => {
+  const codes = Object.entries(STATUS).flatMap(([code, s]) => (s === status ? [code] : []));
+  return status === 422 ? 'a rule violation of section 7 without a status of its own' : codes.join(', ');
+};
+
+export const errorBody = (e: ApiError) => ({ error: { code: e.code, message: e.message } });
+
+/** An ApiError thrown from where Fastify only takes exceptions (a body parser); the error handler unwraps it. */
+export class ApiFailure extends Error {
+  constructor(readonly apiError: ApiError) {
+    super(apiError.message);
+    this.name = 'ApiFailure';
+  }
+}

@@ -1,0 +1,76 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { SCHEMA_VERSION, Streams } from '../domain/events';
+import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+
+/** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
+export const IdempotencyKey = new t.Type<string, string, unknown>(
+  '1 to 200 printable ASCII characters',
+  (u): u is string => typeof u === 'string' && /^[\x20-\x7e]{1,200}$/.test(u),
+  (u, c) => (typeof u === 'string' && /^[\x20-\x7e]{1,200}$/.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** JSON with keys sorted at every level, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+};
+
+/** What makes two requests "the same": method, route, path parameters and body. */
+export const requestHash = (request: { method: string; route: string; params: unknown; body: unknown }): string =>
+  sha256(canonicalJson(request));
+
+/** The command id under which a keyed request's events are appended, atomically with them. */
+export const idempotentCommandId = (key: string): string => `idem:${key}`;
+
+export const RecordedResponse = t.type({ requestHash: t.string, status: t.number, body: t.unknown });
+export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
+
+const RESPONSE_EVENT = 'IdempotentResponseRecorded';
+
+/**
+ * The first response to each key, kept in the event store itself (a `meta/` stream per key, which the
+ * read model skips) so that it survives a restart and a retry gets it back whatever happened since:
+ * rejections and credit requests included, whose events carry no `idem:` command id.
+ */
+export class IdempotencyRecords {
+  constructor(private readonly store: EventStore) {}
+
+  private streamOf(key: string): string {
+    return `${Streams.metaPrefix}idempotency/${sha256(key)}`;
+  }
+
+  async find(key: string): Promise<RecordedResponse | undefined> {
+    const [first] = await this.store.readStream(this.streamOf(key), { limit: 1 });
+    if (first === undefined) return undefined;
+    const decoded = RecordedResponse.decode(first.data);
+    if (E.isLeft(decoded)) throw new Error(`${first.streamId}@${first.position}: not an idempotent response record`);
+    return decoded.right;
+  }
+
+  /** Records `response` unless a concurrent request with the same key got there first; returns the one kept. */
+  async record(key: string, response: RecordedResponse, actor: string): Promise<RecordedResponse> {
+    try {
+      await this.store.append(
+        this.streamOf(key),
+        [{ eventId: randomUUID(), type: RESPONSE_EVENT, data: response, metadata: { schemaVersion: SCHEMA_VERSION, actor, idempotencyKey: key } }],
+        { expectedRevision: ExpectedRevision.noStream },
+      );
+      return response;
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError)) throw e;
+      return (await this.find(key)) ?? response;
+    }
+  }
+}

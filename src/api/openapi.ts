@@ -1,0 +1,148 @@
+import * as t from 'io-ts';
+import { describeStatus } from './apiError';
+import { CommandRoute, fieldsOf } from './commandRoutes';
+import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
+import { pathParamNames } from './pathTemplate';
+import { QueryRoute } from './queryRoutes';
+
+/**
+ * The OpenAPI 3 document, generated from the route tables the server registers and from the io-ts
+ * codecs that validate each field (a field's description is its codec's name), so the two cannot
+ * drift apart. Response shapes are described once, below.
+ */
+type Schema = Record<string, unknown>;
+
+const fieldSchema = (codec: t.Mixed): Schema => (codec instanceof t.BooleanType ? { type: 'boolean' } : { type: 'string', description: codec.name });
+
+const objectSchema = (required: t.Props, optional: t.Props): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  ...(Object.keys(required).length === 0 ? {} : { required: Object.keys(required) }),
+  properties: Object.fromEntries(Object.entries({ ...required, ...optional }).map(([k, c]) => [k, fieldSchema(c)])),
+});
+
+const parameters = (where: 'path' | 'query', required: t.Props, optional: t.Props = {}) =>
+  Object.entries({ ...required, ...optional }).map(([name, codec]) => ({ name, in: where, required: name in required, description: codec.name, schema: fieldSchema(codec) }));
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: Schema) => ({ 'application/json': { schema } });
+const errorResponses = (statuses: ReadonlyArray<number>) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: describeStatus(s), content: jsonContent(ref('Error')) }]));
+
+const pathOrder = (template: string, props: t.Props): t.Props => Object.fromEntries(pathParamNames(template).flatMap((n) => (props[n] === undefined ? [] : [[n, props[n]]])));
+
+const commandOperation = (r: CommandRoute) => {
+  const fields = fieldsOf(r);
+  return {
+    operationId: r.command,
+    tags: ['commands'],
+    summary: r.summary,
+    parameters: [
+      ...parameters('path', pathOrder(r.path, fields.path)),
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: `${IdempotencyKey.name}. The same key with the same request answers the first response again and appends nothing; with another request, 409 IDEMPOTENCY_KEY_REUSED.`,
+        schema: { type: 'string', maxLength: 200 },
+      },
+    ],
+    requestBody: { required: true, content: jsonContent(objectSchema(fields.body.required, fields.body.optional)) },
+    responses: {
+      [String(r.status)]: { description: 'The events the command appended', content: jsonContent(ref('CommandResult')) },
+      ...errorResponses([400, 404, 409, 413, 415, 422]),
+    },
+  };
+};
+
+const queryOperation = (q: QueryRoute) => ({
+  operationId: q.operationId,
+  tags: ['queries'],
+  summary: q.summary,
+  parameters: [...parameters('path', pathOrder(q.path, q.params)), ...parameters('query', q.query.required, q.query.optional)],
+  responses: {
+    '200':
+      q.response === 'csv'
+        ? { description: 'RFC 4180 CSV with a header row', content: { 'text/csv': { schema: { type: 'string' } } } }
+        : { description: 'OK', content: jsonContent(ref(q.response.schema)) },
+    ...errorResponses([400, 404]),
+  },
+});
+
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer' };
+const money: Schema = { type: 'string', description: 'an exact decimal with 2 places', example: '20.00' };
+const arrayOf = (items: Schema): Schema => ({ type: 'array', items });
+const object = (properties: Record<string, Schema>, optional: ReadonlyArray<string> = []): Schema => ({
+  type: 'object',
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  properties,
+});
+
+const eventFields = { streamId: str, position: int, eventId: str, type: str };
+const recordedEvent = object({ ...eventFields, globalPosition: int, occurredAt: str, recordedAt: str, data: { type: 'object' }, metadata: { type: 'object' } });
+const lineFields = {
+  lineId: str,
+  kind: { type: 'string', enum: ['CHARGE', 'REFUND', 'OVERAGE'] },
+  tier: str,
+  amount: money,
+  description: str,
+  at: str,
+  reverses: { type: 'string', description: 'REFUND only: the CHARGE it reverses' },
+};
+
+const components: Record<string, Schema> = {
+  Error: object({ error: object({ code: str, message: str }) }),
+  CommandResult: object({ events: arrayOf(object({ ...eventFields, occurredAt: str, data: { type: 'object' } })) }),
+  RecordedEvent: recordedEvent,
+  EventPage: object({ events: arrayOf(ref('RecordedEvent')), next: { type: 'integer', nullable: true, description: 'pass as after for the next page; null at the end' } }),
+  Statement: object({
+    profileId: str,
+    accountId: str,
+    region: str,
+    month: str,
+    currency: str,
+    status: { type: 'string', enum: ['open', 'final'] },
+    total: money,
+    users: arrayOf(
+      object({
+        userId: str,
+        billedTier: str,
+        creditsIncluded: money,
+        creditsUsed: money,
+        overageCredits: money,
+        total: money,
+        lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, ['reverses'])),
+      }),
+    ),
+  }),
+  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses']),
+  AccountStatement: object({
+    accountId: str,
+    month: str,
+    currency: str,
+    status: { type: 'string', enum: ['open', 'final'] },
+    total: money,
+    profiles: arrayOf(object({ profileId: str, region: str, total: money })),
+    usersInSeveralProfiles: arrayOf(object({ userId: str, profiles: arrayOf(str) })),
+  }),
+};
+
+export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: ReadonlyArray<QueryRoute>) => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const add = (path: string, method: string, operation: unknown) => {
+    paths[path] = { ...paths[path], [method]: operation };
+  };
+  for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
+  for (const q of queries) add(q.path, 'get', queryOperation(q));
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Subscription billing ledger',
+      version: '1',
+      description: `Commands append immutable events; statements are folds over them. Errors are {"error": {"code", "message"}}. Header ${IDEMPOTENCY_HEADER} on commands makes retries safe.`,
+    },
+    paths,
+    components: { schemas: components },
+  };
+};

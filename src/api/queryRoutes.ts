@@ -1,0 +1,124 @@
+import { pipe } from 'fp-ts/function';
+import * as TE from 'fp-ts/TaskEither';
+import * as t from 'io-ts';
+import { exportStatements, knownAccountStatement, profileEvents, profileStatement, statementLine } from '../app/ledgerQueries';
+import { LedgerService } from '../app/ledgerService';
+import { AccountId, Identifier, MonthString } from '../domain/fields';
+import { billingExportCsv } from '../projections/billingExport';
+import { ApiError } from './apiError';
+import { recordedEventJson } from './wire';
+
+/** A query's answer: JSON unless it names another content type. */
+export interface QueryReply {
+  readonly body: unknown;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One GET route; the server, and the OpenAPI document, are built from the table below. */
+export interface QueryRoute {
+  readonly operationId: string;
+  /** OpenAPI form, as for commands. */
+  readonly path: string;
+  readonly summary: string;
+  readonly params: t.Props;
+  readonly query: { readonly required: t.Props; readonly optional: t.Props };
+  /** A schema of the OpenAPI components, or CSV. */
+  readonly response: { readonly schema: string } | 'csv';
+  /** Called with params and query decoded by the codecs above. */
+  run(ledger: LedgerService, params: unknown, query: unknown): TE.TaskEither<ApiError, QueryReply>;
+}
+
+const integerString = (description: string, min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    description,
+    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max,
+    (u, c) => {
+      const n = typeof u === 'string' && /^[0-9]{1,15}$/.test(u) ? Number(u) : NaN;
+      return n >= min && n <= max ? t.success(n) : t.failure(u, c);
+    },
+    String,
+  );
+
+/** Global positions start at 0. */
+const Position = integerString('a global position (an integer of 0 or more)', 0, Number.MAX_SAFE_INTEGER);
+export const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+const PageSize = integerString(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
+/** Line ids contain `/` (`{profileId}/{month}/{userId}/{n}`): the path carries them URL-encoded. */
+const LineId = new t.Type<string, string, unknown>(
+  'a statement line id, URL-encoded',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && /^[A-Za-z0-9._:@/-]{1,300}$/.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+
+const json = (body: unknown): QueryReply => ({ body });
+const noQuery = { required: {}, optional: {} };
+const statementParams = { profileId: Identifier, month: MonthString };
+
+export const queryRoutes: ReadonlyArray<QueryRoute> = [
+  {
+    operationId: 'getProfileStatement',
+    path: '/v1/profiles/{profileId}/statements/{month}',
+    summary: "A profile's statement for a month; status open while the month is not over, final after",
+    params: statementParams,
+    query: noQuery,
+    response: { schema: 'Statement' },
+    run: (ledger, p: { profileId: string; month: string }) => pipe(profileStatement(ledger, p.profileId, p.month), TE.map(json)),
+  },
+  {
+    operationId: 'getStatementLine',
+    path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}',
+    summary: 'One statement line with the events it cites in full, data and metadata (L4)',
+    params: { ...statementParams, lineId: LineId },
+    query: noQuery,
+    response: { schema: 'StatementLineWithEvents' },
+    run: (ledger, p: { profileId: string; month: string; lineId: string }) =>
+      pipe(
+        statementLine(ledger, p.profileId, p.month, p.lineId),
+        TE.map(({ userId, line, events }) => json({ profileId: p.profileId, month: p.month, userId, ...line, events: events.map(recordedEventJson) })),
+      ),
+  },
+  {
+    operationId: 'getAccountStatement',
+    path: '/v1/accounts/{accountId}/statements/{month}',
+    summary: "An account's profiles and totals for a month, and the users billed in several of them (P4)",
+    params: { accountId: AccountId, month: MonthString },
+    query: noQuery,
+    response: { schema: 'AccountStatement' },
+    run: (ledger, p: { accountId: string; month: string }) => pipe(knownAccountStatement(ledger, p.accountId, p.month), TE.map(json)),
+  },
+  {
+    operationId: 'getProfileEvents',
+    path: '/v1/profiles/{profileId}/events',
+    summary: `A profile's events in log order, after a global position; ${DEFAULT_PAGE} a page unless limit says otherwise. Follow next until it is null`,
+    params: { profileId: Identifier },
+    query: { required: {}, optional: { after: Position, limit: PageSize } },
+    response: { schema: 'EventPage' },
+    run: (ledger, p: { profileId: string }, q: { after?: number; limit?: number }) => {
+      const limit = q.limit ?? DEFAULT_PAGE;
+      return pipe(
+        profileEvents(ledger, p.profileId, q.after, limit),
+        TE.map((events) => json({ events: events.map(recordedEventJson), next: events.length === limit ? (events[events.length - 1]?.globalPosition ?? null) : null })),
+      );
+    },
+  },
+  {
+    operationId: 'getBillingExport',
+    path: '/v1/exports/{month}.csv',
+    summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all',
+    params: { month: MonthString },
+    query: { required: {}, optional: { accountId: AccountId } },
+    response: 'csv',
+    run: (ledger, p: { month: string }, q: { accountId?: string }) =>
+      pipe(
+        exportStatements(ledger, p.month, q.accountId),
+        TE.map((statements) => ({
+          body: billingExportCsv(statements),
+          contentType: 'text/csv; charset=utf-8',
+          headers: { 'content-disposition': `attachment; filename="kiro-${q.accountId ?? 'all'}-${p.month}.csv"` },
+        })),
+      ),
+  },
+];

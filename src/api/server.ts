@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as TE from 'fp-ts/TaskEither';
+import { LedgerService } from '../app/ledgerService';
+import { CommandContext } from '../commands/commandHandler';
+import { decode, strictObject } from '../domain/validation';
+import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
+import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
+import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
+import { parseJsonBody } from './jsonBody';
+import { openApiDocument } from './openapi';
+import { routerPath } from './pathTemplate';
+import { QueryRoute, queryRoutes } from './queryRoutes';
+import { appendedEventJson } from './wire';
+
+/** Far above any command body (a few hundred bytes), far below what could hurt the server. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface ServerOptions {
+  /** Fastify's pino logger: off by default (tests), its options for `ledger serve`. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly bodyLimit?: number;
+}
+
+interface HttpResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** What the one log line of a request says besides method, url and status. */
+interface LogFields {
+  readonly command?: string;
+  readonly commandId?: string;
+  readonly result: string;
+  readonly replayed?: boolean;
+}
+
+const failed = (e: ApiError): HttpResponse => ({ status: httpStatusOf(e.code), body: errorBody(e) });
+
+const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
+
+const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKey });
+
+/** Neither a rule's answer nor the client's fault: a retry with the same key should try again. */
+const isTransient = (r: HttpResponse): boolean => r.status >= 500 || resultOf(r) === 'CONFLICT';
+
+/**
+ * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
+ * every input (path, query, header, body), errors as `{"error": {"code", "message"}}`.
+ */
+export const buildServer = (ledger: LedgerService, options: ServerOptions = {}): FastifyInstance => {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // One line per request, written by the onResponse hook below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Request ids become correlation ids in event metadata: unique across restarts.
+    genReqId: () => randomUUID(),
+    // URL-encoded line ids are longer than the default limit of 100.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: (error, request, reply) => {
+      send(request, reply, failed(apiError('VALIDATION', `url: ${error.message}`)), { result: 'VALIDATION' });
+    },
+  });
+  const logFields = new WeakMap<FastifyRequest, LogFields>();
+  const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, fields?: Partial<LogFields>, headers: Record<string, string> = {}) => {
+    logFields.set(request, { ...fields, result: resultOf(response) });
+    return reply.status(response.status).headers(headers).send(response.body);
+  };
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const parsed = parseJsonBody(body as Buffer);
+    if (E.isLeft(parsed)) done(new ApiFailure(parsed.left), undefined);
+    else done(null, parsed.right);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiFailure) return send(request, reply, failed(error.apiError));
+    const status = error.statusCode ?? 500;
+    if (status === 413) return send(request, reply, failed(apiError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`)));
+    if (status === 415) {
+      return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${JSON.stringify(request.headers['content-type'] ?? null)}`)));
+    }
+    if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
+    request.log.error({ err: error }, 'request failed');
+    return send(request, reply, failed(apiError('INTERNAL', `internal error; the server log has the details under request id ${request.id}`)));
+  });
+  app.setNotFoundHandler((request, reply) => send(request, reply, failed(apiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
+  });
+
+  const records = new IdempotencyRecords(ledger.store);
+
+  const commandHandler = (route: CommandRoute) => {
+    const codecs = codecsOf(route);
+    const execute = async (request: FastifyRequest, context: CommandContext): Promise<HttpResponse> => {
+      const input = pipe(
+        decode(codecs.params, request.params),
+        E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
+      );
+      if (E.isLeft(input)) return failed(input.left);
+      const result = await ledger.execute(input.right, { actor: 'api', correlationId: request.id, ...context });
+      return pipe(
+        result,
+        E.chainW((outcome) => {
+          // A crash between the events and the response record: the events' own metadata tells a retry from a reuse.
+          const first = outcome.events[0]?.metadata;
+          const reused = outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
+          return reused ? E.left(reuseOf(context.idempotencyKey as string)) : E.right(outcome);
+        }),
+        E.match(failed, (outcome) => ({ status: route.status, body: { events: outcome.events.map(appendedEventJson) } })),
+      );
+    };
+
+    /** Keeps the first response to a key; a concurrent request with the same key may have won, so the kept one is returned. */
+    const recordFirst = async (request: FastifyRequest, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
+      const mine = { requestHash: hash, ...response };
+      if (isTransient(response)) return mine;
+      try {
+        return await records.record(key, mine, 'api');
+      } catch (err) {
+        // The events (if any) are durable under the key's command id, so a retry still finds them.
+        request.log.error({ err }, 'could not record the idempotent response');
+        return mine;
+      }
+    };
+
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.headers[IDEMPOTENCY_HEADER] });
+      if (E.isLeft(header)) return send(request, reply, failed(header.left), { command: route.command });
+      const key = header.right['Idempotency-Key'];
+      if (key === undefined) return send(request, reply, await execute(request, {}), { command: route.command });
+      const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
+      const commandId = idempotentCommandId(key);
+      const previous = await records.find(key);
+      const kept = previous ?? (await recordFirst(request, key, hash, await execute(request, { commandId, idempotencyKey: key, requestHash: hash })));
+      const fields = { command: route.command, commandId, replayed: previous !== undefined };
+      if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)), fields);
+      return send(request, reply, { status: kept.status, body: kept.body }, fields, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
+    };
+  };
+
+  const queryHandler = (route: QueryRoute) => {
+    const params = strictObject('path', route.params, {});
+    const query = strictObject('query', route.query.required, route.query.optional);
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const result = await pipe(
+        TE.fromEither(decode(params, request.params)),
+        TE.chainW((p) => pipe(TE.fromEither(decode(query, request.query)), TE.chainW((q) => route.run(ledger, p, q)))),
+      )();
+      if (E.isLeft(result)) return send(request, reply, failed(result.left));
+      const { body, contentType = 'application/json; charset=utf-8', headers = {} } = result.right;
+      return send(request, reply, { status: 200, body }, {}, { ...headers, 'content-type': contentType });
+    };
+  };
+
+  for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
+  for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
+
+  const document = openApiDocument(commandRoutes, queryRoutes);
+  app.get('/openapi.json', async () => document);
+  app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  return app;
+};
+
+const reuseOf = (key: string): ApiError =>
+  apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);

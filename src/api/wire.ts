@@ -1,0 +1,29 @@
+import { decodeOrThrow } from '../domain/decode';
+import { RecordedEvent } from '../store/eventStore';
+
+/** The JSON forms of events on the wire (api.md); `occurredAt` is the domain's instant, `data.occurredAt`. */
+
+const occurredAtOf = (e: RecordedEvent): string => decodeOrThrow(e).event.data.occurredAt;
+
+/** What a command answers with, per event it appended. */
+export const appendedEventJson = (e: RecordedEvent) => ({
+  streamId: e.streamId,
+  position: e.position,
+  eventId: e.eventId,
+  type: e.type,
+  occurredAt: occurredAtOf(e),
+  data: e.data,
+});
+
+/** The audit form (events query, statement lines): its global position, when it was stored, and who sent it. */
+export const recordedEventJson = (e: RecordedEvent) => ({
+  streamId: e.streamId,
+  position: e.position,
+  globalPosition: e.globalPosition,
+  eventId: e.eventId,
+  type: e.type,
+  occurredAt: occurredAtOf(e),
+  recordedAt: e.recordedAt,
+  data: e.data,
+  metadata: e.metadata,
+});

@@ -1,0 +1,104 @@
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as TE from 'fp-ts/TaskEither';
+import { decodeOrThrow } from '../domain/decode';
+import { EventRef, Streams } from '../domain/events';
+import { Month } from '../domain/time';
+import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
+import { RecordedEvent } from '../store/eventStore';
+import { LedgerService } from './ledgerService';
+
+/**
+ * The queries both shells (HTTP and CLI) answer, with their "not found" cases as values: a missing
+ * profile or account is PROFILE_NOT_FOUND, a missing line NOT_FOUND.
+ */
+export interface QueryError {
+  readonly code: 'PROFILE_NOT_FOUND' | 'NOT_FOUND';
+  readonly message: string;
+}
+
+const profileNotFound = (profileId: string): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `profile ${profileId} does not exist` });
+
+export const profileStatement = (ledger: LedgerService, profileId: string, month: Month): TE.TaskEither<QueryError, Statement> =>
+  pipe(
+    TE.fromTask(() => ledger.statement(profileId, month)),
+    TE.chainEitherK(E.fromNullable(profileNotFound(profileId))),
+  );
+
+/** A page of the profile's events in log order, after a global position. */
+export const profileEvents = (ledger: LedgerService, profileId: string, after: number | undefined, limit: number): TE.TaskEither<QueryError, ReadonlyArray<RecordedEvent>> =>
+  pipe(
+    TE.fromTask(() => ledger.profileEvents(profileId, after, limit)),
+    TE.chainEitherK(E.fromNullable(profileNotFound(profileId))),
+  );
+
+/** An account is known through its profiles: one with no profile billed in the month is not found. */
+export const knownAccountStatement = (ledger: LedgerService, accountId: string, month: Month): TE.TaskEither<QueryError, AccountStatement> =>
+  pipe(
+    TE.fromTask(() => ledger.accountStatement(accountId, month)),
+    TE.filterOrElse(
+      (a) => a.profiles.length > 0,
+      (): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `account ${accountId} has no profile in ${month}` }),
+    ),
+  );
+
+/** The accounts of every profile, from the registry stream (the source of truth for P1). */
+const allAccountIds = async (ledger: LedgerService): Promise<ReadonlyArray<string>> => {
+  const registry = await ledger.store.readStream(Streams.registry);
+  const ids = registry.map((e) => decodeOrThrow(e).event).flatMap((e) => (e.type === 'ProfileCreated' ? [e.data.accountId] : []));
+  return [...new Set(ids)].sort();
+};
+
+const statementsOf = async (ledger: LedgerService, account: AccountStatement): Promise<ReadonlyArray<Statement>> => {
+  const statements = await Promise.all(account.profiles.map((p) => ledger.statement(p.profileId, account.month)));
+  return statements.flatMap((s) => (s === undefined ? [] : [s]));
+};
+
+/** The statements a billing export covers: every profile of one account, or of every account. */
+export const exportStatements = (ledger: LedgerService, month: Month, accountId: string | undefined): TE.TaskEither<QueryError, ReadonlyArray<Statement>> =>
+  accountId !== undefined
+    ? pipe(
+        knownAccountStatement(ledger, accountId, month),
+        TE.chain((a) => TE.fromTask(() => statementsOf(ledger, a))),
+      )
+    : TE.fromTask(async () => {
+        const accounts = await allAccountIds(ledger);
+        const perAccount = await Promise.all(accounts.map(async (a) => statementsOf(ledger, await ledger.accountStatement(a, month))));
+        return perAccount.flat();
+      });
+
+/** A statement line with the events it cites read back in full (data and metadata): the audit trail of L4. */
+export interface LineWithEvents {
+  readonly userId: string;
+  readonly line: StatementLine;
+  readonly events: ReadonlyArray<RecordedEvent>;
+}
+
+/** One range read per cited stream, since an OVERAGE line can cite every usage event of a month. */
+const readCited = async (ledger: LedgerService, refs: ReadonlyArray<EventRef>): Promise<ReadonlyArray<RecordedEvent>> => {
+  const byStream = new Map<string, number[]>();
+  for (const r of refs) byStream.set(r.streamId, [...(byStream.get(r.streamId) ?? []), r.position]);
+  const found = new Map<string, RecordedEvent>();
+  for (const [streamId, positions] of byStream) {
+    const from = Math.min(...positions);
+    const events = await ledger.store.readStream(streamId, { fromRevision: from, limit: Math.max(...positions) - from + 1 });
+    for (const e of events) found.set(`${e.streamId}@${e.position}`, e);
+  }
+  return refs.flatMap((r) => found.get(`${r.streamId}@${r.position}`) ?? []);
+};
+
+export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
+  pipe(
+    profileStatement(ledger, profileId, month),
+    TE.chainEitherK((s) => {
+      for (const u of s.users) {
+        const line = u.lines.find((l) => l.lineId === lineId);
+        if (line !== undefined) return E.right({ userId: u.userId, line });
+      }
+      return E.left<QueryError, { userId: string; line: StatementLine }>({
+        code: 'NOT_FOUND',
+        message: `the statement of profile ${profileId} for ${month} has no line ${lineId}`,
+      });
+    }),
+    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await readCited(ledger, line.events) }))),
+  );

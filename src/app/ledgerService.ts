@@ -7,13 +7,20 @@ import { accountStatement } from '../projections/accountStatement';
 import { LedgerView } from '../projections/ledgerView';
 import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
 import { AccountStatement, Statement } from '../projections/statementTypes';
+import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
+import { SnapshotStore } from './snapshotStore';
 
 export interface LedgerServiceOptions {
   readonly clock?: () => Date;
   /** Called with (events read, head position) while catching up, for progress bars. */
   readonly onProgress?: (read: number, head: number) => void;
+  /** Where the read model is saved with its checkpoint; without one, every start replays the log. */
+  readonly snapshots?: SnapshotStore;
 }
+
+/** Save the read model after catching up this many events, so a restart resumes near the head. */
+const SNAPSHOT_EVERY = 100_000;
 
 /**
  * The application: commands through the handler, queries from the read model, which catches up
@@ -22,7 +29,8 @@ export interface LedgerServiceOptions {
  */
 export class LedgerService {
   readonly handler: CommandHandler;
-  private readonly view = new LedgerView();
+  private view = new LedgerView();
+  private sinceSnapshot = 0;
   private readonly clock: () => Date;
   private catchingUp: Promise<void> | undefined;
 
@@ -38,11 +46,36 @@ export class LedgerService {
     return this.clock().toISOString();
   }
 
-  /** Seeds the catalog of a fresh ledger and builds the read model from the log. */
+  /** Seeds the catalog of a fresh ledger and builds the read model: from its snapshot if one fits the log. */
   async open(): Promise<this> {
     await this.handler.initialize();
+    const saved = await this.options.snapshots?.load();
+    if (saved !== undefined) {
+      const snapshot = ViewSnapshot.decode(JSON.parse(saved));
+      if (E.isRight(snapshot) && (await this.inLog(snapshot.right.checkpoint, snapshot.right.checkpointEventId))) {
+        this.view = LedgerView.restore(snapshot.right);
+      }
+    }
     await this.catchUp();
     return this;
+  }
+
+  /** Saves the read model (if a snapshot store was given) and closes the event store. */
+  async close(): Promise<void> {
+    await this.saveSnapshot();
+    await this.store.close();
+  }
+
+  async saveSnapshot(): Promise<void> {
+    if (this.options.snapshots === undefined || this.view.checkpoint < 0) return;
+    await this.catchUp();
+    await this.options.snapshots.save(JSON.stringify(this.view.snapshot()));
+    this.sinceSnapshot = 0;
+  }
+
+  private async inLog(position: number, eventId: string): Promise<boolean> {
+    for await (const e of this.store.readAll({ after: position - 1, limit: 1 })) return e.globalPosition === position && e.eventId === eventId;
+    return false;
   }
 
   execute(input: unknown, context: CommandContext = {}): Promise<E.Either<CommandFailure, CommandOutcome>> {
@@ -69,11 +102,16 @@ export class LedgerService {
     let read = 0;
     for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
       if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
-      else this.view.skip(e.globalPosition);
+      else this.view.skip(e.globalPosition, e.eventId);
       read += 1;
       if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
     }
     this.options.onProgress?.(read, head);
+    this.sinceSnapshot += read;
+    if (this.sinceSnapshot >= SNAPSHOT_EVERY && this.options.snapshots !== undefined) {
+      await this.options.snapshots.save(JSON.stringify(this.view.snapshot()));
+      this.sinceSnapshot = 0;
+    }
   }
 
   async statement(profileId: string, month: Month): Promise<Statement | undefined> {

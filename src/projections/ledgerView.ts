@@ -5,6 +5,7 @@ import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
 import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
 import { StatementInput, UsageOfMonth } from './monthlyStatement';
+import { ViewSnapshot } from './viewSnapshot';
 
 interface ProfileRecord {
   readonly info: ProfileInfo;
@@ -28,7 +29,37 @@ export class LedgerView {
   private readonly accounts = new Map<string, string[]>();
   /** `profileId/month` → userId → usage */
   private readonly usage = new Map<string, Map<string, UsageAccumulator>>();
+  /** Every event but usage, in log order: what a snapshot must hold to rebuild the view. */
+  private readonly kept: Recorded[] = [];
   private position = -1;
+  private positionEventId = '';
+
+  /** A view restored from a snapshot, to catch up from its checkpoint. */
+  static restore(s: ViewSnapshot): LedgerView {
+    const view = new LedgerView();
+    for (const r of s.events) view.apply(r);
+    for (const u of s.usage) {
+      const key = `${u.profileId}/${u.month}`;
+      const byUser = view.usage.get(key) ?? new Map<string, UsageAccumulator>();
+      view.usage.set(key, byUser.set(u.userId, { credits: new Dec(u.credits), lastAt: u.lastAt, count: u.count }));
+    }
+    view.position = s.checkpoint;
+    view.positionEventId = s.checkpointEventId;
+    return view;
+  }
+
+  snapshot(): ViewSnapshot {
+    return {
+      version: 1,
+      checkpoint: this.position,
+      checkpointEventId: this.positionEventId,
+      events: this.kept,
+      usage: [...this.usage].flatMap(([key, byUser]) => {
+        const [profileId, month] = key.split('/') as [string, string];
+        return [...byUser].map(([userId, u]) => ({ profileId, month, userId, credits: u.credits.toFixed(), lastAt: u.lastAt, count: u.count }));
+      }),
+    };
+  }
 
   /** Global position of the last event applied; -1 before any. */
   get checkpoint(): number {
@@ -37,6 +68,7 @@ export class LedgerView {
 
   apply(r: Recorded): void {
     const e = r.event;
+    if (e.type !== 'CreditsConsumed') this.kept.push(r);
     switch (e.type) {
       case 'TierDefined':
         this.catalog = withDefinition(this.catalog, tierVersionOf(e, r.ref));
@@ -62,11 +94,13 @@ export class LedgerView {
         this.profiles.get(e.data.profileId)?.lifecycle.push(r as Recorded<ProfileEvent>);
     }
     this.position = r.globalPosition;
+    this.positionEventId = r.ref.eventId;
   }
 
   /** Moves the checkpoint past an event that is not the view's concern. */
-  skip(globalPosition: number): void {
+  skip(globalPosition: number, eventId: string): void {
     this.position = globalPosition;
+    this.positionEventId = eventId;
   }
 
   profile(profileId: string): ProfileInfo | undefined {

@@ -161,6 +161,8 @@ export class EsdbEventStore implements EventStore {
     try {
       for await (const { event } of read) {
         if (event === undefined || isInternal(event) || globalPositionOf(event) <= after) continue;
+        // Reads of $all take no server-side filter in this client version: filter here.
+        if (options.streamPrefix !== undefined && !event.streamId.startsWith(options.streamPrefix)) continue;
         yield toRecorded(event);
         if (--remaining === 0) return;
       }

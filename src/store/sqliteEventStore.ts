@@ -144,8 +144,13 @@ export class SqliteEventStore implements EventStore {
     // pages, and memory holds one page whatever the log's length.
     let after = options.after ?? -1;
     let remaining = options.limit ?? Infinity;
+    const prefix = options.streamPrefix;
     while (remaining > 0) {
-      const rows = this.statements.page.all(after, Math.min(this.pageSize, remaining));
+      const size = Math.min(this.pageSize, remaining);
+      const rows =
+        prefix === undefined
+          ? this.statements.page.all(after, size)
+          : this.statements.pageOfPrefix.all(after, prefix, `${prefix}\u{10ffff}`, size);
       for (const row of rows) yield toRecorded(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -242,6 +247,11 @@ const prepareStatements = (db: Database.Database) => ({
   ),
   page: db.prepare<[number, number], EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+  ),
+  // A range on stream_id (the UNIQUE(stream_id, position) index) rather than LIKE, which would
+  // treat `_` in ids as a wildcard.
+  pageOfPrefix: db.prepare<[number, string, string, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND stream_id >= ? AND stream_id < ? ORDER BY global_position LIMIT ?`,
   ),
 });
 

@@ -218,6 +218,19 @@ export const describeEventStoreContract = (
       expect(first?.globalPosition).toBeLessThanOrEqual(at(0));
     });
 
+    test('readAll with a stream prefix returns only those streams, in global order', async () => {
+      const base = stream('prefixed');
+      // `_` must not act as a wildcard and a longer sibling (`…-x1` vs `…-x10`) must not match.
+      const [a, b, other, sibling] = [`${base}/x1/a`, `${base}/x1/b`, `${base}/x2/a`, `${base}/x10/a`];
+      for (const id of [a, other, b, sibling, a]) await store.append(id, [newEvent({ id })], { expectedRevision: ExpectedRevision.any });
+      const mine = await collect(store.readAll({ after: start, streamPrefix: `${base}/x1/` }));
+      expect(mine.map((e) => e.streamId)).toEqual([a, b, a]);
+      expectStrictlyIncreasing(mine.map((e) => e.globalPosition));
+      const page = await collect(store.readAll({ after: mine[0]?.globalPosition, streamPrefix: `${base}/x1/`, limit: 1 }));
+      expect(page.map((e) => e.streamId)).toEqual([b]);
+      expect(await collect(store.readAll({ after: start, streamPrefix: `${base.replace(/-/g, '_')}/` }))).toEqual([]);
+    });
+
     test('a reader that stops early leaves the store usable', async () => {
       const id = stream('early');
       await store.append(id, [newEvent(), newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });

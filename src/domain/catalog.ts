@@ -1,4 +1,3 @@
-import * as O from 'fp-ts/Option';
 import { TierDefined } from './events';
 import { compareTiers, TierVersion } from './tier';
 import { Month } from './time';
@@ -23,8 +22,6 @@ export const tiersInEffect = (catalog: Catalog, month: Month): TiersInEffect => 
   }
   return offered;
 };
-
-export const lookupTier = (tiers: TiersInEffect, code: string): O.Option<TierVersion> => O.fromNullable(tiers.get(code));
 
 /** Tier codes in ascending order for the month (C1, C4). */
 export const tierOrder = (tiers: TiersInEffect): ReadonlyArray<string> =>

@@ -6,7 +6,7 @@ import { CommandOf } from './commands';
 import { Decider } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditsConsumed } from './events';
-import { Dec, format2, ZERO } from './money';
+import { Dec, format2, max, ZERO } from './money';
 import { checkOrder, profileNotFound, ProfileState, tiersHeldIn } from './profileDecider';
 import { higherTier, TierVersion } from './tier';
 import { monthOf } from './time';
@@ -69,7 +69,7 @@ const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.E
         return E.left(
           domainError(
             'CREDITS_EXHAUSTED',
-            `user ${c.userId} has ${format2(tier.credits.minus(state.consumed))} of ${format2(tier.credits)} ${tier.tier} credits left in ${month}, asked for ${format2(new Dec(c.credits))}, and overage is off in profile ${c.profileId}`,
+            `user ${c.userId} has ${format2(max(ZERO, tier.credits.minus(state.consumed)))} of ${format2(tier.credits)} ${tier.tier} credits left in ${month}, asked for ${format2(new Dec(c.credits))}, and overage is off in profile ${c.profileId}`,
           ),
         );
       }

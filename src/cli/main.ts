@@ -1,10 +1,14 @@
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
+import { accountStatement } from './commands/accountStatement';
+import { exportCommand } from './commands/export';
 import { replay } from './commands/replay';
 import { seed } from './commands/seed';
+import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
+import { statement } from './commands/statement';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand];
 
 const overview = (): string =>
   [

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import * as t from 'io-ts';
+import { buildServer } from '../../api/server';
+import { LedgerService } from '../../app/ledgerService';
+import { strictObject } from '../../domain/validation';
+import { openStore, storeUrlFrom } from '../../store/openStore';
+import { CliCommand, ExitCode } from '../cliCommand';
+import { decodeOptions, storeHelp } from '../withLedger';
+
+const Port = new t.Type<number, string, unknown>(
+  'a TCP port from 0 to 65535',
+  (u): u is number => typeof u === 'number',
+  (u, c) => (typeof u === 'string' && /^[0-9]{1,5}$/.test(u) && Number(u) <= 65535 ? t.success(Number(u)) : t.failure(u, c)),
+  String,
+);
+const Host = new t.Type<string, string, unknown>(
+  'a host name or IP address',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && /^[A-Za-z0-9.:_-]{1,253}$/.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+const Options = strictObject('options', { host: Host, port: Port }, {});
+
+const untilSignal = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve(signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
+export const serve: CliCommand = {
+  name: 'serve',
+  summary: 'run the HTTP API',
+  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
+
+Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
+per request on standard output. SIGTERM or SIGINT stops accepting connections, lets the requests
+in flight finish, closes the store and exits 0.
+
+  --host HOST   default: HOST, else 127.0.0.1
+  --port PORT   default: PORT, else 3000 (0: any free port)
+  ${storeHelp}`,
+  async run(args, io) {
+    const { values } = parseArgs({ args: [...args], options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' } }, strict: true });
+    const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
+    const store = await openStore(storeUrlFrom(io.env, values.store));
+    try {
+      const ledger = await new LedgerService(store).open();
+      const app = buildServer(ledger, { logger: true });
+      // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
+      const stopped = untilSignal();
+      await app.listen({ host: o.host, port: o.port });
+      const signal = await stopped;
+      app.log.info({ signal }, 'shutting down');
+      await app.close();
+      return ExitCode.ok;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,30 @@
+import { parseArgs } from 'node:util';
+import { profileStatement } from '../../app/ledgerQueries';
+import { Identifier, MonthString } from '../../domain/fields';
+import { strictObject } from '../../domain/validation';
+import { CliCommand } from '../cliCommand';
+import { renderStatement } from '../renderStatement';
+import { answer, decodeOptions, storeHelp, withLedger } from '../withLedger';
+
+const Options = strictObject('options', { profile: Identifier, month: MonthString }, {});
+
+export const statement: CliCommand = {
+  name: 'statement',
+  summary: "print a profile's statement for a month",
+  help: `Usage: ledger statement --profile P --month YYYY-MM [--json] [--store URL]
+
+Prints the statement of profile P for the month: its users, their lines and totals, and whether
+the month is still open (by this machine's clock) or final.
+
+  --json        the statement JSON of api.md
+  ${storeHelp}
+
+Exit codes: 0 ok, 1 no such profile, 2 bad usage.`,
+  async run(args, io) {
+    const { values } = parseArgs({ args: [...args], options: { profile: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
+    const o = decodeOptions(Options, { profile: values.profile, month: values.month });
+    return withLedger(io, values.store, async (ledger) =>
+      answer(io, 'statement', await profileStatement(ledger, o.profile, o.month)(), (s) => (values.json ? JSON.stringify(s, null, 2) : renderStatement(s))),
+    );
+  },
+};

@@ -86,3 +86,13 @@ export const send = (server: TestServer, command: Record<string, unknown>, heade
   const { method, path, body } = commandRequest(command);
   return server.request(method, path, { body, ...(headers === undefined ? {} : { headers }) });
 };
+
+/** The store with another `append`, everything else delegated: for failure injection. */
+export const withAppend = (store: EventStore, append: EventStore['append']): EventStore => ({
+  append,
+  readStream: (streamId, options) => store.readStream(streamId, options),
+  readAll: (options) => store.readAll(options),
+  readCommand: (commandId) => store.readCommand(commandId),
+  headPosition: () => store.headPosition(),
+  close: () => store.close(),
+});

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import * as O from 'fp-ts/Option';
+import { Streams } from '../domain/events';
+import { ConcurrencyError, EventStore, ExpectedRevision, RecordedEvent } from '../store/eventStore';
+import { localPrincipal, Principal } from './authorize';
+import { rateLimitOf } from './rateLimit';
+import { TokenCommand, tokenDecider, TokenError, TokenRecord, Tokens } from './tokenDecider';
+import { Accounts, decodeTokenEvent, Role, TOKEN_SCHEMA_VERSION } from './tokenEvents';
+import { digestOf, hashMatches, hashToken, isTokenShaped, newToken } from './tokenSecret';
+
+export const TOKENS_STREAM = `${Streams.metaPrefix}tokens`;
+
+interface Loaded {
+  readonly tokens: Tokens;
+  /** Revision of the last event folded in; -1: none. */
+  readonly revision: number;
+}
+
+export interface NewToken {
+  readonly name: string;
+  readonly role: Role;
+  readonly accounts: Accounts;
+  readonly rate: number;
+}
+
+/** Appends lose a race only to another token command; a handful of re-decisions settles it. */
+const MAX_ATTEMPTS = 8;
+
+const principalOf = (t: TokenRecord): Principal => ({ actor: t.name, role: t.role, accounts: t.accounts, rateLimit: rateLimitOf(t.rate) });
+
+/**
+ * The tokens of `meta/tokens`, in the store the events live in. Every call catches up from the cached
+ * revision (one short read), so a token created or revoked by another process — `ledger token` next
+ * to a running server — counts from its next request on.
+ */
+export class TokenRegistry {
+  private loaded: Loaded = { tokens: tokenDecider.initialState, revision: -1 };
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Every token ever created, revoked ones included. */
+  async tokens(): Promise<Tokens> {
+    return (await this.catchUp()).tokens;
+  }
+
+  /**
+   * The principal a bearer token stands for. While the store has never had a token, everyone is the
+   * local principal (the server then listens on loopback only); after that, only an active token is.
+   */
+  async authenticate(bearer: string | undefined): Promise<O.Option<Principal>> {
+    const { tokens } = await this.catchUp();
+    if (tokens.size === 0) return O.some(localPrincipal);
+    if (bearer === undefined || !isTokenShaped(bearer)) return O.none;
+    const digest = digestOf(bearer);
+    // Every active token is compared, with no early exit, so the time taken does not depend on which matched.
+    let found: TokenRecord | undefined;
+    for (const t of tokens.values()) {
+      if (t.revokedAt === null && hashMatches(t.hash, digest)) found = t;
+    }
+    return found === undefined ? O.none : O.some(principalOf(found));
+  }
+
+  /** Creates a token and returns it: the only time it exists outside its holder's hands. */
+  async create(token: NewToken, actor: string): Promise<E.Either<TokenError, { readonly name: string; readonly token: string }>> {
+    const secret = newToken();
+    const created = await this.execute({ type: 'CreateToken', ...token, hash: hashToken(secret), createdAt: this.now() }, actor);
+    return E.map(() => ({ name: token.name, token: secret }))(created);
+  }
+
+  async revoke(name: string, actor: string): Promise<E.Either<TokenError, void>> {
+    return E.map(() => undefined)(await this.execute({ type: 'RevokeToken', name, revokedAt: this.now() }, actor));
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private async execute(command: TokenCommand, actor: string): Promise<E.Either<TokenError, void>> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.catchUp();
+      const decided = tokenDecider.decide(command, loaded.tokens);
+      if (E.isLeft(decided)) return decided;
+      try {
+        const result = await this.store.append(
+          TOKENS_STREAM,
+          decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: { schemaVersion: TOKEN_SCHEMA_VERSION, actor } })),
+          { expectedRevision: ExpectedRevision.after(loaded.revision) },
+        );
+        this.advance(loaded, result.events);
+        return E.right(undefined);
+      } catch (e) {
+        if (!(e instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  /** Reads what was appended since the cached revision. Concurrent callers each read, so none sees a state older than its call. */
+  private async catchUp(): Promise<Loaded> {
+    const from = this.loaded;
+    return this.advance(from, await this.store.readStream(TOKENS_STREAM, { fromRevision: from.revision + 1 }));
+  }
+
+  private advance(from: Loaded, events: ReadonlyArray<RecordedEvent>): Loaded {
+    let { tokens, revision } = from;
+    for (const e of events) {
+      tokens = tokenDecider.evolve(tokens, decodeTokenEvent(e));
+      revision = e.position;
+    }
+    // Another caller may have got further meanwhile; both are prefixes of one stream, so the longer one holds.
+    if (revision > this.loaded.revision) this.loaded = { tokens, revision };
+    return this.loaded.revision > revision ? this.loaded : { tokens, revision };
+  }
+}

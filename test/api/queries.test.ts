@@ -1,0 +1,192 @@
+import { parse } from 'csv-parse/sync';
+import Decimal from 'decimal.js';
+import { commandRoutes } from '../../src/api/commandRoutes';
+import { queryRoutes } from '../../src/api/queryRoutes';
+import { EXPORT_COLUMNS, regionBillingCode, tierUsageSuffix } from '../../src/projections/billingExport';
+import { send, startServer, TestServer } from './support/ledgerServer';
+
+const NOW = new Date('2026-05-10T12:00:00.000Z');
+const ACCOUNT = '111122223333';
+
+/** Two profiles of one account, one of another; April is over (final), May is open. */
+const timeline: ReadonlyArray<Record<string, unknown>> = [
+  { type: 'CreateProfile', profileId: 'p-iad', accountId: ACCOUNT, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
+  { type: 'CreateProfile', profileId: 'p-fra', accountId: ACCOUNT, region: 'eu-central-1', occurredAt: '2026-03-01T09:01:00Z' },
+  { type: 'CreateProfile', profileId: 'p-gov', accountId: '444455556666', region: 'us-gov-west-1', occurredAt: '2026-03-01T09:02:00Z' },
+  { type: 'Subscribe', profileId: 'p-iad', userId: 'alice', tier: 'PRO', occurredAt: '2026-03-02T09:00:00Z' },
+  { type: 'Upgrade', profileId: 'p-iad', userId: 'alice', tier: 'POWER', occurredAt: '2026-04-10T09:00:00Z' },
+  { type: 'Subscribe', profileId: 'p-iad', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
+  { type: 'Subscribe', profileId: 'p-fra', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
+  { type: 'SetOverage', profileId: 'p-fra', enabled: true, occurredAt: '2026-04-11T09:01:00Z' },
+  { type: 'Subscribe', profileId: 'p-fra', userId: 'carol', tier: 'PRO', occurredAt: '2026-04-11T09:02:00Z' },
+  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '600', requestId: 'r-1', occurredAt: '2026-04-12T09:00:00Z' },
+  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '500.50', requestId: 'r-2', occurredAt: '2026-04-13T09:00:00Z' },
+  { type: 'Subscribe', profileId: 'p-gov', userId: 'dan', tier: 'PRO_PLUS', occurredAt: '2026-04-14T09:00:00Z' },
+];
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ clock: () => NOW });
+  for (const c of timeline) expect((await send(server, c)).status).toBeLessThan(300);
+});
+afterAll(() => server.close());
+
+const get = (path: string) => server.request('GET', path);
+
+describe('statements', () => {
+  test('a month that is over is final, the current one open', async () => {
+    const april = await get('/v1/profiles/p-iad/statements/2026-04');
+    expect(april.status).toBe(200);
+    expect(april.body).toMatchObject({ profileId: 'p-iad', accountId: ACCOUNT, region: 'us-east-1', month: '2026-04', currency: 'USD', status: 'final', total: '220.00' });
+    expect(april.body.users.map((u: { userId: string }) => u.userId)).toEqual(['alice', 'bob']);
+    expect((await get('/v1/profiles/p-iad/statements/2026-05')).body.status).toBe('open');
+  });
+
+  test.each([
+    ['/v1/profiles/p-nowhere/statements/2026-04', 404, 'PROFILE_NOT_FOUND', /p-nowhere/],
+    ['/v1/profiles/p-iad/statements/2026-13', 400, 'VALIDATION', /^month: must be a month as YYYY-MM/],
+    ['/v1/profiles/p-iad/statements/2026-4', 400, 'VALIDATION', /^month: /],
+    ['/v1/profiles/p-iad/statements/2026-04?verbose=1', 400, 'VALIDATION', /^verbose: unknown field/],
+    ['/v1/accounts/999999999999/statements/2026-04', 404, 'PROFILE_NOT_FOUND', /999999999999/],
+    ['/v1/accounts/12345/statements/2026-04', 400, 'VALIDATION', /^accountId: /],
+    ['/v1/profiles/p-iad/events?limit=0', 400, 'VALIDATION', /^limit: /],
+    ['/v1/profiles/p-iad/events?limit=1001', 400, 'VALIDATION', /^limit: /],
+    ['/v1/profiles/p-iad/events?after=-1', 400, 'VALIDATION', /^after: /],
+    ['/v1/profiles/p-iad/events?after=1&after=2', 400, 'VALIDATION', /^after: /],
+    ['/v1/profiles/p-nowhere/events', 404, 'PROFILE_NOT_FOUND', /p-nowhere/],
+    ['/v1/exports/2026-04.csv?accountId=999999999999', 404, 'PROFILE_NOT_FOUND', /999999999999/],
+    ['/v1/exports/2026-xx.csv', 400, 'VALIDATION', /^month: /],
+  ])('GET %s is %d %s', async (path, status, code, message) => {
+    const answer = await get(path);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error.code).toBe(code);
+    expect(answer.body.error.message).toMatch(message);
+  });
+
+  test('the account statement sums its profiles and names users billed in several', async () => {
+    const answer = await get(`/v1/accounts/${ACCOUNT}/statements/2026-04`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      accountId: ACCOUNT,
+      month: '2026-04',
+      currency: 'USD',
+      status: 'final',
+      total: '264.02',
+      profiles: [
+        { profileId: 'p-fra', region: 'eu-central-1', total: '44.02' },
+        { profileId: 'p-iad', region: 'us-east-1', total: '220.00' },
+      ],
+      usersInSeveralProfiles: [{ userId: 'bob', profiles: ['p-fra', 'p-iad'] }],
+    });
+  });
+});
+
+describe('a statement line and its events', () => {
+  const lineOf = async (profileId: string, userId: string, kind: string) => {
+    const statement = await get(`/v1/profiles/${profileId}/statements/2026-04`);
+    const user = statement.body.users.find((u: { userId: string }) => u.userId === userId);
+    return user.lines.find((l: { kind: string }) => l.kind === kind);
+  };
+
+  test('follows the URL-encoded line id to every cited event, with data and metadata', async () => {
+    const refund = await lineOf('p-iad', 'alice', 'REFUND');
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent(refund.lineId)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ profileId: 'p-iad', month: '2026-04', userId: 'alice', lineId: refund.lineId, kind: 'REFUND', amount: '-20.00', reverses: refund.reverses });
+    expect(answer.body.events.map((e: { eventId: string }) => e.eventId)).toEqual(refund.events.map((e: { eventId: string }) => e.eventId));
+    expect(answer.body.events[0]).toMatchObject({ type: 'SubscriptionUpgraded', data: { userId: 'alice', fromTier: 'PRO', tier: 'POWER' }, metadata: { actor: 'api' } });
+  });
+
+  test('an OVERAGE line cites every credit request of the month', async () => {
+    const overage = await lineOf('p-fra', 'carol', 'OVERAGE');
+    const answer = await get(`/v1/profiles/p-fra/statements/2026-04/lines/${encodeURIComponent(overage.lineId)}`);
+    expect(answer.body.events.map((e: { data: { requestId: string } }) => e.data.requestId)).toEqual(['r-1', 'r-2']);
+  });
+
+  test('an unknown line is 404 NOT_FOUND', async () => {
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent('p-iad/2026-04/alice/99')}`);
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the billing export', () => {
+  const rowsOf = (csv: string): Array<Record<string, string>> => parse(csv, { columns: true });
+
+  test('one CUR row per line; the costs add up to the account statement', async () => {
+    const answer = await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(answer.text.split('\r\n')[0]).toBe(EXPORT_COLUMNS.join(','));
+    const rows = rowsOf(answer.text);
+    const account = (await get(`/v1/accounts/${ACCOUNT}/statements/2026-04`)).body;
+    const total = rows.reduce((sum, r) => sum.plus(r.line_item_unblended_cost as string), new Decimal(0));
+    expect(total.toFixed(2)).toBe(account.total);
+    // p-fra: bob, carol (charge, overage); p-iad: alice (charge, refund, charge), bob.
+    expect(rows).toHaveLength(7);
+    expect(new Set(rows.map((r) => r.line_item_product_code))).toEqual(new Set(['Kiro']));
+
+    const refund = rows.find((r) => r.line_item_line_item_type === 'Refund');
+    expect(refund).toMatchObject({ line_item_unblended_cost: '-20.00', line_item_usage_amount: '-1', line_item_usage_type: 'USE1-KiroEnterprise-Pro' });
+    const overage = rows.find((r) => r.line_item_line_item_type === 'Usage');
+    expect(overage).toMatchObject({
+      line_item_usage_type: 'EUC1-KiroEnterprise-Credits',
+      line_item_usage_amount: '100.50',
+      line_item_unblended_cost: '4.02',
+      line_item_resource_id: `arn:aws:kiro:eu-central-1:${ACCOUNT}:profile/p-fra/user/carol`,
+    });
+    expect(rows.filter((r) => r.line_item_line_item_type === 'Fee').map((r) => r.line_item_usage_type).sort()).toEqual([
+      'EUC1-KiroEnterprise-Pro',
+      'EUC1-KiroEnterprise-Pro',
+      'USE1-KiroEnterprise-Power',
+      'USE1-KiroEnterprise-Pro',
+      'USE1-KiroEnterprise-Pro',
+    ]);
+  });
+
+  test('every ledger_event_ids entry is an event of the profile', async () => {
+    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text);
+    const known = new Set<string>();
+    for (const p of ['p-iad', 'p-fra']) {
+      for (const e of (await get(`/v1/profiles/${p}/events?limit=1000`)).body.events) known.add(`${e.streamId}@${e.position}`);
+    }
+    for (const r of rows) {
+      const ids = (r.ledger_event_ids as string).split(';').filter((id) => !id.startsWith('catalog@'));
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(known).toContain(id);
+    }
+  });
+
+  test('without accountId, every account', async () => {
+    const rows = rowsOf((await get('/v1/exports/2026-04.csv')).text);
+    expect(new Set(rows.map((r) => r.line_item_usage_account_id))).toEqual(new Set([ACCOUNT, '444455556666']));
+    expect(rows.find((r) => r.line_item_usage_account_id === '444455556666')).toMatchObject({
+      line_item_usage_type: 'UGW1-KiroEnterprise-ProPlus',
+      line_item_resource_id: 'arn:aws-us-gov:kiro:us-gov-west-1:444455556666:profile/p-gov/user/dan',
+    });
+  });
+
+  test('usage types follow tier codes added later and Regions missing from the table', () => {
+    expect(tierUsageSuffix('PRO_MAX')).toBe('ProMax');
+    expect(tierUsageSuffix('POWER')).toBe('Power');
+    expect(regionBillingCode('eu-west-1')).toBe('EU');
+    expect(regionBillingCode('ap-south-1')).toBe('APS3');
+    expect(regionBillingCode('mx-central-2')).toBe('MXC2');
+  });
+});
+
+describe('OpenAPI', () => {
+  test('/openapi.json documents every route the server serves', async () => {
+    const doc = (await get('/openapi.json')).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const r of commandRoutes) expect(doc.paths[r.path][r.method.toLowerCase()].operationId).toBe(r.command);
+    for (const q of queryRoutes) expect(doc.paths[q.path].get.operationId).toBe(q.operationId);
+    expect(Object.keys(doc.paths['/v1/profiles/{profileId}/subscriptions'].post.requestBody.content['application/json'].schema.properties).sort()).toEqual(['groupId', 'occurredAt', 'tier', 'userId']);
+  });
+
+  test('/docs is a browsable page', async () => {
+    const answer = await get('/docs');
+    expect(answer.status).toBe(200);
+    expect(answer.text).toMatch(/<html/i);
+  });
+});

@@ -1,6 +1,9 @@
 /** Exit codes scripts can rely on. */
 export const ExitCode = { ok: 0, ruleViolation: 1, usage: 2 } as const;
 
+/** The actor of every event the `ledger` command appends itself (the server's: its tokens' names). */
+export const CLI_ACTOR = 'cli';
+
 /** A `ledger` sub-command: one module each under `src/cli/commands`. */
 export interface CliCommand {
   readonly name: string;

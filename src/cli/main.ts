@@ -6,9 +6,10 @@ import { seed } from './commands/seed';
 import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
 import { statement } from './commands/statement';
+import { token } from './commands/token';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, token];
 
 const overview = (): string =>
   [

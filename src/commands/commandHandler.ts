@@ -23,6 +23,11 @@ export interface CommandContext {
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
   readonly requestHash?: string;
+  /**
+   * The accounts the sender may act on (every account when absent); not metadata. A profile outside
+   * them is handled exactly as a missing one, so that no answer tells whether it exists.
+   */
+  readonly mayActOn?: (accountId: string) => boolean;
 }
 
 export type CommandFailure = DomainError | { readonly code: 'CONFLICT'; readonly message: string };
@@ -139,17 +144,18 @@ export class CommandHandler {
   private async profileCommand(c: ProfileCommand, context: CommandContext): Promise<Result> {
     const catalog = await this.catalog();
     const decider = profileDecider(catalog);
-    const seed = await this.profileSeed(c.profileId);
+    const seed = await this.profileSeed(c.profileId, context);
     if (seed.profile === null) return decider.decide(c, seed) as E.Left<DomainError>;
     return this.decideAndAppend(Streams.profile(c.profileId), { ...decider, initialState: seed }, c, context);
   }
 
   private async consume(c: CommandOf<'ConsumeCredits'>, context: CommandContext): Promise<Result> {
     const commandId = consumeCommandId(c.profileId, c.requestId);
-    const recorded = await this.deps.store.readCommand(commandId);
-    const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
     const catalog = await this.catalog();
-    const seed = await this.profileSeed(c.profileId);
+    const seed = await this.profileSeed(c.profileId, context);
+    // A missing profile has no usage: not reading it keeps a profile outside the sender's accounts looking missing.
+    const recorded = seed.profile === null ? undefined : await this.deps.store.readCommand(commandId);
+    const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
     const profile = seed.profile === null ? seed : (await this.cache.load(Streams.profile(c.profileId), evolveProfile, seed)).state;
     const decider = usageDecider({ catalog, profile, previous });
     const streamId = Streams.usage(c.profileId, c.userId, c.occurredAt.slice(0, 7));
@@ -177,11 +183,13 @@ export class CommandHandler {
     events: ReadonlyArray<Ev>,
     context: CommandContext,
   ): Promise<Result> {
+    // Every event names its command and correlation; only a command id a retry can repeat goes to the store's index.
+    const commandId = context.commandId ?? this.newId();
     const metadata: EventMetadata = {
       schemaVersion: SCHEMA_VERSION,
-      ...(context.commandId === undefined ? {} : { commandId: context.commandId }),
+      commandId,
       ...(context.idempotencyKey === undefined ? {} : { idempotencyKey: context.idempotencyKey }),
-      ...(context.correlationId === undefined ? {} : { correlationId: context.correlationId }),
+      correlationId: context.correlationId ?? commandId,
       ...(context.actor === undefined ? {} : { actor: context.actor }),
       ...(context.requestHash === undefined ? {} : { requestHash: context.requestHash }),
     };
@@ -195,10 +203,10 @@ export class CommandHandler {
   }
 
   /** The registry's facts about a profile, as the first event of its lifecycle state. */
-  private async profileSeed(profileId: string): Promise<ProfileState> {
+  private async profileSeed(profileId: string, context: CommandContext): Promise<ProfileState> {
     const registry = await this.cache.load(Streams.registry, registryDecider.evolve, registryDecider.initialState);
     const info = registry.state.profiles.get(profileId);
-    if (info === undefined) return initialProfileState;
+    if (info === undefined || context.mayActOn?.(info.accountId) === false) return initialProfileState;
     return evolveProfile(initialProfileState, {
       type: 'ProfileCreated',
       data: { profileId, accountId: info.accountId, region: info.region, name: info.name, occurredAt: info.createdAt },

@@ -12,6 +12,8 @@ export interface SeedCounts {
 }
 
 export interface SeedLedgerOptions {
+  /** Written as the actor of every event (audit trail). */
+  readonly actor: string;
   /** Usage commands in flight at once. */
   readonly concurrency?: number;
   readonly onProgress?: (commands: number) => void;
@@ -20,12 +22,12 @@ export interface SeedLedgerOptions {
 const DEFAULT_CONCURRENCY = 512;
 
 /**
- * Plays generated commands through the real handler (actor `seed`) on the plan's own clock: "now" is
+ * Plays generated commands through the real handler on the plan's own clock: "now" is
  * the latest `occurredAt` sent. Consecutive usage requests run concurrently, since they touch one
  * stream each and the handler serialises a stream while the store group-commits across streams;
  * every other command waits for those before it, so that time in a profile never goes backwards.
  */
-export const seedLedger = async (store: EventStore, commands: Iterable<SeedCommand>, options: SeedLedgerOptions = {}): Promise<SeedCounts> => {
+export const seedLedger = async (store: EventStore, commands: Iterable<SeedCommand>, options: SeedLedgerOptions): Promise<SeedCounts> => {
   let now = new Date(0);
   const ledger = await new LedgerService(store, { clock: () => now }).open();
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -34,7 +36,7 @@ export const seedLedger = async (store: EventStore, commands: Iterable<SeedComma
   let done = 0;
   const rejected = new Map<string, number>();
   const send = async (c: SeedCommand): Promise<void> => {
-    const result = await ledger.execute(c, { actor: 'seed' });
+    const result = await ledger.execute(c, { actor: options.actor });
     if (E.isRight(result)) {
       ok += 1;
       if (!result.right.duplicate) events += result.right.events.length;

@@ -7,7 +7,7 @@ import { decode } from '../../domain/validation';
 import { seedLedger } from '../../simulation/seedLedger';
 import { estimatedCommands, seedPlan, SeedOptions } from '../../simulation/seedPlan';
 import { openStore, storeUrlFrom } from '../../store/openStore';
-import { CliCommand, ExitCode, UsageError } from '../cliCommand';
+import { CLI_ACTOR, CliCommand, ExitCode, UsageError } from '../cliCommand';
 import { progress } from '../progress';
 
 /** A whole number given as an option's text, within bounds. */
@@ -38,7 +38,7 @@ export const seed: CliCommand = {
                    [--start YYYY-MM] [--store URL] [--json]
 
 Generates a history from a seeded PRNG (same options, same commands) and sends it through the
-command handler as actor "seed", on the history's own clock: N profiles across accounts and
+command handler as actor "cli", on the history's own clock: N profiles across accounts and
 Regions, M users per profile (neighbouring profiles share half their users), in several groups,
 with upgrades, downgrades, cancellations, returns and overage toggles, and R usage requests per
 user and month with fractional credits that mostly stay within the allowance. Usage past the
@@ -81,6 +81,7 @@ allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be i
       const bar = progress('seed', estimate, io);
       const started = performance.now();
       const counts = await seedLedger(store, seedPlan(options), {
+        actor: CLI_ACTOR,
         onProgress: (n) => {
           if (n % 1000 === 0) bar.update(n, Math.max(estimate, n));
         },

@@ -1,0 +1,131 @@
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { DEFAULT_RATE } from '../../auth/rateLimit';
+import { TokenError, TokenRecord } from '../../auth/tokenDecider';
+import { Role, RequestsPerSecond, TokenName } from '../../auth/tokenEvents';
+import { TokenRegistry } from '../../auth/tokenRegistry';
+import { AccountId } from '../../domain/fields';
+import { strictObject } from '../../domain/validation';
+import { EventStore } from '../../store/eventStore';
+import { openStore, storeUrlFrom } from '../../store/openStore';
+import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliCommand';
+import { renderTable } from '../table';
+import { decodeOptions, storeHelp } from '../withLedger';
+
+const RateOption = new t.Type<number, string, unknown>(
+  RequestsPerSecond.name,
+  RequestsPerSecond.is,
+  (u, c) => (typeof u === 'string' && /^[0-9]{1,9}$/.test(u) ? RequestsPerSecond.validate(Number(u), c) : t.failure(u, c)),
+  String,
+);
+const CreateOptions = strictObject('options', { name: TokenName, role: Role, rate: RateOption }, {});
+const AccountOption = strictObject('options', { account: AccountId }, {});
+const NameArgument = strictObject('arguments', { NAME: TokenName }, {});
+
+const withRegistry = async <A>(io: CliIO, storeFlag: string | undefined, use: (registry: TokenRegistry) => Promise<A>): Promise<A> => {
+  const store: EventStore = await openStore(storeUrlFrom(io.env, storeFlag));
+  try {
+    return await use(new TokenRegistry(store));
+  } finally {
+    await store.close();
+  }
+};
+
+const failed = (io: CliIO, e: TokenError): number => {
+  io.err(`ledger token: ${e.code}: ${e.message}`);
+  return ExitCode.ruleViolation;
+};
+
+const accountsText = (t: TokenRecord): string => (t.accounts === 'all' ? 'all' : t.accounts.join(','));
+
+const create = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      rate: { type: 'string', default: String(DEFAULT_RATE) },
+      json: { type: 'boolean' },
+      store: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const o = decodeOptions(CreateOptions, { name: values.name, role: values.role, rate: values.rate });
+  const listed = (values.account ?? []).map((account) => decodeOptions(AccountOption, { account }).account);
+  const accounts = listed.length === 0 ? ('all' as const) : [...new Set(listed)].sort();
+  return withRegistry(io, values.store, async (registry) => {
+    const created = await registry.create({ name: o.name, role: o.role, accounts, rate: o.rate }, CLI_ACTOR);
+    if (E.isLeft(created)) return failed(io, created.left);
+    if (values.json) {
+      io.out(JSON.stringify(created.right));
+    } else {
+      io.out(created.right.token);
+      io.err(`token ${o.name} created: role ${o.role}, accounts ${accounts === 'all' ? 'all' : accounts.join(',')}, ${o.rate} requests/s.`);
+      io.err('It is shown this once and stored only as a hash: keep it now.');
+    }
+    return ExitCode.ok;
+  });
+};
+
+const list = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+  const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
+  return withRegistry(io, values.store, async (registry) => {
+    const tokens = [...(await registry.tokens()).values()];
+    if (values.json) {
+      // Never the hash: a listing goes to terminals and logs.
+      io.out(JSON.stringify(tokens.map(({ name, role, accounts, rate, createdAt, revokedAt }) => ({ name, role, accounts, rate, createdAt, revokedAt })), null, 2));
+    } else if (tokens.length === 0) {
+      io.out('No tokens: `ledger serve` runs in local mode (loopback only).');
+    } else {
+      io.out(renderTable(['name', 'role', 'accounts', 'rate/s', 'created', 'revoked'], tokens.map((t) => [t.name, t.role, accountsText(t), String(t.rate), t.createdAt, t.revokedAt ?? ''])));
+    }
+    return ExitCode.ok;
+  });
+};
+
+const revoke = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+  const { values, positionals } = parseArgs({ args: [...args], options: { store: { type: 'string' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('expected exactly one token name');
+  const { NAME } = decodeOptions(NameArgument, { NAME: positionals[0] });
+  return withRegistry(io, values.store, async (registry) => {
+    const revoked = await registry.revoke(NAME, CLI_ACTOR);
+    if (E.isLeft(revoked)) return failed(io, revoked.left);
+    io.out(`token ${NAME} revoked`);
+    return ExitCode.ok;
+  });
+};
+
+const actions: Readonly<Record<string, (args: ReadonlyArray<string>, io: CliIO) => Promise<number>>> = { create, list, revoke };
+
+export const token: CliCommand = {
+  name: 'token',
+  summary: 'create, list and revoke API tokens',
+  help: `Usage: ledger token create --name NAME --role ROLE [--account A]… [--rate N] [--json] [--store URL]
+       ledger token list [--json] [--store URL]
+       ledger token revoke NAME [--store URL]
+
+API tokens for \`ledger serve\`, kept in the event store (stream meta/tokens) as SHA-256 hashes.
+While the store has never had a token, the server runs in local mode: loopback only, actor "local".
+
+create   prints the new token once (with --json: {"name": …, "token": …}); it cannot be shown again.
+  --name NAME     the actor its requests are recorded as; never reused, even after a revocation
+  --role ROLE     reader (queries), operator (commands and queries), admin (also DefineTier,
+                  which concerns every account: an admin with no --account)
+  --account A     a 12-digit account it may act on; repeat for several; none: every account
+  --rate N        sustained requests per second, bursts to 2N (default ${DEFAULT_RATE})
+list     names, roles, accounts, rates, creation and revocation times (never the hashes)
+revoke   refuses the token from the server's next request on
+  ${storeHelp}
+
+Exit codes: 0 ok, 1 a rule violation (the name exists, no such token), 2 bad usage.`,
+  async run(args, io) {
+    const [action, ...rest] = args;
+    const run = action === undefined ? undefined : actions[action];
+    if (run === undefined) throw new UsageError(action === undefined ? 'expected create, list or revoke' : `unknown action "${action}": expected create, list or revoke`);
+    return run(rest, io);
+  },
+};

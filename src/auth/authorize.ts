@@ -41,11 +41,15 @@ export interface Denial {
   readonly message: string;
 }
 
+/** The role's part alone: checked before a request is even decoded, when its account is not known yet. */
+export const permits = (principal: Principal, action: Action): E.Either<Denial, Principal> =>
+  GRANTS[principal.role].includes(action)
+    ? E.right(principal)
+    : E.left({ reason: 'role', message: `${principal.actor} has role ${principal.role}, which may not ${VERB[action]}` });
+
 export const authorize = (principal: Principal, action: Action, accountId?: string): E.Either<Denial, Principal> => {
-  if (!GRANTS[principal.role].includes(action)) {
-    return E.left({ reason: 'role', message: `${principal.actor} has role ${principal.role}, which may not ${VERB[action]}` });
-  }
-  if (principal.accounts === 'all') return E.right(principal);
+  const permitted = permits(principal, action);
+  if (E.isLeft(permitted) || principal.accounts === 'all') return permitted;
   if (accountId === undefined) return E.left({ reason: 'account', message: `${principal.actor} may act on some accounts only, and this concerns every account` });
   return principal.accounts.includes(accountId)
     ? E.right(principal)

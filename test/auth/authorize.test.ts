@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { Action, authorize, localPrincipal, Principal } from '../../src/auth/authorize';
+import { Action, authorize, localPrincipal, permits, Principal } from '../../src/auth/authorize';
 import { Role } from '../../src/auth/tokenEvents';
 
 const MINE = '111122223333';
@@ -44,5 +44,12 @@ describe('authorize', () => {
 
   test('the local principal may do everything', () => {
     for (const action of actions) expect(authorize(localPrincipal, action)).toEqual(E.right(localPrincipal));
+  });
+});
+
+describe('permits', () => {
+  test.each(roles.flatMap((role) => actions.map((action) => [role, action] as const)))('%s may %s: as granted, whatever the accounts', (role, action) => {
+    const r = permits(principal(role, ['111122223333']), action);
+    expect(E.isRight(r)).toBe(granted[role].includes(action));
   });
 });

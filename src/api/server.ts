@@ -35,7 +35,7 @@ interface HttpResponse {
 interface LogFields {
   readonly command?: string;
   readonly commandId?: string;
-  readonly result: string;
+  readonly result?: string;
   readonly replayed?: boolean;
 }
 
@@ -63,12 +63,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     // URL-encoded line ids are longer than the default limit of 100.
     routerOptions: { maxParamLength: 1024 },
     frameworkErrors: (error, request, reply) => {
-      send(request, reply, failed(apiError('VALIDATION', `url: ${error.message}`)), { result: 'VALIDATION' });
+      send(request, reply, failed(apiError('VALIDATION', `url: ${error.message}`)));
     },
   });
   const logFields = new WeakMap<FastifyRequest, LogFields>();
-  const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, fields?: Partial<LogFields>, headers: Record<string, string> = {}) => {
-    logFields.set(request, { ...fields, result: resultOf(response) });
+  const note = (request: FastifyRequest, fields: LogFields) => logFields.set(request, { ...logFields.get(request), ...fields });
+  const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
+    note(request, { result: resultOf(response) });
     return reply.status(response.status).headers(headers).send(response.body);
   };
 
@@ -106,6 +107,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       );
       if (E.isLeft(input)) return failed(input.left);
       const result = await ledger.execute(input.right, { actor: 'api', correlationId: request.id, ...context });
+      if (E.isRight(result)) note(request, { commandId: result.right.events[0]?.metadata.commandId });
       return pipe(
         result,
         E.chainW((outcome) => {
@@ -132,17 +134,17 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
 
     return async (request: FastifyRequest, reply: FastifyReply) => {
+      note(request, { command: route.command });
       const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.headers[IDEMPOTENCY_HEADER] });
-      if (E.isLeft(header)) return send(request, reply, failed(header.left), { command: route.command });
+      if (E.isLeft(header)) return send(request, reply, failed(header.left));
       const key = header.right['Idempotency-Key'];
-      if (key === undefined) return send(request, reply, await execute(request, {}), { command: route.command });
+      if (key === undefined) return send(request, reply, await execute(request, {}));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
-      const commandId = idempotentCommandId(key);
       const previous = await records.find(key);
-      const kept = previous ?? (await recordFirst(request, key, hash, await execute(request, { commandId, idempotencyKey: key, requestHash: hash })));
-      const fields = { command: route.command, commandId, replayed: previous !== undefined };
-      if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)), fields);
-      return send(request, reply, { status: kept.status, body: kept.body }, fields, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
+      note(request, { commandId: idempotentCommandId(key), replayed: previous !== undefined });
+      const kept = previous ?? (await recordFirst(request, key, hash, await execute(request, { commandId: idempotentCommandId(key), idempotencyKey: key, requestHash: hash })));
+      if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
+      return send(request, reply, { status: kept.status, body: kept.body }, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
     };
   };
 
@@ -156,7 +158,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       )();
       if (E.isLeft(result)) return send(request, reply, failed(result.left));
       const { body, contentType = 'application/json; charset=utf-8', headers = {} } = result.right;
-      return send(request, reply, { status: 200, body }, {}, { ...headers, 'content-type': contentType });
+      return send(request, reply, { status: 200, body }, { ...headers, 'content-type': contentType });
     };
   };
 

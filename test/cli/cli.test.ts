@@ -157,7 +157,7 @@ describe('ledger serve', () => {
       const base = await listening(child);
       const statement = await fetch(`${base}/v1/profiles/p-iad/statements/2026-04`);
       expect(statement.status).toBe(200);
-      expect((await statement.json()).total).toBe('200.00');
+      expect(((await statement.json()) as { total: string }).total).toBe('200.00');
     } finally {
       child.kill('SIGTERM');
     }

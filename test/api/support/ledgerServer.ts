@@ -1,5 +1,5 @@
 import { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/api/server';
+import { buildServer, ServerOptions } from '../../../src/api/server';
 import { commandRoutes } from '../../../src/api/commandRoutes';
 import { pathParamNames } from '../../../src/api/pathTemplate';
 import { LedgerService } from '../../../src/app/ledgerService';
@@ -35,6 +35,7 @@ export interface StartOptions {
   /** Wraps the opened store, to inject failures. */
   readonly wrapStore?: (store: EventStore) => EventStore;
   readonly clock?: () => Date;
+  readonly logger?: ServerOptions['logger'];
 }
 
 export const request = async (base: string, method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer> => {
@@ -58,7 +59,7 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
   const opened = await openStore(options.storeUrl ?? 'sqlite::memory:');
   const store = options.wrapStore?.(opened) ?? opened;
   const ledger = await new LedgerService(store, options.clock === undefined ? {} : { clock: options.clock }).open();
-  const app: FastifyInstance = buildServer(ledger);
+  const app: FastifyInstance = buildServer(ledger, options.logger === undefined ? {} : { logger: options.logger });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     base,

@@ -7,7 +7,7 @@ import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
 import { CommandContext } from '../commands/commandHandler';
-import { decode, strictObject } from '../domain/validation';
+import { decode, show, strictObject } from '../domain/validation';
 import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
@@ -85,13 +85,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     const status = error.statusCode ?? 500;
     if (status === 413) return send(request, reply, failed(apiError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`)));
     if (status === 415) {
-      return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${JSON.stringify(request.headers['content-type'] ?? null)}`)));
+      return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
     request.log.error({ err: error }, 'request failed');
     return send(request, reply, failed(apiError('INTERNAL', `internal error; the server log has the details under request id ${request.id}`)));
   });
-  app.setNotFoundHandler((request, reply) => send(request, reply, failed(apiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`))));
+  app.setNotFoundHandler((request, reply) => send(request, reply, failed(apiError('NOT_FOUND', `no route ${request.method} ${show(request.url.split('?')[0])}`))));
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });

@@ -37,6 +37,8 @@ interface UserFold {
   /** The CHARGE line of `billed`, which a REFUND reverses. */
   chargeLineId: string | undefined;
   readonly lines: StatementLine[];
+  /** Sum of the lines' amounts (L5), kept as they are added rather than parsed back from them. */
+  total: Dec;
 }
 
 const applyToAssignments = (assignments: Map<GroupKey, Assignment>, r: Recorded<ProfileEvent>): void => {
@@ -82,15 +84,26 @@ export const monthlyStatement = (input: StatementInput): Statement => {
   const userFold = (userId: string): UserFold => {
     let u = users.get(userId);
     if (u === undefined) {
-      u = { assignments: new Map(), billed: undefined, chargeLineId: undefined, lines: [] };
+      u = { assignments: new Map(), billed: undefined, chargeLineId: undefined, lines: [], total: ZERO };
       users.set(userId, u);
     }
     return u;
   };
+  // A statement formats the same few prices and credits once per user: format each Dec once.
+  const formatted = new Map<Dec, string>();
+  const show = (d: Dec): string => {
+    let text = formatted.get(d);
+    if (text === undefined) formatted.set(d, (text = format2(d)));
+    return text;
+  };
+  const addLine = (u: UserFold, line: StatementLine, amount: Dec) => {
+    u.lines.push(line);
+    u.total = u.total.plus(amount);
+  };
   const lineId = (userId: string, u: UserFold) => `${profile.profileId}/${month}/${userId}/${u.lines.length + 1}`;
   const charge = (userId: string, u: UserFold, tier: TierVersion, at: string, description: string, refs: ReadonlyArray<EventRef>) => {
     const id = lineId(userId, u);
-    u.lines.push({ lineId: id, kind: 'CHARGE', tier: tier.tier, amount: format2(tier.price), description, at, events: [...refs, ...catalogRef(tier)] });
+    addLine(u, { lineId: id, kind: 'CHARGE', tier: tier.tier, amount: show(tier.price), description, at, events: [...refs, ...catalogRef(tier)] }, tier.price);
     u.billed = tier;
     u.chargeLineId = id;
   };
@@ -112,56 +125,67 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     if (effective === undefined || (u.billed !== undefined && compareTiers(effective, u.billed) <= 0)) continue;
     const previous = u.billed;
     if (previous !== undefined && u.chargeLineId !== undefined) {
-      u.lines.push({
-        lineId: lineId(userId, u),
-        kind: 'REFUND',
-        tier: previous.tier,
-        amount: format2(previous.price.negated()),
-        description: `${previous.name} refunded on the rise to ${effective.name}`,
-        at: r.event.data.occurredAt,
-        events: [r.ref],
-        reverses: u.chargeLineId,
-      });
+      const refund = previous.price.negated();
+      addLine(
+        u,
+        {
+          lineId: lineId(userId, u),
+          kind: 'REFUND',
+          tier: previous.tier,
+          amount: format2(refund),
+          description: `${previous.name} refunded on the rise to ${effective.name}`,
+          at: r.event.data.occurredAt,
+          events: [r.ref],
+          reverses: u.chargeLineId,
+        },
+        refund,
+      );
     }
     charge(userId, u, effective, r.event.data.occurredAt, describeRise(r, effective, previous), [r.ref]);
   }
   if (!carriedIn) carryIn();
 
   function carryIn(): void {
+    // Once per statement, not per user: with a thousand users these were a third of its time.
+    const at = monthStart(month);
+    const from = previousMonth(month);
     for (const [userId, u] of users) {
       const tier = effectiveTier(u.assignments, tiers);
       if (tier === undefined) continue;
       const refs = [...u.assignments.values()].flatMap((a) => a.refs);
-      charge(userId, u, tier, new Date(start).toISOString(), `${tier.name}, carried in from ${previousMonth(month)}`, refs);
+      charge(userId, u, tier, at, `${tier.name}, carried in from ${from}`, refs);
     }
   }
 
-  const statements: UserStatement[] = [...users]
-    .filter(([, u]) => u.billed !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([userId, u]) => closeUser(userId, u, u.billed as TierVersion, input.usage.get(userId)));
+  const billed = [...users].filter(([, u]) => u.billed !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const statements: UserStatement[] = billed.map(([userId, u]) => closeUser(userId, u, u.billed as TierVersion, input.usage.get(userId)));
 
   function closeUser(userId: string, u: UserFold, billed: TierVersion, usage: UsageOfMonth | undefined): UserStatement {
     const used = usage?.credits ?? ZERO;
     const overageCredits = max(ZERO, used.minus(billed.credits));
     if (usage !== undefined && overageCredits.greaterThan(0)) {
-      u.lines.push({
-        lineId: lineId(userId, u),
-        kind: 'OVERAGE',
-        tier: billed.tier,
-        amount: format2(toCents(overageCredits.times(OVERAGE_PRICE_PER_CREDIT))),
-        description: `${format2(overageCredits)} credits over the ${billed.name} allowance of ${format2(billed.credits)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
-        at: usage.lastAt,
-        events: usage.events,
-      });
+      const amount = toCents(overageCredits.times(OVERAGE_PRICE_PER_CREDIT));
+      addLine(
+        u,
+        {
+          lineId: lineId(userId, u),
+          kind: 'OVERAGE',
+          tier: billed.tier,
+          amount: format2(amount),
+          description: `${format2(overageCredits)} credits over the ${billed.name} allowance of ${format2(billed.credits)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
+          at: usage.lastAt,
+          events: usage.events,
+        },
+        amount,
+      );
     }
     return {
       userId,
       billedTier: billed.tier,
-      creditsIncluded: format2(billed.credits),
-      creditsUsed: format2(used),
-      overageCredits: format2(overageCredits),
-      total: format2(sum(u.lines.map((l) => new Dec(l.amount)))),
+      creditsIncluded: show(billed.credits),
+      creditsUsed: show(used),
+      overageCredits: show(overageCredits),
+      total: format2(u.total),
       lines: u.lines,
     };
   }
@@ -173,7 +197,7 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     month,
     currency: 'USD',
     status: toMillis(input.now) >= end ? 'final' : 'open',
-    total: format2(sum(statements.map((s) => new Dec(s.total)))),
+    total: format2(sum(billed.map(([, u]) => u.total))),
     users: statements,
   };
 };

@@ -45,8 +45,11 @@ const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body 
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKey });
 
-/** Neither a rule's answer nor the client's fault: a retry with the same key should try again. */
-const isTransient = (r: HttpResponse): boolean => r.status >= 500 || resultOf(r) === 'CONFLICT';
+/**
+ * Kept for a key: what the rules decided. Not kept: a request too malformed to decide (a client can
+ * fix it and keep its key), a CONFLICT or a server fault (a retry with the same key tries again).
+ */
+const isDecided = (r: HttpResponse): boolean => r.status < 500 && !['VALIDATION', 'CONFLICT'].includes(resultOf(r));
 
 /**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
@@ -123,7 +126,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     /** Keeps the first response to a key; a concurrent request with the same key may have won, so the kept one is returned. */
     const recordFirst = async (request: FastifyRequest, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
       const mine = { requestHash: hash, ...response };
-      if (isTransient(response)) return mine;
+      if (!isDecided(response)) return mine;
       try {
         return await records.record(key, mine, 'api');
       } catch (err) {

@@ -80,6 +80,12 @@ describe('Idempotency-Key', () => {
     expect(page.body.events.filter((e: { data: { userId?: string } }) => e.data.userId === 'erin')).toHaveLength(1);
   });
 
+  test('a request too malformed to decide is not kept: the corrected one can use the key', async () => {
+    const malformed = await send(server, { type: 'Subscribe', profileId: 'p-1', userId: 'gus', tier: 'pro' }, key('k-6'));
+    expect(malformed.body.error.code).toBe('VALIDATION');
+    expect((await send(server, subscribe('gus'), key('k-6'))).status).toBe(201);
+  });
+
   test('keys are at most 200 printable characters', async () => {
     const answer = await send(server, subscribe('fay'), key('k\tey'));
     expect(answer.status).toBe(400);

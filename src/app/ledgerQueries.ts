@@ -77,11 +77,17 @@ export interface LineWithEvents {
 /** One range read per cited stream, since an OVERAGE line can cite every usage event of a month. */
 const readCited = async (ledger: LedgerService, refs: ReadonlyArray<EventRef>): Promise<ReadonlyArray<RecordedEvent>> => {
   const byStream = new Map<string, number[]>();
-  for (const r of refs) byStream.set(r.streamId, [...(byStream.get(r.streamId) ?? []), r.position]);
+  for (const r of refs) {
+    const positions = byStream.get(r.streamId) ?? [];
+    positions.push(r.position);
+    byStream.set(r.streamId, positions);
+  }
   const found = new Map<string, RecordedEvent>();
   for (const [streamId, positions] of byStream) {
-    const from = Math.min(...positions);
-    const events = await ledger.store.readStream(streamId, { fromRevision: from, limit: Math.max(...positions) - from + 1 });
+    // reduce, not Math.min(...): a month of usage can cite more events than a call takes arguments.
+    const from = positions.reduce((a, b) => Math.min(a, b));
+    const to = positions.reduce((a, b) => Math.max(a, b));
+    const events = await ledger.store.readStream(streamId, { fromRevision: from, limit: to - from + 1 });
     for (const e of events) found.set(`${e.streamId}@${e.position}`, e);
   }
   return refs.flatMap((r) => found.get(`${r.streamId}@${r.position}`) ?? []);

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import { LedgerService } from '../src/app/ledgerService';
+import { consumeCommandId } from '../src/commands/commandHandler';
+import { CommandInput } from '../src/domain/commands';
+import { SCHEMA_VERSION, Streams } from '../src/domain/events';
+import { Dec } from '../src/domain/money';
+import { Month, monthEnd, monthStart, nextMonth, toMillis } from '../src/domain/time';
+import { ExpectedRevision } from '../src/store/eventStore';
+import { SqliteEventStore } from '../src/store/sqliteEventStore';
+
+/** One profile's history: `users` users over `months` months, `usagePerUserMonth` requests each. */
+export interface HistoryShape {
+  readonly profileId: string;
+  readonly users: number;
+  readonly months: number;
+  readonly usagePerUserMonth: number;
+  readonly start: Month;
+}
+
+/** Appends issued in one event-loop turn, so that the store commits them in one transaction. */
+const APPENDS_PER_COMMIT = 5000;
+const TIERS = ['PRO', 'PRO_PLUS', 'POWER'] as const;
+/** The lowest allowance (Pro's): usage stays under it, so every request would have been accepted. */
+const MIN_ALLOWANCE_CENTS = 1000 * 100;
+
+export const userIdOf = (i: number): string => `u-${String(i).padStart(6, '0')}`;
+
+/**
+ * A large history, fast. Lifecycle commands (profile, subscriptions, a tenth of the users changing
+ * tier each month) go through the real handler; the usage events, which are nearly all of the log,
+ * are appended straight through the store in large group commits, exactly as the handler would
+ * write them (same streams, payloads, metadata and command ids), and valid by construction: every
+ * user holds at least Pro all along, and a month's requests add up to less than Pro's credits.
+ */
+export const buildHistory = async (path: string, shape: HistoryShape, onProgress?: (events: number) => void): Promise<number> => {
+  const store = new SqliteEventStore(path);
+  let now = new Date(monthStart(shape.start));
+  const ledger = await new LedgerService(store, { clock: () => now }).open();
+  const { profileId, users, usagePerUserMonth: perMonth } = shape;
+  const tiers: string[] = Array.from({ length: users }, (_, i) => TIERS[i % TIERS.length] as string);
+  const maxCents = Math.max(1, Math.floor(MIN_ALLOWANCE_CENTS / Math.max(1, perMonth)));
+  const run = async (c: CommandInput & { occurredAt: string }): Promise<void> => {
+    now = new Date(c.occurredAt);
+    const result = await ledger.execute(c, { actor: 'bench' });
+    if (E.isLeft(result)) throw new Error(`bench history: ${c.type} rejected: ${result.left.code} ${result.left.message}`);
+  };
+  const at = (ms: number) => new Date(ms).toISOString();
+  try {
+    let month = shape.start;
+    await run({ type: 'CreateProfile', profileId, accountId: '999900001111', region: 'eu-central-1', occurredAt: monthStart(month) });
+    for (let m = 0; m < shape.months; m++, month = nextMonth(month)) {
+      const start = toMillis(monthStart(month));
+      for (let i = 0; i < users; i++) {
+        const userId = userIdOf(i);
+        const occurredAt = at(start + 1000 * (i + 1));
+        if (m === 0) await run({ type: 'Subscribe', profileId, userId, tier: tiers[i] as string, occurredAt });
+        else if ((i + m) % 10 === 0) {
+          // Power users go down to Pro, the others up to Power: statements get REFUND lines.
+          const up = tiers[i] !== 'POWER';
+          tiers[i] = up ? 'POWER' : 'PRO';
+          await run({ type: up ? 'Upgrade' : 'Downgrade', profileId, userId, tier: tiers[i] as string, occurredAt });
+        }
+      }
+      const from = start + 3600_000;
+      const span = toMillis(monthEnd(month)) - 3600_000 - from;
+      const total = users * perMonth;
+      const pending: Promise<unknown>[] = [];
+      for (let n = 0; n < total; n++) {
+        const k = Math.floor(n / users);
+        const userId = userIdOf(n % users);
+        const requestId = `${userId}.${month}.${k}`;
+        const cents = 1 + ((n * 7919) % maxCents);
+        const data = { profileId, userId, credits: new Dec(cents).dividedBy(100).toFixed(2), requestId, occurredAt: at(from + Math.floor((span * n) / total)) };
+        const commandId = consumeCommandId(profileId, requestId);
+        pending.push(
+          store.append(
+            Streams.usage(profileId, userId, month),
+            [{ eventId: randomUUID(), type: 'CreditsConsumed', data, metadata: { schemaVersion: SCHEMA_VERSION, commandId, actor: 'bench' } }],
+            { expectedRevision: ExpectedRevision.after(k - 1), commandId },
+          ),
+        );
+        if (pending.length === APPENDS_PER_COMMIT || n === total - 1) {
+          await Promise.all(pending.splice(0));
+          onProgress?.((await store.headPosition()) + 1);
+        }
+      }
+    }
+    return (await store.headPosition()) + 1;
+  } finally {
+    await store.close();
+  }
+};

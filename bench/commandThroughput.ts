@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { seedLedger } from '../src/simulation/seedLedger';
+import { SeedCommand, seedPlan } from '../src/simulation/seedPlan';
+import { SqliteEventStore } from '../src/store/sqliteEventStore';
+import { Scale } from './scale';
+import { bareTwin, eventRows, insertRowsPerSec } from './sqliteBaseline';
+
+function* take<T>(n: number, items: Iterable<T>): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const item of items) {
+    yield item;
+    if (++i >= n) return;
+  }
+}
+
+/**
+ * Figure 1: a realistic command mix (the seed plan's: lifecycle changes and usage) through the
+ * handler and the SQLite store, one command awaited at a time, so every command pays its own commit
+ * and fsync; against bare inserts of the rows it wrote, one transaction each.
+ */
+export const measureCommandThroughput = async (dir: string, scale: Scale) => {
+  const path = join(dir, 'commands.db');
+  const store = new SqliteEventStore(path);
+  const plan = seedPlan({ profiles: 4, users: 50, months: 12, usagePerUserMonth: 30, seed: 7, start: '2025-01' });
+  const started = performance.now();
+  const counts = await seedLedger(store, take(scale.sequentialCommands, plan) as Iterable<SeedCommand>, { actor: 'bench', concurrency: 1 });
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  const commands = counts.ok + [...counts.rejected.values()].reduce((a, b) => a + b, 0);
+  const raw = bareTwin(path, join(dir, 'raw-single.db'));
+  try {
+    return { commandsPerSec: commands / seconds, rawInsertPerSec: insertRowsPerSec(raw, eventRows(path), 1) };
+  } finally {
+    raw.close();
+  }
+};

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildHistory, HistoryShape } from './bulkHistory';
+import { measureCommandThroughput } from './commandThroughput';
+import { measureConcurrentCommands } from './concurrentCommands';
+import { measureHttpCommands } from './httpCommands';
+import { measureReplay, replayInChild } from './replay';
+import { Scale, SCALES } from './scale';
+import { measureStatementLatency } from './statementLatency';
+
+/** The targets of issue 6, as `figure / baseline` ratios or bounds. */
+const targets = (f: Figures) => [
+  { name: 'commandsPerSec / rawInsertPerSec', value: f.commandsPerSec / f.rawInsertPerSec, target: '>= 0.5', met: f.commandsPerSec / f.rawInsertPerSec >= 0.5 },
+  {
+    name: 'replayEventsPerSec / rawScanEventsPerSec',
+    value: f.replayEventsPerSec / f.rawScanEventsPerSec,
+    target: '>= 0.5',
+    met: f.replayEventsPerSec / f.rawScanEventsPerSec >= 0.5,
+  },
+  { name: 'statementP99Ms', value: f.statementP99Ms, target: '<= 10', met: f.statementP99Ms <= 10 },
+  { name: 'httpCommandsPerSec', value: f.httpCommandsPerSec, target: '>= 2000', met: f.httpCommandsPerSec >= 2000 },
+  { name: 'httpP99Ms', value: f.httpP99Ms, target: '<= 25', met: f.httpP99Ms <= 25 },
+  { name: 'replayPeakRssMb4M / replayPeakRssMb', value: f.replayPeakRssMb4M / f.replayPeakRssMb, target: '<= 1.5', met: f.replayPeakRssMb4M / f.replayPeakRssMb <= 1.5 },
+  {
+    name: 'concurrentCommandsPerSec / rawBatchInsertPerSec (stretch)',
+    value: f.concurrentCommandsPerSec / f.rawBatchInsertPerSec,
+    target: '>= 0.2',
+    met: f.concurrentCommandsPerSec / f.rawBatchInsertPerSec >= 0.2,
+  },
+];
+
+type Figures = Awaited<ReturnType<typeof measureAll>>;
+
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+const history = async (path: string, shape: HistoryShape): Promise<number> => {
+  const started = Date.now();
+  const events = await buildHistory(path, shape);
+  log(`history of ${events} events built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return events;
+};
+
+const measureAll = async (dir: string, scale: Scale) => {
+  log('1/6 sequential commands and bare single-row inserts');
+  const commands = await measureCommandThroughput(dir, scale);
+  log('6/6 32 concurrent callers and bare 1,000-row transactions');
+  const concurrent = await measureConcurrentCommands(dir, scale);
+  const historyPath = join(dir, 'history.db');
+  log(`2/6 replay against a bare scan (building ${scale.history.users} users × ${scale.history.months} months × ${scale.history.usagePerUserMonth} requests)`);
+  await history(historyPath, scale.history);
+  const replay = await measureReplay(historyPath, scale.repeats);
+  log('3/6 statements over HTTP');
+  const statement = await measureStatementLatency(historyPath, scale.history, scale.statementRequests);
+  log('4/6 commands over HTTP');
+  const http = await measureHttpCommands(dir, scale);
+  const largePath = join(dir, 'history-large.db');
+  log(`5/6 replay memory at four times the events (${scale.largeHistory.usagePerUserMonth} requests per user-month)`);
+  await history(largePath, scale.largeHistory);
+  const large = await replayInChild(largePath);
+  return {
+    ...commands,
+    ...replay,
+    ...statement,
+    ...http,
+    replayEvents4M: large.events,
+    replayEventsPerSec4M: large.eventsPerSec,
+    replayPeakRssMb4M: large.peakRssMb,
+    ...concurrent,
+  };
+};
+
+const round = (x: number) => (Number.isInteger(x) ? x : Math.abs(x) >= 100 ? Math.round(x) : Number(x.toFixed(2)));
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, json: { type: 'boolean' } }, strict: true });
+  const scale = SCALES[values.quick ? 'quick' : 'full'];
+  const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  const started = Date.now();
+  try {
+    const figures = await measureAll(dir, scale);
+    const ratios = targets(figures);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    if (values.json) {
+      const rounded = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
+      process.stdout.write(
+        `${JSON.stringify({ scale: scale.name, machine, seconds, ...rounded, targets: ratios.map((r) => ({ ...r, value: round(r.value) })) })}\n`,
+      );
+      return;
+    }
+    const rows = Object.entries(figures).map(([k, v]) => [k, String(round(v))] as const);
+    const width = Math.max(...rows.map(([k]) => k.length), ...ratios.map((r) => r.name.length));
+    process.stdout.write(`Scale ${scale.name} on ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${seconds} s\n\n`);
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.padStart(12)}\n`);
+    process.stdout.write('\n');
+    for (const r of ratios) process.stdout.write(`${r.name.padEnd(width)}  ${String(round(r.value)).padStart(12)}  ${r.target.padEnd(7)}  ${r.met ? 'met' : 'MISSED'}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

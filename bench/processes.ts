@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The compiled bench runs from dist/bench; the package root is two levels up. */
+const LEDGER_BIN = join(__dirname, '..', '..', 'bin', 'ledger.js');
+const SERVER_ENTRY = join(__dirname, 'httpServer.js');
+
+/** Runs `ledger ARGS` in a child process of its own (its memory is its own) and parses its JSON output. */
+export const ledgerJson = <T>(args: ReadonlyArray<string>): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LEDGER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`ledger ${args.join(' ')} exited with ${code}: ${err}`));
+      else resolve(JSON.parse(out) as T);
+    });
+  });
+
+export interface RunningServer {
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** The HTTP server in a process of its own, so that the load generator does not share its core. */
+export const startServer = (storePath: string): Promise<RunningServer> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SERVER_ENTRY, storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((done) => child.on('close', () => done()));
+    child.on('error', reject);
+    child.on('close', (code) => reject(new Error(`bench server exited with ${code} before it listened`)));
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({
+        base: `http://127.0.0.1:${port}`,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });

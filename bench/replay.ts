@@ -1,0 +1,38 @@
+import { ledgerJson } from './processes';
+import { rawScanPerSec } from './sqliteBaseline';
+
+/** What `ledger replay --json` reports. */
+export interface ReplayReport {
+  readonly events: number;
+  readonly head: number;
+  readonly seconds: number;
+  readonly eventsPerSec: number;
+  readonly peakRssMb: number;
+}
+
+/** `ledger replay --json` in a child process: its peak RSS is the replay's alone. */
+export const replayInChild = (storePath: string): Promise<ReplayReport> => ledgerJson<ReplayReport>(['replay', '--json', '--store', `sqlite:${storePath}`]);
+
+/**
+ * Figures 2 and 5 (first half): every projection rebuilt from position 0, in a fresh process, against
+ * a bare ordered scan of the same table parsing each row's JSON; each the best of `repeats` runs,
+ * alternated so that both see the same machine. Peak RSS is the largest seen.
+ */
+export const measureReplay = async (storePath: string, repeats: number) => {
+  let replayEventsPerSec = 0;
+  let rawScanEventsPerSec = 0;
+  let replayPeakRssMb = 0;
+  let events = 0;
+  for (let i = 0; i < repeats; i++) {
+    const replay = await replayInChild(storePath);
+    const scan = rawScanPerSec(storePath);
+    if (replay.events !== scan.events || replay.events !== replay.head + 1) {
+      throw new Error(`replay read ${replay.events} events, the scan ${scan.events}, the head is ${replay.head}`);
+    }
+    events = replay.events;
+    replayEventsPerSec = Math.max(replayEventsPerSec, replay.eventsPerSec);
+    rawScanEventsPerSec = Math.max(rawScanEventsPerSec, scan.perSec);
+    replayPeakRssMb = Math.max(replayPeakRssMb, replay.peakRssMb);
+  }
+  return { replayEvents: events, replayEventsPerSec, rawScanEventsPerSec, replayPeakRssMb };
+};

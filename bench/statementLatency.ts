@@ -1,0 +1,36 @@
+import { performance } from 'node:perf_hooks';
+import { Month, nextMonth } from '../src/domain/time';
+import { HistoryShape } from './bulkHistory';
+import { startServer } from './processes';
+import { percentile } from './stats';
+
+/** Requests before the measured ones: the server's JIT warms up on them. */
+const WARMUP = 50;
+
+/**
+ * Figure 3: a profile's statement over HTTP (`ledger serve`'s server, in its own process), one
+ * request at a time, cycling over the history's months: client-side latency, body read included.
+ */
+export const measureStatementLatency = async (storePath: string, shape: HistoryShape, requests: number) => {
+  const months: Month[] = [];
+  for (let m = 0, month = shape.start; m < shape.months; m++, month = nextMonth(month)) months.push(month);
+  const server = await startServer(storePath);
+  try {
+    const get = async (i: number): Promise<number> => {
+      const started = performance.now();
+      const response = await fetch(`${server.base}/v1/profiles/${shape.profileId}/statements/${months[i % months.length]}`);
+      const body = (await response.json()) as { users?: unknown[] };
+      const ms = performance.now() - started;
+      if (response.status !== 200 || body.users?.length !== shape.users) {
+        throw new Error(`statement: status ${response.status}, ${body.users?.length} users instead of ${shape.users}`);
+      }
+      return ms;
+    };
+    for (let i = 0; i < WARMUP; i++) await get(i);
+    const latencies: number[] = [];
+    for (let i = 0; i < requests; i++) latencies.push(await get(i));
+    return { statementP50Ms: percentile(latencies, 50), statementP99Ms: percentile(latencies, 99) };
+  } finally {
+    await server.stop();
+  }
+};

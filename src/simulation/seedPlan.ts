@@ -122,6 +122,11 @@ function* weekChanges(r: Prng, profiles: ReadonlyArray<ProfilePlan>, week: numbe
     const profileId = p.profileId;
     if (week === 0) {
       yield { type: 'CreateProfile', profileId, accountId: String(100_000_000_000 + Math.floor(k / REGIONS.length)), region: REGIONS[k % REGIONS.length] as string };
+      // Every other profile opts in to overage from the start; the others may later (K3).
+      if (k % 2 === 1) {
+        p.overage = true;
+        yield { type: 'SetOverage', profileId, enabled: true };
+      }
     }
     if (week % WEEKS === 0 && week > 0 && r.chance(ODDS.overageToggle)) {
       p.overage = !p.overage;

@@ -95,6 +95,15 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     return send(request, reply, failed(apiError('INTERNAL', `internal error; the server log has the details under request id ${request.id}`)));
   });
   app.setNotFoundHandler((request, reply) => send(request, reply, failed(apiError('NOT_FOUND', `no route ${request.method} ${show(request.url.split('?')[0])}`))));
+  // Once closing, each answer ends its connection: a kept-alive client must not hold the shutdown open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });

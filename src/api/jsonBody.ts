@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { ApiError, apiError } from './apiError';
 
 /** Deeper than any command body needs; bounds every recursive walk of client JSON (hashing, messages). */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

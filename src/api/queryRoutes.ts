@@ -42,7 +42,7 @@ const integerString = (description: string, min: number, max: number) =>
 
 /** Global positions start at 0. */
 const Position = integerString('a global position (an integer of 0 or more)', 0, Number.MAX_SAFE_INTEGER);
-export const MAX_PAGE = 1000;
+const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 const PageSize = integerString(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
 /** Line ids contain `/` (`{profileId}/{month}/{userId}/{n}`): the path carries them URL-encoded. */

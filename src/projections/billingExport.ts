@@ -25,7 +25,7 @@ export const EXPORT_COLUMNS = [
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string>;
 
-export const PRODUCT_CODE = 'Kiro';
+const PRODUCT_CODE = 'Kiro';
 
 /** The AWS billing code of each Region, the prefix of its usage types (us-east-1 → USE1). */
 const REGION_BILLING_CODES: Readonly<Record<string, string>> = {

@@ -21,6 +21,8 @@ export interface LedgerServiceOptions {
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
 const SNAPSHOT_EVERY = 100_000;
+/** Statements kept for reuse, most recently asked first out last; a large profile's is a few MB. */
+const STATEMENTS_KEPT = 32;
 
 /**
  * The application: commands through the handler, queries from the read model, which catches up
@@ -31,6 +33,8 @@ export class LedgerService {
   readonly handler: CommandHandler;
   private view = new LedgerView();
   private sinceSnapshot = 0;
+  /** Recent statements by `profileId/month`, with the version of the inputs they were folded from. */
+  private readonly statements = new Map<string, { readonly version: string; readonly statement: Statement }>();
   private readonly clock: () => Date;
   private catchingUp: Promise<void> | undefined;
 
@@ -116,15 +120,14 @@ export class LedgerService {
 
   async statement(profileId: string, month: Month): Promise<Statement | undefined> {
     await this.catchUp();
-    const input = this.view.statementInput(profileId, month, this.now());
-    return input === undefined ? undefined : this.withUsageEvents(input);
+    return this.profileStatement(profileId, month, this.now());
   }
 
   async accountStatement(accountId: string, month: Month): Promise<AccountStatement> {
     await this.catchUp();
     const now = this.now();
     const statements = await Promise.all(
-      this.view.profilesBilledIn(accountId, month).map((p) => this.withUsageEvents(this.view.statementInput(p.profileId, month, now) as StatementInput)),
+      this.view.profilesBilledIn(accountId, month).map((p) => this.profileStatement(p.profileId, month, now) as Promise<Statement>),
     );
     return accountStatement(accountId, month, toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open', statements);
   }
@@ -140,6 +143,24 @@ export class LedgerService {
 
   profileInfo(profileId: string) {
     return this.view.profile(profileId);
+  }
+
+  /**
+   * A statement is folded again only when the view's inputs to it changed (or its status did): a
+   * past month's rarely do (T3), so its statement, a thousand users' worth, is not refolded per request.
+   */
+  private async profileStatement(profileId: string, month: Month, now: string): Promise<Statement | undefined> {
+    const inputs = this.view.statementVersion(profileId, month);
+    if (inputs === undefined) return undefined;
+    const key = `${profileId}/${month}`;
+    const version = `${inputs}/${toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open'}`;
+    const cached = this.statements.get(key);
+    this.statements.delete(key);
+    const statement = cached?.version === version ? cached.statement : await this.withUsageEvents(this.view.statementInput(profileId, month, now) as StatementInput);
+    this.statements.set(key, { version, statement });
+    const oldest = this.statements.keys().next();
+    if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
+    return statement;
   }
 
   /** L4 for OVERAGE lines: the usage events are read from their stream only for users who have one. */

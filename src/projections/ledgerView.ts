@@ -123,6 +123,18 @@ export class LedgerView {
     return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now };
   }
 
+  /**
+   * Changes whenever an input of the month's statement may have: the catalog and the profile's
+   * lifecycle only grow, and the month's usage only adds events. Equal versions, equal statements.
+   */
+  statementVersion(profileId: string, month: Month): string | undefined {
+    const p = this.profiles.get(profileId);
+    if (p === undefined) return undefined;
+    let usageEvents = 0;
+    for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.count;
+    return `${this.catalog.length}/${p.lifecycle.length}/${usageEvents}`;
+  }
+
   /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */
   profilesBilledIn(accountId: string, month: Month): ReadonlyArray<ProfileInfo> {
     return this.profilesOfAccount(accountId).filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)));

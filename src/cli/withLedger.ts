@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { QueryError } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
+import { snapshotStoreFor } from '../app/snapshotStore';
 import { decode } from '../domain/validation';
 import { openStore, storeUrlFrom } from '../store/openStore';
 import { CliIO, ExitCode, UsageError } from './cliCommand';
@@ -14,9 +15,10 @@ export const decodeOptions = <A>(codec: t.Decoder<unknown, A>, options: Record<s
 
 /** Opens the store the flag or LEDGER_STORE names, builds the read model, and closes the store whatever happens. */
 export const withLedger = async <A>(io: CliIO, storeFlag: string | undefined, use: (ledger: LedgerService) => Promise<A>): Promise<A> => {
-  const store = await openStore(storeUrlFrom(io.env, storeFlag));
+  const url = storeUrlFrom(io.env, storeFlag);
+  const store = await openStore(url);
   try {
-    return await use(await new LedgerService(store).open());
+    return await use(await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open());
   } finally {
     await store.close();
   }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
 import { buildServer } from '../../api/server';
 import { LedgerService } from '../../app/ledgerService';
+import { snapshotStoreFor } from '../../app/snapshotStore';
 import { strictObject } from '../../domain/validation';
 import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
@@ -47,9 +48,10 @@ in flight finish, closes the store and exits 0.
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
-    const store = await openStore(storeUrlFrom(io.env, values.store));
+    const url = storeUrlFrom(io.env, values.store);
+    const store = await openStore(url);
     try {
-      const ledger = await new LedgerService(store).open();
+      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open();
       const app = buildServer(ledger, { logger: true });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
@@ -57,6 +59,8 @@ in flight finish, closes the store and exits 0.
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();
+      // The next start catches up from here instead of replaying the log.
+      await ledger.saveSnapshot();
       return ExitCode.ok;
     } finally {
       await store.close();

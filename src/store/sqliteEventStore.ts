@@ -135,8 +135,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
-    // LIMIT -1: no limit in SQLite.
-    return this.statements.stream.all(streamId, options.fromRevision ?? 0, options.limit ?? -1).map(toRecorded);
+    const from = options.fromRevision ?? 0;
+    const rows = options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit);
+    return rows.map(toRecorded);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
@@ -242,7 +243,11 @@ const prepareStatements = (db: Database.Database) => ({
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
   byCommand: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE command_id = ? ORDER BY global_position`),
-  stream: db.prepare<[string, number, number], EventRow>(
+  // A bound LIMIT makes SQLite re-prepare the statement at every run (the planner reads its value):
+  // ~10 µs, and the handler reads streams several times per command. So the usual, unlimited read
+  // has a statement of its own.
+  stream: db.prepare<[string, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position`),
+  streamLimited: db.prepare<[string, number, number], EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`,
   ),
   page: db.prepare<[number, number], EventRow>(

@@ -6,6 +6,9 @@ export type ApiErrorCode =
   | CommandFailure['code']
   | QueryError['code']
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL';
@@ -20,6 +23,8 @@ export const apiError = (code: ApiErrorCode, message: string): ApiError => ({ co
 /** api.md: the codes with a status of their own; every other rule violation of section 7 is 422. */
 const STATUS: Partial<Record<ApiErrorCode, number>> = {
   VALIDATION: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   PROFILE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   ALREADY_SUBSCRIBED: 409,
@@ -29,6 +34,7 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   IDEMPOTENCY_KEY_REUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 

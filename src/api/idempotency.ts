@@ -31,8 +31,14 @@ const canonicalJson = (value: unknown): string => {
 export const requestHash = (request: { method: string; route: string; params: unknown; body: unknown }): string =>
   sha256(canonicalJson(request));
 
+/**
+ * Keys are per actor: two tokens sending the same key are two requests, and neither ever gets the
+ * other's response. Actors are identifiers, which have no `/`, so the pair cannot be read two ways.
+ */
+const actorKey = (actor: string, key: string): string => `${actor}/${key}`;
+
 /** The command id under which a keyed request's events are appended, atomically with them. */
-export const idempotentCommandId = (key: string): string => `idem:${key}`;
+export const idempotentCommandId = (actor: string, key: string): string => `idem:${actorKey(actor, key)}`;
 
 export const RecordedResponse = t.type({ requestHash: t.string, status: t.number, body: t.unknown });
 export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
@@ -40,19 +46,19 @@ export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
 const RESPONSE_EVENT = 'IdempotentResponseRecorded';
 
 /**
- * The first response to each key, kept in the event store itself (a `meta/` stream per key, which the
+ * The first response to each actor's key, kept in the event store itself (a `meta/` stream per key, which the
  * read model skips) so that it survives a restart and a retry gets it back whatever happened since:
  * rejections and credit requests included, whose events carry no `idem:` command id.
  */
 export class IdempotencyRecords {
   constructor(private readonly store: EventStore) {}
 
-  private streamOf(key: string): string {
-    return `${Streams.metaPrefix}idempotency/${sha256(key)}`;
+  private streamOf(actor: string, key: string): string {
+    return `${Streams.metaPrefix}idempotency/${sha256(actorKey(actor, key))}`;
   }
 
-  async find(key: string): Promise<RecordedResponse | undefined> {
-    const [first] = await this.store.readStream(this.streamOf(key), { limit: 1 });
+  async find(actor: string, key: string): Promise<RecordedResponse | undefined> {
+    const [first] = await this.store.readStream(this.streamOf(actor, key), { limit: 1 });
     if (first === undefined) return undefined;
     const decoded = RecordedResponse.decode(first.data);
     if (E.isLeft(decoded)) throw new Error(`${first.streamId}@${first.position}: not an idempotent response record`);
@@ -60,17 +66,17 @@ export class IdempotencyRecords {
   }
 
   /** Records `response` unless a concurrent request with the same key got there first; returns the one kept. */
-  async record(key: string, response: RecordedResponse, actor: string): Promise<RecordedResponse> {
+  async record(actor: string, key: string, response: RecordedResponse): Promise<RecordedResponse> {
     try {
       await this.store.append(
-        this.streamOf(key),
+        this.streamOf(actor, key),
         [{ eventId: randomUUID(), type: RESPONSE_EVENT, data: response, metadata: { schemaVersion: SCHEMA_VERSION, actor, idempotencyKey: key } }],
         { expectedRevision: ExpectedRevision.noStream },
       );
       return response;
     } catch (e) {
       if (!(e instanceof ConcurrencyError)) throw e;
-      return (await this.find(key)) ?? response;
+      return (await this.find(actor, key)) ?? response;
     }
   }
 }

@@ -29,6 +29,16 @@ const jsonContent = (schema: Schema) => ({ 'application/json': { schema } });
 const errorResponses = (statuses: ReadonlyArray<number>) =>
   Object.fromEntries(statuses.map((s) => [String(s), { description: describeStatus(s), content: jsonContent(ref('Error')) }]));
 
+/** Every /v1 operation: who may call it (401, 403), how often (429), and the correlation id its events record. */
+const ACCESS_STATUSES = [401, 403, 429];
+const correlationParameter = {
+  name: 'X-Correlation-Id',
+  in: 'header',
+  required: false,
+  description: 'Recorded as the correlationId of the events the request appends and echoed in the response; 1 to 128 printable ASCII characters without spaces, else the server makes one.',
+  schema: { type: 'string', maxLength: 128 },
+};
+
 const pathOrder = (template: string, props: t.Props): t.Props => Object.fromEntries(pathParamNames(template).flatMap((n) => (props[n] === undefined ? [] : [[n, props[n]]])));
 
 const commandOperation = (r: CommandRoute) => {
@@ -46,11 +56,12 @@ const commandOperation = (r: CommandRoute) => {
         description: `${IdempotencyKey.name}. The same key with the same request answers the first response again and appends nothing; with another request, 409 IDEMPOTENCY_KEY_REUSED.`,
         schema: { type: 'string', maxLength: 200 },
       },
+      correlationParameter,
     ],
     requestBody: { required: true, content: jsonContent(objectSchema(fields.body.required, fields.body.optional)) },
     responses: {
       [String(r.status)]: { description: 'The events the command appended', content: jsonContent(ref('CommandResult')) },
-      ...errorResponses([400, 404, 409, 413, 415, 422]),
+      ...errorResponses([400, ...ACCESS_STATUSES, 404, 409, 413, 415, 422]),
     },
   };
 };
@@ -59,13 +70,13 @@ const queryOperation = (q: QueryRoute) => ({
   operationId: q.operationId,
   tags: ['queries'],
   summary: q.summary,
-  parameters: [...parameters('path', pathOrder(q.path, q.params)), ...parameters('query', q.query.required, q.query.optional)],
+  parameters: [...parameters('path', pathOrder(q.path, q.params)), ...parameters('query', q.query.required, q.query.optional), correlationParameter],
   responses: {
     '200':
       q.response === 'csv'
         ? { description: 'RFC 4180 CSV with a header row', content: { 'text/csv': { schema: { type: 'string' } } } }
         : { description: 'OK', content: jsonContent(ref(q.response.schema)) },
-    ...errorResponses([400, 404]),
+    ...errorResponses([400, ...ACCESS_STATUSES, 404]),
   },
 });
 
@@ -140,9 +151,15 @@ export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: 
     info: {
       title: 'Subscription billing ledger',
       version: '1',
-      description: `Commands append immutable events; statements are folds over them. Errors are {"error": {"code", "message"}}. Header ${IDEMPOTENCY_HEADER} on commands makes retries safe.`,
+      description: `Commands append immutable events; statements are folds over them. Errors are {"error": {"code", "message"}}. Header ${IDEMPOTENCY_HEADER} on commands makes retries safe. Every /v1 request needs Authorization: Bearer <token> (ledger token create), except on a server in local mode (a store without tokens, loopback only). A profile or account outside the token's accounts answers 404 as a missing one.`,
     },
     paths,
-    components: { schemas: components },
+    security: [{ bearerAuth: [] }],
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (ldg_…) from `ledger token create`: role reader, operator or admin, for some accounts or all' },
+      },
+    },
   };
 };

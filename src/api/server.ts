@@ -1,13 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
 import * as E from 'fp-ts/Either';
+import * as O from 'fp-ts/Option';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
+import { commandAction } from '../auth/access';
+import { Principal } from '../auth/authorize';
+import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
 import { decode, show, strictObject } from '../domain/validation';
+import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
@@ -24,6 +28,8 @@ export interface ServerOptions {
   /** Fastify's pino logger: off by default (tests), its options for `ledger serve`. */
   readonly logger?: FastifyServerOptions['logger'];
   readonly bodyLimit?: number;
+  /** The API tokens; by default those of the ledger's own store. */
+  readonly tokens?: TokenRegistry;
 }
 
 interface HttpResponse {
@@ -33,6 +39,7 @@ interface HttpResponse {
 
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
+  readonly actor?: string;
   readonly command?: string;
   readonly commandId?: string;
   readonly result?: string;
@@ -61,8 +68,8 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // Request ids become correlation ids in event metadata: unique across restarts.
-    genReqId: () => randomUUID(),
+    // The request id is the correlation id of the events it appends: the client's, else one unique across restarts.
+    genReqId: (raw) => correlationIdOf(raw.headers[CORRELATION_HEADER]),
     // URL-encoded line ids are longer than the default limit of 100.
     routerOptions: { maxParamLength: 1024 },
     frameworkErrors: (error, request, reply) => {
@@ -100,25 +107,35 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     if (closing) reply.header('connection', 'close');
+    reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
 
+  const access = new AccessControl(ledger, options.tokens ?? new TokenRegistry(ledger.store));
+  app.addHook('onRequest', async (request, reply) => {
+    const admitted = await access.admit(request);
+    if (E.isLeft(admitted)) return send(request, reply, failed(admitted.left.error), admitted.left.headers);
+    if (O.isSome(admitted.right)) note(request, { actor: admitted.right.value.actor });
+  });
+
   const records = new IdempotencyRecords(ledger.store);
 
   const commandHandler = (route: CommandRoute) => {
     const codecs = codecsOf(route);
-    const execute = async (request: FastifyRequest, context: CommandContext): Promise<HttpResponse> => {
+    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext): Promise<HttpResponse> => {
       const input = pipe(
         decode(codecs.params, request.params),
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
       if (E.isLeft(input)) return failed(input.left);
-      const result = await ledger.execute(input.right, { actor: 'api', correlationId: request.id, ...context });
+      const mayActOn = access.commandScope(principal, input.right);
+      if (E.isLeft(mayActOn)) return failed(mayActOn.left);
+      const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
       if (E.isRight(result)) note(request, { commandId: result.right.events[0]?.metadata.commandId });
       return pipe(
         result,
@@ -133,11 +150,11 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
 
     /** Keeps the first response to a key; a concurrent request with the same key may have won, so the kept one is returned. */
-    const recordFirst = async (request: FastifyRequest, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
+    const recordFirst = async (request: FastifyRequest, actor: string, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
       const mine = { requestHash: hash, ...response };
       if (!isDecided(response)) return mine;
       try {
-        return await records.record(key, mine, 'api');
+        return await records.record(actor, key, mine);
       } catch (err) {
         // The events (if any) are durable under the key's command id, so a retry still finds them.
         request.log.error({ err }, 'could not record the idempotent response');
@@ -147,14 +164,19 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
 
     return async (request: FastifyRequest, reply: FastifyReply) => {
       note(request, { command: route.command });
+      const permitted = access.permit(request, commandAction(route.command));
+      if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+      const principal = permitted.right;
       const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.headers[IDEMPOTENCY_HEADER] });
       if (E.isLeft(header)) return send(request, reply, failed(header.left));
       const key = header.right['Idempotency-Key'];
-      if (key === undefined) return send(request, reply, await execute(request, {}));
+      if (key === undefined) return send(request, reply, await execute(request, principal, {}));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
-      const previous = await records.find(key);
-      note(request, { commandId: idempotentCommandId(key), replayed: previous !== undefined });
-      const kept = previous ?? (await recordFirst(request, key, hash, await execute(request, { commandId: idempotentCommandId(key), idempotencyKey: key, requestHash: hash })));
+      const commandId = idempotentCommandId(principal.actor, key);
+      const previous = await records.find(principal.actor, key);
+      note(request, { commandId, replayed: previous !== undefined });
+      const kept =
+        previous ?? (await recordFirst(request, principal.actor, key, hash, await execute(request, principal, { commandId, idempotencyKey: key, requestHash: hash })));
       if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
       return send(request, reply, { status: kept.status, body: kept.body }, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
     };
@@ -164,9 +186,17 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     const params = strictObject('path', route.params, {});
     const query = strictObject('query', route.query.required, route.query.optional);
     return async (request: FastifyRequest, reply: FastifyReply) => {
+      const permitted = access.permit(request, 'query');
+      if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const result = await pipe(
         TE.fromEither(decode(params, request.params)),
-        TE.chainW((p) => pipe(TE.fromEither(decode(query, request.query)), TE.chainW((q) => route.run(ledger, p, q)))),
+        TE.chainW((p) =>
+          pipe(
+            TE.fromEither(decode(query, request.query)),
+            TE.chainFirstW((q) => () => access.queryScope(permitted.right, { ...q, ...p })),
+            TE.chainW((q) => route.run(ledger, p, q)),
+          ),
+        ),
       )();
       if (E.isLeft(result)) return send(request, reply, failed(result.left));
       const { body, contentType = 'application/json; charset=utf-8', headers = {} } = result.right;

@@ -17,7 +17,11 @@ export interface QueryError {
   readonly message: string;
 }
 
-const profileNotFound = (profileId: string): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `profile ${profileId} does not exist` });
+/** Also what the HTTP shell answers for a profile outside a token's accounts: the two must not differ. */
+export const profileNotFound = (profileId: string): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `profile ${profileId} does not exist` });
+
+/** As above, for an account. */
+export const accountNotFound = (accountId: string, month: Month): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `account ${accountId} has no profile in ${month}` });
 
 export const profileStatement = (ledger: LedgerService, profileId: string, month: Month): TE.TaskEither<QueryError, Statement> =>
   pipe(
@@ -38,7 +42,7 @@ export const knownAccountStatement = (ledger: LedgerService, accountId: string, 
     TE.fromTask(() => ledger.accountStatement(accountId, month)),
     TE.filterOrElse(
       (a) => a.profiles.length > 0,
-      (): QueryError => ({ code: 'PROFILE_NOT_FOUND', message: `account ${accountId} has no profile in ${month}` }),
+      () => accountNotFound(accountId, month),
     ),
   );
 

@@ -52,7 +52,7 @@ describe('commands: success', () => {
     expect(appended).toBe(1);
     const stored = await server.store.readStream(event.streamId, { fromRevision: event.position, limit: 1 });
     expect(stored[0]?.eventId).toBe(event.eventId);
-    expect(stored[0]?.metadata).toMatchObject({ actor: 'api' });
+    expect(stored[0]?.metadata).toMatchObject({ actor: 'local' });
   });
 
   test('occurredAt from the body is the event instant', async () => {

@@ -20,7 +20,7 @@ describe('request log', () => {
     }
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests).toEqual([
-      expect.objectContaining({ method: 'POST', url: '/v1/profiles', status: 201, command: 'CreateProfile', commandId: 'idem:k-log', result: 'OK', reqId: expect.any(String) }),
+      expect.objectContaining({ method: 'POST', url: '/v1/profiles', status: 201, command: 'CreateProfile', commandId: 'idem:local/k-log', result: 'OK', reqId: expect.any(String) }),
       expect.objectContaining({ method: 'POST', url: '/v1/profiles/p-nowhere/subscriptions', status: 404, command: 'Subscribe', result: 'PROFILE_NOT_FOUND' }),
       expect.objectContaining({ method: 'GET', url: '/v1/profiles/p-1/statements/2026-04', status: 200, result: 'OK' }),
     ]);

@@ -94,7 +94,7 @@ describe('a statement line and its events', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ profileId: 'p-iad', month: '2026-04', userId: 'alice', lineId: refund.lineId, kind: 'REFUND', amount: '-20.00', reverses: refund.reverses });
     expect(answer.body.events.map((e: { eventId: string }) => e.eventId)).toEqual(refund.events.map((e: { eventId: string }) => e.eventId));
-    expect(answer.body.events[0]).toMatchObject({ type: 'SubscriptionUpgraded', data: { userId: 'alice', fromTier: 'PRO', tier: 'POWER' }, metadata: { actor: 'api' } });
+    expect(answer.body.events[0]).toMatchObject({ type: 'SubscriptionUpgraded', data: { userId: 'alice', fromTier: 'PRO', tier: 'POWER' }, metadata: { actor: 'local' } });
   });
 
   test('an OVERAGE line cites every credit request of the month', async () => {

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
 import { buildServer } from '../../api/server';
 import { LedgerService } from '../../app/ledgerService';
+import { isLoopbackHost } from '../../auth/loopback';
+import { TokenRegistry } from '../../auth/tokenRegistry';
 import { snapshotStoreFor } from '../../app/snapshotStore';
 import { strictObject } from '../../domain/validation';
 import { openStore, storeUrlFrom } from '../../store/openStore';
@@ -39,8 +41,10 @@ export const serve: CliCommand = {
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
 
 Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
-per request on standard output. SIGTERM or SIGINT stops accepting connections, lets the requests
-in flight finish, closes the store and exits 0.
+per request on standard output. Every /v1 request needs an API token (ledger token create); while
+the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
+(another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
+the requests in flight finish, closes the store and exits 0.
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
@@ -51,8 +55,18 @@ in flight finish, closes the store and exits 0.
     const url = storeUrlFrom(io.env, values.store);
     const store = await openStore(url);
     try {
+      const tokens = new TokenRegistry(store);
+      if ((await tokens.tokens()).size === 0) {
+        // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
+        if (!isLoopbackHost(o.host)) {
+          io.err(`ledger serve: no API tokens in the store, so it serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
+          io.err('Create one first: ledger token create --name NAME --role admin');
+          return ExitCode.usage;
+        }
+        io.err('no API tokens: local mode, loopback only, actor local');
+      }
       const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open();
-      const app = buildServer(ledger, { logger: true });
+      const app = buildServer(ledger, { logger: true, tokens });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
       await app.listen({ host: o.host, port: o.port });

@@ -79,6 +79,11 @@ export class AccessControl {
     return E.mapLeft(forbidden)(permits(this.principalOf(request), action));
   }
 
+  /** For what concerns every account (token management): an admin for some accounts could mint a token for all. */
+  permitOnEveryAccount(request: FastifyRequest, action: Action): E.Either<ApiError, Principal> {
+    return E.mapLeft(forbidden)(authorize(this.principalOf(request), action));
+  }
+
   /** For a decoded command: 403, or the accounts the command handler may reach through a profile. */
   commandScope(principal: Principal, command: { readonly type: CommandType; readonly accountId?: string }): E.Either<ApiError, (accountId: string) => boolean> {
     return E.mapLeft(forbidden)(commandAccess(principal, command));

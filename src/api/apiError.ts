@@ -1,10 +1,12 @@
 import { QueryError } from '../app/ledgerQueries';
+import { TokenError } from '../auth/tokenDecider';
 import { CommandFailure } from '../commands/commandHandler';
 
 /** Every error a client can get: `{"error": {"code", "message"}}`, never a stack trace. */
 export type ApiErrorCode =
   | CommandFailure['code']
   | QueryError['code']
+  | TokenError['code']
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -27,11 +29,13 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   FORBIDDEN: 403,
   PROFILE_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
   ALREADY_SUBSCRIBED: 409,
   PROFILE_EXISTS: 409,
   OUT_OF_ORDER: 409,
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  TOKEN_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

@@ -1,9 +1,11 @@
 import * as t from 'io-ts';
+import { Accounts, MAX_RATE, RequestsPerSecond } from '../auth/tokenEvents';
 import { describeStatus } from './apiError';
 import { CommandRoute, fieldsOf } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
 import { QueryRoute } from './queryRoutes';
+import { TokenRoute } from './tokenRoutes';
 
 /**
  * The OpenAPI 3 document, generated from the route tables the server registers and from the io-ts
@@ -12,7 +14,14 @@ import { QueryRoute } from './queryRoutes';
  */
 type Schema = Record<string, unknown>;
 
-const fieldSchema = (codec: t.Mixed): Schema => (codec instanceof t.BooleanType ? { type: 'boolean' } : { type: 'string', description: codec.name });
+/** The fields that are not strings on the wire; booleans are told by their codec's class. */
+const NOT_STRINGS: ReadonlyMap<t.Mixed, Schema> = new Map<t.Mixed, Schema>([
+  [RequestsPerSecond, { type: 'integer', minimum: 1, maximum: MAX_RATE }],
+  [Accounts, { oneOf: [{ type: 'string', enum: ['all'] }, { type: 'array', items: { type: 'string', pattern: '^[0-9]{12}$' } }] }],
+]);
+
+const fieldSchema = (codec: t.Mixed): Schema =>
+  codec instanceof t.BooleanType ? { type: 'boolean' } : { ...(NOT_STRINGS.get(codec) ?? { type: 'string' }), description: codec.name };
 
 const objectSchema = (required: t.Props, optional: t.Props): Schema => ({
   type: 'object',
@@ -80,6 +89,18 @@ const queryOperation = (q: QueryRoute) => ({
   },
 });
 
+const tokenOperation = (r: TokenRoute) => ({
+  operationId: r.operationId,
+  tags: ['tokens'],
+  summary: `${r.summary}. Needs an admin token for every account.`,
+  parameters: [...parameters('path', pathOrder(r.path, r.params)), correlationParameter],
+  ...(r.body === undefined ? {} : { requestBody: { required: true, content: jsonContent(objectSchema(r.body.required, r.body.optional)) } }),
+  responses: {
+    [String(r.status)]: { description: 'OK', content: jsonContent(ref(r.response)) },
+    ...errorResponses([400, ...ACCESS_STATUSES, ...(r.method === 'POST' ? [404, 409] : [])]),
+  },
+});
+
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
 const money: Schema = { type: 'string', description: 'an exact decimal with 2 places', example: '20.00' };
@@ -128,6 +149,13 @@ const components: Record<string, Schema> = {
     ),
   }),
   StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses']),
+  TokenList: object({
+    tokens: arrayOf(
+      object({ name: str, role: str, accounts: { oneOf: [str, arrayOf(str)] }, rate: int, createdAt: str, revokedAt: { type: 'string', nullable: true } }),
+    ),
+  }),
+  NewToken: object({ name: str, token: { type: 'string', description: 'ldg_…: shown this once; only its SHA-256 is stored' } }),
+  RevokedToken: object({ name: str, revokedAt: str }),
   AccountStatement: object({
     accountId: str,
     month: str,
@@ -139,13 +167,14 @@ const components: Record<string, Schema> = {
   }),
 };
 
-export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: ReadonlyArray<QueryRoute>) => {
+export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: ReadonlyArray<QueryRoute>, tokens: ReadonlyArray<TokenRoute>) => {
   const paths: Record<string, Record<string, unknown>> = {};
   const add = (path: string, method: string, operation: unknown) => {
     paths[path] = { ...paths[path], [method]: operation };
   };
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
   for (const q of queries) add(q.path, 'get', queryOperation(q));
+  for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
   return {
     openapi: '3.0.3',
     info: {

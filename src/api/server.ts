@@ -19,6 +19,7 @@ import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes } from './queryRoutes';
+import { TokenRoute, tokenRoutes } from './tokenRoutes';
 import { appendedEventJson } from './wire';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
@@ -116,7 +117,8 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
 
-  const access = new AccessControl(ledger, options.tokens ?? new TokenRegistry(ledger.store));
+  const tokens = options.tokens ?? new TokenRegistry(ledger.store);
+  const access = new AccessControl(ledger, tokens);
   app.addHook('onRequest', async (request, reply) => {
     const admitted = await access.admit(request);
     if (E.isLeft(admitted)) return send(request, reply, failed(admitted.left.error), admitted.left.headers);
@@ -204,10 +206,28 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
   };
 
+  const tokenHandler = (route: TokenRoute) => {
+    const params = strictObject('path', route.params, {});
+    const body = route.body === undefined ? undefined : strictObject('body', route.body.required, route.body.optional);
+    const decodeBody = (u: unknown): E.Either<ApiError, unknown> => (body === undefined ? E.right(undefined) : decode(body, u));
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const admin = access.permitOnEveryAccount(request, 'manageTokens');
+      if (E.isLeft(admin)) return send(request, reply, failed(admin.left));
+      const input = pipe(
+        decode(params, request.params),
+        E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
+      );
+      if (E.isLeft(input)) return send(request, reply, failed(input.left));
+      const result = await route.run(tokens, admin.right.actor, input.right.p, input.right.b);
+      return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
+    };
+  };
+
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
+  for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
 
-  const document = openApiDocument(commandRoutes, queryRoutes);
+  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });

@@ -71,8 +71,9 @@ export class TokenRegistry {
     return E.map(() => ({ name: token.name, token: secret }))(created);
   }
 
-  async revoke(name: string, actor: string): Promise<E.Either<TokenError, void>> {
-    return E.map(() => undefined)(await this.execute({ type: 'RevokeToken', name, revokedAt: this.now() }, actor));
+  async revoke(name: string, actor: string): Promise<E.Either<TokenError, { readonly name: string; readonly revokedAt: string }>> {
+    const revokedAt = this.now();
+    return E.map(() => ({ name, revokedAt }))(await this.execute({ type: 'RevokeToken', name, revokedAt }, actor));
   }
 
   private now(): string {

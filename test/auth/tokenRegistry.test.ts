@@ -56,7 +56,7 @@ describe('TokenRegistry', () => {
     const server = new TokenRegistry(store);
     const token = await created(server);
     expect(O.isSome(await server.authenticate(token))).toBe(true);
-    expect(await new TokenRegistry(store).revoke('ops', 'cli')).toEqual(E.right(undefined));
+    expect(await new TokenRegistry(store).revoke('ops', 'cli')).toEqual(E.right({ name: 'ops', revokedAt: expect.any(String) }));
     expect(await server.authenticate(token)).toEqual(O.none);
   });
 

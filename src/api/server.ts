@@ -218,7 +218,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
         E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
       );
       if (E.isLeft(input)) return send(request, reply, failed(input.left));
-      const result = await route.run(tokens, admin.right.actor, input.right.p, input.right.b);
+      const result = await route.run(tokens, { actor: admin.right.actor, correlationId: request.id }, input.right.p, input.right.b);
       return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
     };
   };

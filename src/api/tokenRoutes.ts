@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { DEFAULT_RATE } from '../auth/rateLimit';
 import { TokenError, Tokens } from '../auth/tokenDecider';
 import { Accounts, RequestsPerSecond, Role, TokenName } from '../auth/tokenEvents';
-import { TokenRegistry } from '../auth/tokenRegistry';
+import { Sender, TokenRegistry } from '../auth/tokenRegistry';
 
 /**
  * Token management over HTTP, for an admin token of every account (one for some accounts could
@@ -21,8 +21,8 @@ export interface TokenRoute {
   readonly body?: { readonly required: t.Props; readonly optional: t.Props };
   /** A schema of the OpenAPI components. */
   readonly response: string;
-  /** Called with params and body decoded by the codecs above, and the actor to record. */
-  run(registry: TokenRegistry, actor: string, params: unknown, body: unknown): Promise<E.Either<TokenError, unknown>>;
+  /** Called with the sender to record, and params and body decoded by the codecs above. */
+  run(registry: TokenRegistry, sender: Sender, params: unknown, body: unknown): Promise<E.Either<TokenError, unknown>>;
 }
 
 /** What a listing shows of a token: never its hash. */
@@ -49,8 +49,8 @@ export const tokenRoutes: ReadonlyArray<TokenRoute> = [
     params: {},
     body: { required: { name: TokenName, role: Role }, optional: { accounts: Accounts, rate: RequestsPerSecond } },
     response: 'NewToken',
-    run: (registry, actor, _params, b: { name: string; role: Role; accounts?: Accounts; rate?: number }) =>
-      registry.create({ name: b.name, role: b.role, accounts: b.accounts ?? 'all', rate: b.rate ?? DEFAULT_RATE }, actor),
+    run: (registry, sender, _params, b: { name: string; role: Role; accounts?: Accounts; rate?: number }) =>
+      registry.create({ name: b.name, role: b.role, accounts: b.accounts ?? 'all', rate: b.rate ?? DEFAULT_RATE }, sender),
   },
   {
     operationId: 'revokeToken',
@@ -61,6 +61,6 @@ export const tokenRoutes: ReadonlyArray<TokenRoute> = [
     params: { name: TokenName },
     body: { required: {}, optional: {} },
     response: 'RevokedToken',
-    run: (registry, actor, p: { name: string }) => registry.revoke(p.name, actor),
+    run: (registry, sender, p: { name: string }) => registry.revoke(p.name, sender),
   },
 ];

@@ -24,6 +24,12 @@ export interface NewToken {
   readonly rate: number;
 }
 
+/** Who changes the tokens, recorded like a command's sender (the correlation id defaults to the change's own id). */
+export interface Sender {
+  readonly actor: string;
+  readonly correlationId?: string;
+}
+
 /** Appends lose a race only to another token command; a handful of re-decisions settles it. */
 const MAX_ATTEMPTS = 8;
 
@@ -65,30 +71,32 @@ export class TokenRegistry {
   }
 
   /** Creates a token and returns it: the only time it exists outside its holder's hands. */
-  async create(token: NewToken, actor: string): Promise<E.Either<TokenError, { readonly name: string; readonly token: string }>> {
+  async create(token: NewToken, sender: Sender): Promise<E.Either<TokenError, { readonly name: string; readonly token: string }>> {
     const secret = newToken();
-    const created = await this.execute({ type: 'CreateToken', ...token, hash: hashToken(secret), createdAt: this.now() }, actor);
+    const created = await this.execute({ type: 'CreateToken', ...token, hash: hashToken(secret), createdAt: this.now() }, sender);
     return E.map(() => ({ name: token.name, token: secret }))(created);
   }
 
-  async revoke(name: string, actor: string): Promise<E.Either<TokenError, { readonly name: string; readonly revokedAt: string }>> {
+  async revoke(name: string, sender: Sender): Promise<E.Either<TokenError, { readonly name: string; readonly revokedAt: string }>> {
     const revokedAt = this.now();
-    return E.map(() => ({ name, revokedAt }))(await this.execute({ type: 'RevokeToken', name, revokedAt }, actor));
+    return E.map(() => ({ name, revokedAt }))(await this.execute({ type: 'RevokeToken', name, revokedAt }, sender));
   }
 
   private now(): string {
     return this.clock().toISOString();
   }
 
-  private async execute(command: TokenCommand, actor: string): Promise<E.Either<TokenError, void>> {
+  private async execute(command: TokenCommand, sender: Sender): Promise<E.Either<TokenError, void>> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.catchUp();
       const decided = tokenDecider.decide(command, loaded.tokens);
       if (E.isLeft(decided)) return decided;
+      const commandId = randomUUID();
+      const metadata = { schemaVersion: TOKEN_SCHEMA_VERSION, actor: sender.actor, commandId, correlationId: sender.correlationId ?? commandId };
       try {
         const result = await this.store.append(
           TOKENS_STREAM,
-          decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: { schemaVersion: TOKEN_SCHEMA_VERSION, actor } })),
+          decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
           { expectedRevision: ExpectedRevision.after(loaded.revision) },
         );
         this.advance(loaded, result.events);

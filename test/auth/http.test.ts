@@ -13,7 +13,7 @@ const tokens: Record<string, string> = {};
 
 const bearer = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
 const newToken = async (token: NewToken): Promise<string> => {
-  const r = await registry.create(token, 'test');
+  const r = await registry.create(token, { actor: 'test' });
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right.token;
 };
@@ -26,7 +26,7 @@ beforeAll(async () => {
   tokens.reader = await newToken({ name: 'reader', role: 'reader', accounts: [MINE], rate: 10_000 });
   tokens.localAdmin = await newToken({ name: 'local-admin', role: 'admin', accounts: [MINE], rate: 10_000 });
   tokens.gone = await newToken({ name: 'gone', role: 'admin', accounts: 'all', rate: 10_000 });
-  expect(E.isRight(await registry.revoke('gone', 'test'))).toBe(true);
+  expect(E.isRight(await registry.revoke('gone', { actor: 'test' }))).toBe(true);
   for (const c of [
     { type: 'CreateProfile', profileId: 'p-mine', accountId: MINE, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
     { type: 'CreateProfile', profileId: 'p-other', accountId: OTHER, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
@@ -231,7 +231,7 @@ describe('token management over HTTP', () => {
   });
 
   test('an admin of every account creates, lists and revokes tokens, recorded under its name', async () => {
-    const admin = tokenCalls(bearer('admin'));
+    const admin = tokenCalls({ ...bearer('admin'), 'x-correlation-id': 'mint-1' });
     const created = await admin.create({ name: 'made-by-api', role: 'reader', accounts: [MINE], rate: 50 });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ name: 'made-by-api', token: expect.stringMatching(/^ldg_/) });
@@ -242,7 +242,7 @@ describe('token management over HTTP', () => {
     expect(list.body.tokens).toContainEqual({ name: 'made-by-api', role: 'reader', accounts: [MINE], rate: 50, createdAt: expect.any(String), revokedAt: null });
     expect(list.text).not.toMatch(/hash|[0-9a-f]{64}/);
     const [recorded] = (await server.store.readStream('meta/tokens')).filter((e) => (e.data as { name: string }).name === 'made-by-api');
-    expect(recorded?.metadata.actor).toBe('admin');
+    expect(recorded?.metadata).toEqual(expect.objectContaining({ actor: 'admin', correlationId: 'mint-1', commandId: expect.any(String) }));
 
     expect([(await admin.create({ name: 'made-by-api', role: 'reader' })).body.error.code, (await admin.revoke('nobody')).status]).toEqual(['TOKEN_EXISTS', 404]);
     const revoked = await admin.revoke('made-by-api');
@@ -273,7 +273,7 @@ describe('local mode', () => {
       expect(created.status).toBe(201);
       const [event] = await local.store.readStream('profiles');
       expect(event?.metadata.actor).toBe('local');
-      await new TokenRegistry(local.store).create({ name: 'first', role: 'admin', accounts: 'all', rate: 10 }, 'test');
+      await new TokenRegistry(local.store).create({ name: 'first', role: 'admin', accounts: 'all', rate: 10 }, { actor: 'test' });
       expect((await local.request('GET', '/v1/profiles/p-1/statements/2026-05')).status).toBe(401);
     } finally {
       await local.close();

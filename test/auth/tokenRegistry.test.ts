@@ -9,7 +9,7 @@ import { InMemoryEventStore } from '../../src/store/inMemoryEventStore';
 const ops: NewToken = { name: 'ops', role: 'operator', accounts: ['111122223333'], rate: 7 };
 
 const created = async (registry: TokenRegistry, token = ops) => {
-  const r = await registry.create(token, 'cli');
+  const r = await registry.create(token, { actor: 'cli' });
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right.token;
 };
@@ -56,14 +56,14 @@ describe('TokenRegistry', () => {
     const server = new TokenRegistry(store);
     const token = await created(server);
     expect(O.isSome(await server.authenticate(token))).toBe(true);
-    expect(await new TokenRegistry(store).revoke('ops', 'cli')).toEqual(E.right({ name: 'ops', revokedAt: expect.any(String) }));
+    expect(await new TokenRegistry(store).revoke('ops', { actor: 'cli' })).toEqual(E.right({ name: 'ops', revokedAt: expect.any(String) }));
     expect(await server.authenticate(token)).toEqual(O.none);
   });
 
   test('with every token revoked the store is not back in local mode', async () => {
     const registry = new TokenRegistry(new InMemoryEventStore());
     await created(registry);
-    await registry.revoke('ops', 'cli');
+    await registry.revoke('ops', { actor: 'cli' });
     expect(await registry.authenticate(undefined)).toEqual(O.none);
   });
 
@@ -72,7 +72,7 @@ describe('TokenRegistry', () => {
     const [first, second] = [new TokenRegistry(store), new TokenRegistry(store)];
     await first.tokens();
     await second.tokens();
-    const results = await Promise.all([first.create(ops, 'cli'), second.create(ops, 'cli')]);
+    const results = await Promise.all([first.create(ops, { actor: 'cli' }), second.create(ops, { actor: 'cli' })]);
     expect(results.filter(E.isLeft).map((r) => r.left.code)).toEqual(['TOKEN_EXISTS']);
     expect(await store.readStream(TOKENS_STREAM)).toHaveLength(1);
   });

@@ -58,7 +58,7 @@ const create = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> =
   const listed = (values.account ?? []).map((account) => decodeOptions(AccountOption, { account }).account);
   const accounts = listed.length === 0 ? ('all' as const) : [...new Set(listed)].sort();
   return withRegistry(io, values.store, async (registry) => {
-    const created = await registry.create({ name: o.name, role: o.role, accounts, rate: o.rate }, CLI_ACTOR);
+    const created = await registry.create({ name: o.name, role: o.role, accounts, rate: o.rate }, { actor: CLI_ACTOR });
     if (E.isLeft(created)) return failed(io, created.left);
     if (values.json) {
       io.out(JSON.stringify(created.right));
@@ -92,7 +92,7 @@ const revoke = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> =
   if (positionals.length !== 1) throw new UsageError('expected exactly one token name');
   const { NAME } = decodeOptions(NameArgument, { NAME: positionals[0] });
   return withRegistry(io, values.store, async (registry) => {
-    const revoked = await registry.revoke(NAME, CLI_ACTOR);
+    const revoked = await registry.revoke(NAME, { actor: CLI_ACTOR });
     if (E.isLeft(revoked)) return failed(io, revoked.left);
     io.out(`token ${NAME} revoked`);
     return ExitCode.ok;

@@ -1,4 +1,4 @@
-import { decodeOrThrow } from '../domain/decode';
+import { decodeOrThrow } from '../commands/decodeRecorded';
 import { RecordedEvent } from '../store/eventStore';
 
 /** The JSON forms of events on the wire (api.md); `occurredAt` is the domain's instant, `data.occurredAt`. */

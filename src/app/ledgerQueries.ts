@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
-import { decodeOrThrow } from '../domain/decode';
+import { decodeOrThrow } from '../commands/decodeRecorded';
 import { EventRef, Streams } from '../domain/events';
 import { Month } from '../domain/time';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';

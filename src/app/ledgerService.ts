@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
-import { decodeOrThrow, refOf } from '../domain/decode';
+import { decodeOrThrow, refOf } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
 import { Month, monthEnd, toMillis } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';

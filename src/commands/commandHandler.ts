@@ -4,7 +4,7 @@ import { Catalog, genesisCatalog } from '../domain/catalog';
 import { catalogDecider } from '../domain/catalogDecider';
 import { Command, CommandInput, CommandOf } from '../domain/commands';
 import { Decider } from '../domain/decider';
-import { decodeOrThrow } from '../domain/decode';
+import { decodeOrThrow } from './decodeRecorded';
 import { DomainError, domainError } from '../domain/errors';
 import { CreditsConsumed, LedgerEvent, SCHEMA_VERSION, Streams } from '../domain/events';
 import { evolveProfile, initialProfileState, ProfileCommand, ProfileState, profileDecider } from '../domain/profileDecider';

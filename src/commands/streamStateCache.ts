@@ -1,4 +1,4 @@
-import { decodeOrThrow } from '../domain/decode';
+import { decodeOrThrow } from './decodeRecorded';
 import { LedgerEvent } from '../domain/events';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Decimal from 'decimal.js';
 import { LedgerService } from '../../src/app/ledgerService';
-import { decodeOrThrow } from '../../src/domain/decode';
+import { decodeOrThrow } from '../../src/commands/decodeRecorded';
 import { LedgerEvent, Recorded } from '../../src/domain/events';
 import { monthEnd, monthOf, monthStart } from '../../src/domain/time';
 import { runScenario } from '../../src/simulation/runScenario';

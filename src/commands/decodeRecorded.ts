@@ -1,25 +1,15 @@
 import * as E from 'fp-ts/Either';
-import { EventRef, LedgerEvent, Recorded, SCHEMA_VERSION } from './events';
-import { decode } from './validation';
+import { EventRef, LedgerEvent, Recorded, SCHEMA_VERSION } from '../domain/events';
+import { decode } from '../domain/validation';
+import { RecordedEvent } from '../store/eventStore';
 
-/** What a store hands back, as far as decoding needs it. */
-export interface StoredEvent {
-  readonly streamId: string;
-  readonly position: number;
-  readonly globalPosition: number;
-  readonly eventId: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata: { readonly schemaVersion: number };
-}
-
-export const refOf = (e: StoredEvent): EventRef => ({ streamId: e.streamId, position: e.position, eventId: e.eventId, type: e.type });
+export const refOf = (e: RecordedEvent): EventRef => ({ streamId: e.streamId, position: e.position, eventId: e.eventId, type: e.type });
 
 /**
  * Stored JSON is a boundary too: decoded with the event codecs on every read. Only schema version 1
  * exists; an event of an unknown version is an error, not a guess.
  */
-export const decodeStored = (e: StoredEvent): E.Either<Error, Recorded> => {
+export const decodeStored = (e: RecordedEvent): E.Either<Error, Recorded> => {
   if (e.metadata.schemaVersion !== SCHEMA_VERSION) {
     return E.left(new Error(`${e.streamId}@${e.position}: schema version ${e.metadata.schemaVersion} is not known`));
   }
@@ -30,7 +20,7 @@ export const decodeStored = (e: StoredEvent): E.Either<Error, Recorded> => {
 };
 
 /** For the shell: a stored event that does not decode is corruption, so it stops the read. */
-export const decodeOrThrow = (e: StoredEvent): Recorded =>
+export const decodeOrThrow = (e: RecordedEvent): Recorded =>
   E.getOrElseW((err: Error) => {
     throw err;
   })(decodeStored(e));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LedgerService } from '../src/app/ledgerService';
 import { CommandInput } from '../src/domain/commands';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
-import { startServer } from './processes';
+import { createToken, startServer } from './processes';
 import { Scale } from './scale';
 
 const PROFILES = 50;
@@ -71,6 +71,7 @@ const commandMix = () => {
 export const measureHttpCommands = async (dir: string, scale: Scale) => {
   const path = join(dir, 'http.db');
   await preparePool(path);
+  const authorization = `Bearer ${await createToken(path)}`;
   const server = await startServer(path);
   try {
     const next = commandMix();
@@ -83,7 +84,7 @@ export const measureHttpCommands = async (dir: string, scale: Scale) => {
           {
             setupRequest: (request) => {
               const c = next();
-              return { ...request, method: 'POST', path: c.path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) };
+              return { ...request, method: 'POST', path: c.path, headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(c.body) };
             },
           },
         ],

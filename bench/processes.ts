@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { MAX_RATE } from '../src/auth/tokenEvents';
 
 /** The compiled bench runs from dist/bench; the package root is two levels up. */
 const LEDGER_BIN = join(__dirname, '..', '..', 'bin', 'ledger.js');
@@ -20,6 +21,16 @@ export const ledgerJson = <T>(args: ReadonlyArray<string>): Promise<T> =>
       else resolve(JSON.parse(out) as T);
     });
   });
+
+/**
+ * An admin token for every account, with the highest rate a token may have, created the way an
+ * operator would (`ledger token create`): the server then authenticates every request, as in
+ * production, rather than running in local mode.
+ */
+export const createToken = async (storePath: string): Promise<string> =>
+  (
+    await ledgerJson<{ token: string }>(['token', 'create', '--name', 'bench', '--role', 'admin', '--rate', String(MAX_RATE), '--json', '--store', `sqlite:${storePath}`])
+  ).token;
 
 export interface RunningServer {
   readonly base: string;

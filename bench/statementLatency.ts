@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Month, nextMonth } from '../src/domain/time';
 import { HistoryShape } from './bulkHistory';
-import { startServer } from './processes';
+import { createToken, startServer } from './processes';
 import { percentile } from './stats';
 
 /** Requests before the measured ones: the server's JIT warms up on them. */
@@ -14,12 +14,13 @@ const WARMUP = 50;
 export const measureStatementLatency = async (storePath: string, shape: HistoryShape, requests: number) => {
   const months: Month[] = [];
   for (let m = 0, month = shape.start; m < shape.months; m++, month = nextMonth(month)) months.push(month);
+  const authorization = `Bearer ${await createToken(storePath)}`;
   const server = await startServer(storePath);
   try {
     // Latency to the last byte of the body; the body is parsed (and checked) outside the timing.
     const get = async (i: number): Promise<number> => {
       const started = performance.now();
-      const response = await fetch(`${server.base}/v1/profiles/${shape.profileId}/statements/${months[i % months.length]}`);
+      const response = await fetch(`${server.base}/v1/profiles/${shape.profileId}/statements/${months[i % months.length]}`, { headers: { authorization } });
       const body = await response.text();
       const ms = performance.now() - started;
       const users = (JSON.parse(body) as { users?: unknown[] }).users?.length;

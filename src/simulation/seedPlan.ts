@@ -1,4 +1,3 @@
-import Decimal from 'decimal.js';
 import { groupKey } from '../domain/assignment';
 import { genesisCatalog, tierOrder, tiersInEffect } from '../domain/catalog';
 import { CommandInput } from '../domain/commands';
@@ -78,7 +77,7 @@ const initialTier = (r: Prng): string => {
 
 const drawAppetite = (r: Prng): number => (r.chance(0.9) ? 0.05 + 0.85 * r.next() : 0.9 + 0.5 * r.next());
 
-const allowance = (u: UserPlan): Dec => [...u.held].map(creditsOf).reduce((a, b) => Decimal.max(a, b), new Dec(0));
+const allowance = (u: UserPlan): Dec => [...u.held].map(creditsOf).reduce((a, b) => Dec.max(a, b), new Dec(0));
 
 export function* seedPlan(o: SeedOptions): Generator<SeedCommand> {
   const r = prng(o.seed);
@@ -199,9 +198,9 @@ function* weekUsage(
   let n = 0;
   for (let i = 0; i < perUser; i++) {
     for (const { p, u } of active) {
-      const credits = Decimal.max(
+      const credits = Dec.max(
         new Dec('0.01'),
-        allowance(u).times((u.appetite * (0.5 + r.next())) / o.usagePerUserMonth).toDecimalPlaces(2, Decimal.ROUND_DOWN),
+        allowance(u).times((u.appetite * (0.5 + r.next())) / o.usagePerUserMonth).toDecimalPlaces(2, Dec.ROUND_DOWN),
       );
       yield {
         type: 'ConsumeCredits',

@@ -5,6 +5,7 @@ import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { peakRss } from '../peakRss';
 import { progress } from '../progress';
+import { storeHelp } from '../withLedger';
 
 export const replay: CliCommand = {
   name: 'replay',
@@ -16,7 +17,7 @@ store's global log, streaming it page by page, with a progress bar on stderr, an
 events it read, how long that took, events per second and the process's peak memory.
 Nothing is written.
 
-  --store URL   sqlite:PATH (default), memory:, esdb://…; or LEDGER_STORE
+  ${storeHelp}
   --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb"}`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { store: { type: 'string' }, json: { type: 'boolean' } }, strict: true });

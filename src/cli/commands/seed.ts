@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { MonthString } from '../../domain/fields';
-import { decode } from '../../domain/validation';
 import { seedLedger } from '../../simulation/seedLedger';
 import { estimatedCommands, seedPlan, SeedOptions } from '../../simulation/seedPlan';
 import { openStore, storeUrlFrom } from '../../store/openStore';
-import { CLI_ACTOR, CliCommand, ExitCode, UsageError } from '../cliCommand';
+import { CLI_ACTOR, CliCommand, ExitCode } from '../cliCommand';
 import { progress } from '../progress';
+import { decodeOptions, storeHelp } from '../withLedger';
 
 /** A whole number given as an option's text, within bounds. */
 const wholeNumber = (min: number, max: number) =>
@@ -47,7 +46,7 @@ allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be i
   --usage-per-user-month R   default 20
   --seed S                   default 1
   --start YYYY-MM            first month, default 2025-01
-  --store URL                sqlite:PATH (default), memory:, esdb://…; or LEDGER_STORE
+  ${storeHelp}
   --json                     {"commands", "ok", "rejected": {"CODE": n}, "events", "head", "seconds"}`,
   async run(args, io) {
     const { values } = parseArgs({
@@ -64,9 +63,7 @@ allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be i
       },
       strict: true,
     });
-    const decoded = decode(SeedArgs, values);
-    if (E.isLeft(decoded)) throw new UsageError(`--${decoded.left.message}`);
-    const a = decoded.right;
+    const a = decodeOptions(SeedArgs, values);
     const options: SeedOptions = {
       profiles: a.profiles,
       users: a.users,

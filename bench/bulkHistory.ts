@@ -76,7 +76,7 @@ export const buildHistory = async (path: string, shape: HistoryShape, onProgress
         pending.push(
           store.append(
             Streams.usage(profileId, userId, month),
-            [{ eventId: randomUUID(), type: 'CreditsConsumed', data, metadata: { schemaVersion: SCHEMA_VERSION, commandId, actor: 'bench' } }],
+            [{ eventId: randomUUID(), type: 'CreditsConsumed', data, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } }],
             { expectedRevision: ExpectedRevision.after(k - 1), commandId },
           ),
         );

@@ -60,6 +60,20 @@ const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': Idemp
 const isDecided = (r: HttpResponse): boolean => r.status < 500 && !['VALIDATION', 'CONFLICT'].includes(resultOf(r));
 
 /**
+ * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
+ * inputs change, so a statement of a thousand users (hundreds of KB) is serialised once, not per request.
+ */
+const serializedBodies = new WeakMap<object, string>();
+const serialized = (body: object): string => {
+  let json = serializedBodies.get(body);
+  if (json === undefined) {
+    json = JSON.stringify(body);
+    serializedBodies.set(body, json);
+  }
+  return json;
+};
+
+/**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
  * every input (path, query, header, body), errors as `{"error": {"code", "message"}}`.
  */
@@ -81,7 +95,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const note = (request: FastifyRequest, fields: LogFields) => logFields.set(request, { ...logFields.get(request), ...fields });
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
-    return reply.status(response.status).headers(headers).send(response.body);
+    const body = response.body;
+    if (typeof body !== 'object' || body === null) return reply.status(response.status).headers(headers).send(body);
+    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
   };
 
   app.removeAllContentTypeParsers();

@@ -69,7 +69,9 @@ the requests in flight finish, closes the store and exits 0.
       const app = buildServer(ledger, { logger: true, tokens });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
-      await app.listen({ host: o.host, port: o.port });
+      const address = await app.listen({ host: o.host, port: o.port });
+      // For people: where it is, on stderr, so that stdout stays one JSON log line per request.
+      io.err(`ledger serve: ${address} on ${url} (${ledger.eventsApplied} events in the read model); OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();

@@ -2,11 +2,11 @@ import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow, refOf } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
-import { Month, monthEnd, toMillis } from '../domain/time';
+import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { LedgerView } from '../projections/ledgerView';
 import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
-import { AccountStatement, Statement } from '../projections/statementTypes';
+import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SnapshotStore } from './snapshotStore';
@@ -73,7 +73,12 @@ export class LedgerService {
   async saveSnapshot(): Promise<void> {
     if (this.options.snapshots === undefined || this.view.checkpoint < 0) return;
     await this.catchUp();
-    await this.options.snapshots.save(JSON.stringify(this.view.snapshot()));
+    await this.writeSnapshot(this.options.snapshots);
+  }
+
+  /** Not through saveSnapshot from inside a catch-up, which would wait for itself. */
+  private async writeSnapshot(snapshots: SnapshotStore): Promise<void> {
+    await snapshots.save(JSON.stringify(this.view.snapshot()));
     this.sinceSnapshot = 0;
   }
 
@@ -112,10 +117,7 @@ export class LedgerService {
     }
     this.options.onProgress?.(read, head);
     this.sinceSnapshot += read;
-    if (this.sinceSnapshot >= SNAPSHOT_EVERY && this.options.snapshots !== undefined) {
-      await this.options.snapshots.save(JSON.stringify(this.view.snapshot()));
-      this.sinceSnapshot = 0;
-    }
+    if (this.sinceSnapshot >= SNAPSHOT_EVERY && this.options.snapshots !== undefined) await this.writeSnapshot(this.options.snapshots);
   }
 
   async statement(profileId: string, month: Month): Promise<Statement | undefined> {
@@ -129,7 +131,7 @@ export class LedgerService {
     const statements = await Promise.all(
       this.view.profilesBilledIn(accountId, month).map((p) => this.profileStatement(p.profileId, month, now) as Promise<Statement>),
     );
-    return accountStatement(accountId, month, toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open', statements);
+    return accountStatement(accountId, month, now, statements);
   }
 
   /** The profile's events (lifecycle and usage) in global order, after a global position. */
@@ -153,7 +155,7 @@ export class LedgerService {
     const inputs = this.view.statementVersion(profileId, month);
     if (inputs === undefined) return undefined;
     const key = `${profileId}/${month}`;
-    const version = `${inputs}/${toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open'}`;
+    const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
     this.statements.delete(key);
     const statement = cached?.version === version ? cached.statement : await this.withUsageEvents(this.view.statementInput(profileId, month, now) as StatementInput);

@@ -5,7 +5,7 @@ import { Dec, format2, max, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { compareTiers, higherTier, OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
-import { Statement, StatementLine, UserStatement } from './statementTypes';
+import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 
 /** One user's consumption in the month (K6), with the events that recorded it. */
 export interface UsageOfMonth {
@@ -196,7 +196,7 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     region: profile.region,
     month,
     currency: 'USD',
-    status: toMillis(input.now) >= end ? 'final' : 'open',
+    status: statusOf(month, input.now),
     total: format2(sum(billed.map(([, u]) => u.total))),
     users: statements,
   };

@@ -1,6 +1,12 @@
+import { Month, monthEnd, toMillis } from '../domain/time';
 import { EventRef } from '../domain/events';
 
 /** The statement JSON of api.md; amounts and credits are strings with exactly 2 places. */
+/** `open` while the month is not over, `final` after (api.md): the one part of a statement that changes once M has ended. */
+export type StatementStatus = 'open' | 'final';
+
+export const statusOf = (month: Month, now: string): StatementStatus => (toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open');
+
 export type LineKind = 'CHARGE' | 'REFUND' | 'OVERAGE';
 
 export interface StatementLine {
@@ -32,7 +38,7 @@ export interface Statement {
   readonly region: string;
   readonly month: string;
   readonly currency: 'USD';
-  readonly status: 'open' | 'final';
+  readonly status: StatementStatus;
   readonly total: string;
   readonly users: ReadonlyArray<UserStatement>;
 }
@@ -41,7 +47,7 @@ export interface AccountStatement {
   readonly accountId: string;
   readonly month: string;
   readonly currency: 'USD';
-  readonly status: 'open' | 'final';
+  readonly status: StatementStatus;
   readonly total: string;
   readonly profiles: ReadonlyArray<{ readonly profileId: string; readonly region: string; readonly total: string }>;
   readonly usersInSeveralProfiles: ReadonlyArray<{ readonly userId: string; readonly profiles: ReadonlyArray<string> }>;

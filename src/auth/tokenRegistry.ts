@@ -2,20 +2,15 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
 import { Streams } from '../domain/events';
-import { ConcurrencyError, EventStore, ExpectedRevision, RecordedEvent } from '../store/eventStore';
+import { Loaded, StreamStateCache } from '../commands/streamStateCache';
+import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
 import { localPrincipal, Principal } from './authorize';
 import { rateLimitOf } from './rateLimit';
 import { TokenCommand, tokenDecider, TokenError, TokenRecord, Tokens } from './tokenDecider';
-import { Accounts, decodeTokenEvent, Role, TOKEN_SCHEMA_VERSION } from './tokenEvents';
+import { Accounts, decodeTokenEvent, Role, TOKEN_SCHEMA_VERSION, TokenEvent } from './tokenEvents';
 import { digestOf, hashMatches, hashToken, isTokenShaped, newToken } from './tokenSecret';
 
 export const TOKENS_STREAM = `${Streams.metaPrefix}tokens`;
-
-interface Loaded {
-  readonly tokens: Tokens;
-  /** Revision of the last event folded in; -1: none. */
-  readonly revision: number;
-}
 
 export interface NewToken {
   readonly name: string;
@@ -41,16 +36,18 @@ const principalOf = (t: TokenRecord): Principal => ({ actor: t.name, role: t.rol
  * to a running server — counts from its next request on.
  */
 export class TokenRegistry {
-  private loaded: Loaded = { tokens: tokenDecider.initialState, revision: -1 };
+  private readonly cache: StreamStateCache<TokenEvent>;
 
   constructor(
     private readonly store: EventStore,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.cache = new StreamStateCache(store, decodeTokenEvent, 1);
+  }
 
   /** Every token ever created, revoked ones included. */
   async tokens(): Promise<Tokens> {
-    return (await this.catchUp()).tokens;
+    return (await this.catchUp()).state;
   }
 
   /**
@@ -58,7 +55,7 @@ export class TokenRegistry {
    * local principal (the server then listens on loopback only); after that, only an active token is.
    */
   async authenticate(bearer: string | undefined): Promise<O.Option<Principal>> {
-    const { tokens } = await this.catchUp();
+    const tokens = await this.tokens();
     if (tokens.size === 0) return O.some(localPrincipal);
     if (bearer === undefined || !isTokenShaped(bearer)) return O.none;
     const digest = digestOf(bearer);
@@ -89,7 +86,7 @@ export class TokenRegistry {
   private async execute(command: TokenCommand, sender: Sender): Promise<E.Either<TokenError, void>> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.catchUp();
-      const decided = tokenDecider.decide(command, loaded.tokens);
+      const decided = tokenDecider.decide(command, loaded.state);
       if (E.isLeft(decided)) return decided;
       const commandId = randomUUID();
       const metadata = { schemaVersion: TOKEN_SCHEMA_VERSION, actor: sender.actor, commandId, correlationId: sender.correlationId ?? commandId };
@@ -99,7 +96,7 @@ export class TokenRegistry {
           decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
           { expectedRevision: ExpectedRevision.after(loaded.revision) },
         );
-        this.advance(loaded, result.events);
+        this.cache.appended(TOKENS_STREAM, loaded, result.events, tokenDecider.evolve);
         return E.right(undefined);
       } catch (e) {
         if (!(e instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw e;
@@ -107,20 +104,8 @@ export class TokenRegistry {
     }
   }
 
-  /** Reads what was appended since the cached revision. Concurrent callers each read, so none sees a state older than its call. */
-  private async catchUp(): Promise<Loaded> {
-    const from = this.loaded;
-    return this.advance(from, await this.store.readStream(TOKENS_STREAM, { fromRevision: from.revision + 1 }));
-  }
-
-  private advance(from: Loaded, events: ReadonlyArray<RecordedEvent>): Loaded {
-    let { tokens, revision } = from;
-    for (const e of events) {
-      tokens = tokenDecider.evolve(tokens, decodeTokenEvent(e));
-      revision = e.position;
-    }
-    // Another caller may have got further meanwhile; both are prefixes of one stream, so the longer one holds.
-    if (revision > this.loaded.revision) this.loaded = { tokens, revision };
-    return this.loaded.revision > revision ? this.loaded : { tokens, revision };
+  /** Reads what was appended since the cached revision, so no caller sees a state older than its call. */
+  private catchUp(): Promise<Loaded<Tokens>> {
+    return this.cache.load(TOKENS_STREAM, tokenDecider.evolve, tokenDecider.initialState);
   }
 }

@@ -62,14 +62,14 @@ type Result = E.Either<CommandFailure, CommandOutcome>;
  * append with the expected revision, and on a conflict re-read and re-decide a bounded number of times.
  */
 export class CommandHandler {
-  private readonly cache: StreamStateCache;
+  private readonly cache: StreamStateCache<LedgerEvent>;
   private readonly mutex = new KeyedMutex();
   private readonly newId: () => string;
   private readonly maxAttempts: number;
   private catalogSeeded = false;
 
   constructor(private readonly deps: CommandHandlerDeps) {
-    this.cache = new StreamStateCache(deps.store);
+    this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
     this.newId = deps.newId ?? randomUUID;
     this.maxAttempts = deps.maxAttempts ?? 8;
   }

@@ -1,5 +1,3 @@
-import { decodeOrThrow } from './decodeRecorded';
-import { LedgerEvent } from '../domain/events';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 
 export interface Loaded<S> {
@@ -12,16 +10,18 @@ export interface Loaded<S> {
  * Decider states by stream, kept between commands: a load reads only the events appended since the
  * cached revision, so a busy stream is not replayed for every command. Bounded, least recently used
  * first out. States are immutable, so a cached one is never changed by a rejected decision.
+ * `Ev` is the family of events its streams hold (ledger events, API tokens), read with `decode`.
  */
-export class StreamStateCache {
+export class StreamStateCache<Ev> {
   private readonly entries = new Map<string, Loaded<unknown>>();
 
   constructor(
     private readonly store: EventStore,
+    private readonly decode: (e: RecordedEvent) => Ev,
     private readonly capacity = 10_000,
   ) {}
 
-  async load<S, Ev extends LedgerEvent>(streamId: string, evolve: (s: S, e: Ev) => S, initial: S): Promise<Loaded<S>> {
+  async load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
     const fresh = await this.store.readStream(streamId, { fromRevision: from.revision + 1 });
@@ -29,21 +29,24 @@ export class StreamStateCache {
   }
 
   /** Folds the events an append just wrote, saving the read the next load would make. */
-  appended<S, Ev extends LedgerEvent>(streamId: string, before: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: Ev) => S): void {
+  appended<S, E extends Ev>(streamId: string, before: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): void {
     this.remember(streamId, this.foldIn(before, events, evolve));
   }
 
-  private foldIn<S, Ev extends LedgerEvent>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: Ev) => S): Loaded<S> {
+  private foldIn<S, E extends Ev>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): Loaded<S> {
     let { state, revision } = from;
     for (const e of events) {
       if (e.position !== revision + 1) return from; // not contiguous: leave it to the next load
-      state = evolve(state, decodeOrThrow(e).event as Ev);
+      state = evolve(state, this.decode(e) as E);
       revision = e.position;
     }
     return { state, revision };
   }
 
+  /** Concurrent loads of one stream fold prefixes of it: the longer one is kept, and returned. */
   private remember<S>(streamId: string, loaded: Loaded<S>): Loaded<S> {
+    const cached = this.entries.get(streamId) as Loaded<S> | undefined;
+    if (cached !== undefined && cached.revision > loaded.revision) return cached;
     this.entries.delete(streamId);
     this.entries.set(streamId, loaded);
     if (this.entries.size > this.capacity) {

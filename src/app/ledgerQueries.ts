@@ -1,8 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
-import { decodeOrThrow } from '../commands/decodeRecorded';
-import { EventRef, Streams } from '../domain/events';
+import { EventRef } from '../domain/events';
 import { Month } from '../domain/time';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
@@ -46,13 +45,6 @@ export const knownAccountStatement = (ledger: LedgerService, accountId: string, 
     ),
   );
 
-/** The accounts of every profile, from the registry stream (the source of truth for P1). */
-const allAccountIds = async (ledger: LedgerService): Promise<ReadonlyArray<string>> => {
-  const registry = await ledger.store.readStream(Streams.registry);
-  const ids = registry.map((e) => decodeOrThrow(e).event).flatMap((e) => (e.type === 'ProfileCreated' ? [e.data.accountId] : []));
-  return [...new Set(ids)].sort();
-};
-
 const statementsOf = async (ledger: LedgerService, account: AccountStatement): Promise<ReadonlyArray<Statement>> => {
   const statements = await Promise.all(account.profiles.map((p) => ledger.statement(p.profileId, account.month)));
   return statements.flatMap((s) => (s === undefined ? [] : [s]));
@@ -66,7 +58,7 @@ export const exportStatements = (ledger: LedgerService, month: Month, accountId:
         TE.chain((a) => TE.fromTask(() => statementsOf(ledger, a))),
       )
     : TE.fromTask(async () => {
-        const accounts = await allAccountIds(ledger);
+        const accounts = await ledger.accountIds();
         const perAccount = await Promise.all(accounts.map(async (a) => statementsOf(ledger, await ledger.accountStatement(a, month))));
         return perAccount.flat();
       });

@@ -143,6 +143,11 @@ export class LedgerService {
     return events;
   }
 
+  async accountIds(): Promise<ReadonlyArray<string>> {
+    await this.catchUp();
+    return this.view.accountIds();
+  }
+
   profileInfo(profileId: string) {
     return this.view.profile(profileId);
   }

@@ -107,6 +107,11 @@ export class LedgerView {
     return this.profiles.get(profileId)?.info;
   }
 
+  /** Every account with a profile, sorted. */
+  accountIds(): ReadonlyArray<string> {
+    return [...this.accounts.keys()].sort();
+  }
+
   profilesOfAccount(accountId: string): ReadonlyArray<ProfileInfo> {
     return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
   }

@@ -1,16 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
 import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
 
 /** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
-export const IdempotencyKey = new t.Type<string, string, unknown>(
-  '1 to 200 printable ASCII characters',
-  (u): u is string => typeof u === 'string' && /^[\x20-\x7e]{1,200}$/.test(u),
-  (u, c) => (typeof u === 'string' && /^[\x20-\x7e]{1,200}$/.test(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
+export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

@@ -3,7 +3,7 @@ import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
 import { exportStatements, knownAccountStatement, profileEvents, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
-import { AccountId, Identifier, MonthString } from '../domain/fields';
+import { AccountId, Identifier, integerText, MonthString, pattern } from '../domain/fields';
 import { billingExportCsv } from '../projections/billingExport';
 import { ApiError } from './apiError';
 import { recordedEventJson } from './wire';
@@ -29,29 +29,13 @@ export interface QueryRoute {
   run(ledger: LedgerService, params: unknown, query: unknown): TE.TaskEither<ApiError, QueryReply>;
 }
 
-const integerString = (description: string, min: number, max: number) =>
-  new t.Type<number, string, unknown>(
-    description,
-    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max,
-    (u, c) => {
-      const n = typeof u === 'string' && /^[0-9]{1,15}$/.test(u) ? Number(u) : NaN;
-      return n >= min && n <= max ? t.success(n) : t.failure(u, c);
-    },
-    String,
-  );
-
 /** Global positions start at 0. */
-const Position = integerString('a global position (an integer of 0 or more)', 0, Number.MAX_SAFE_INTEGER);
+const Position = integerText('a global position (an integer of 0 or more)', 0, Number.MAX_SAFE_INTEGER);
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
-const PageSize = integerString(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
+const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
 /** Line ids contain `/` (`{profileId}/{month}/{userId}/{n}`): the path carries them URL-encoded. */
-const LineId = new t.Type<string, string, unknown>(
-  'a statement line id, URL-encoded',
-  (u): u is string => typeof u === 'string',
-  (u, c) => (typeof u === 'string' && /^[A-Za-z0-9._:@/-]{1,300}$/.test(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
+const LineId = pattern('a statement line id, URL-encoded', /^[A-Za-z0-9._:@/-]{1,300}$/);
 
 const json = (body: unknown): QueryReply => ({ body });
 const noQuery = { required: {}, optional: {} };

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { AccountId, Identifier, Instant } from '../domain/fields';
+import { AccountId, Identifier, IDENTIFIER, Instant, pattern } from '../domain/fields';
 import { decode } from '../domain/validation';
 
 /**
@@ -11,12 +11,7 @@ import { decode } from '../domain/validation';
 /** Actors the shell writes as itself; no token takes their name, so an event's actor names one sender. */
 export const RESERVED_ACTORS: ReadonlyArray<string> = ['api', 'cli', 'local', 'seed', 'simulate', 'system'];
 
-export const TokenName = new t.Type<string, string, unknown>(
-  `${Identifier.name}, other than ${RESERVED_ACTORS.join(', ')}`,
-  (u): u is string => Identifier.is(u) && !RESERVED_ACTORS.includes(u),
-  (u, c) => (Identifier.is(u) && !RESERVED_ACTORS.includes(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
+export const TokenName = pattern(`${Identifier.name}, other than ${RESERVED_ACTORS.join(', ')}`, IDENTIFIER, (s) => !RESERVED_ACTORS.includes(s));
 
 export const Role = t.keyof({ reader: null, operator: null, admin: null }, 'one of reader, operator, admin');
 export type Role = t.TypeOf<typeof Role>;
@@ -34,12 +29,7 @@ export const RequestsPerSecond = new t.Type<number, number, unknown>(
   t.identity,
 );
 
-const Sha256Hex = new t.Type<string, string, unknown>(
-  'a SHA-256 digest in hex',
-  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
-  (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
+const Sha256Hex = pattern('a SHA-256 digest in hex', /^[0-9a-f]{64}$/);
 
 export const TokenCreated = t.type(
   {

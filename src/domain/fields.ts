@@ -4,7 +4,7 @@ import * as t from 'io-ts';
  * Codecs of the fields that cross a boundary (section 7 formats). A codec's name is the
  * human description used in VALIDATION messages: "credits: must be <name>, got …".
  */
-const pattern = (description: string, re: RegExp, check: (s: string) => boolean = () => true) =>
+export const pattern = (description: string, re: RegExp, check: (s: string) => boolean = () => true) =>
   new t.Type<string, string, unknown>(
     description,
     (u): u is string => typeof u === 'string' && re.test(u) && check(u),
@@ -12,7 +12,20 @@ const pattern = (description: string, re: RegExp, check: (s: string) => boolean 
     t.identity,
   );
 
-export const Identifier = pattern('1 to 128 characters of A-Z a-z 0-9 . _ : @ -', /^[A-Za-z0-9._:@-]{1,128}$/);
+/** A whole number within bounds, as text: query strings, path parameters and CLI options carry numbers so. */
+export const integerText = (description: string, min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    description,
+    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
+    (u, c) => {
+      const n = typeof u === 'string' && /^[0-9]{1,16}$/.test(u) ? Number(u) : NaN;
+      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c);
+    },
+    String,
+  );
+
+export const IDENTIFIER = /^[A-Za-z0-9._:@-]{1,128}$/;
+export const Identifier = pattern('1 to 128 characters of A-Z a-z 0-9 . _ : @ -', IDENTIFIER);
 export const AccountId = pattern('a 12-digit AWS account id', /^[0-9]{12}$/);
 export const Region = pattern(
   'an AWS Region code such as us-east-1',

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
-import { MonthString } from '../../domain/fields';
+import { integerText, MonthString } from '../../domain/fields';
 import { seedLedger } from '../../simulation/seedLedger';
 import { estimatedCommands, seedPlan, SeedOptions } from '../../simulation/seedPlan';
 import { openStore, storeUrlFrom } from '../../store/openStore';
@@ -9,17 +9,7 @@ import { CLI_ACTOR, CliCommand, ExitCode } from '../cliCommand';
 import { progress } from '../progress';
 import { decodeOptions, storeHelp } from '../withLedger';
 
-/** A whole number given as an option's text, within bounds. */
-const wholeNumber = (min: number, max: number) =>
-  new t.Type<number, string, unknown>(
-    `a whole number from ${min} to ${max}`,
-    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
-    (u, c) => {
-      const n = typeof u === 'string' && /^[0-9]+$/.test(u) ? Number(u) : NaN;
-      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c);
-    },
-    String,
-  );
+const wholeNumber = (min: number, max: number) => integerText(`a whole number from ${min} to ${max}`, min, max);
 
 const SeedArgs = t.type({
   profiles: wholeNumber(1, 100_000),

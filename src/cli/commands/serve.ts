@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import * as t from 'io-ts';
+import { integerText, pattern } from '../../domain/fields';
 import { buildServer } from '../../api/server';
 import { LedgerService } from '../../app/ledgerService';
 import { isLoopbackHost } from '../../auth/loopback';
@@ -10,18 +10,8 @@ import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { decodeOptions, storeHelp } from '../withLedger';
 
-const Port = new t.Type<number, string, unknown>(
-  'a TCP port from 0 to 65535',
-  (u): u is number => typeof u === 'number',
-  (u, c) => (typeof u === 'string' && /^[0-9]{1,5}$/.test(u) && Number(u) <= 65535 ? t.success(Number(u)) : t.failure(u, c)),
-  String,
-);
-const Host = new t.Type<string, string, unknown>(
-  'a host name or IP address',
-  (u): u is string => typeof u === 'string',
-  (u, c) => (typeof u === 'string' && /^[A-Za-z0-9.:_-]{1,253}$/.test(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
+const Port = integerText('a TCP port from 0 to 65535', 0, 65535);
+const Host = pattern('a host name or IP address', /^[A-Za-z0-9.:_-]{1,253}$/);
 const Options = strictObject('options', { host: Host, port: Port }, {});
 
 const untilSignal = (): Promise<NodeJS.Signals> =>

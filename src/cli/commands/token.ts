@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
-import * as t from 'io-ts';
 import { DEFAULT_RATE } from '../../auth/rateLimit';
 import { TokenError, TokenRecord } from '../../auth/tokenDecider';
-import { Role, RequestsPerSecond, TokenName } from '../../auth/tokenEvents';
+import { MAX_RATE, Role, RequestsPerSecond, TokenName } from '../../auth/tokenEvents';
 import { TokenRegistry } from '../../auth/tokenRegistry';
-import { AccountId } from '../../domain/fields';
+import { AccountId, integerText } from '../../domain/fields';
 import { strictObject } from '../../domain/validation';
 import { EventStore } from '../../store/eventStore';
 import { openStore, storeUrlFrom } from '../../store/openStore';
@@ -13,12 +12,7 @@ import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliComman
 import { renderTable } from '../table';
 import { decodeOptions, storeHelp } from '../withLedger';
 
-const RateOption = new t.Type<number, string, unknown>(
-  RequestsPerSecond.name,
-  RequestsPerSecond.is,
-  (u, c) => (typeof u === 'string' && /^[0-9]{1,9}$/.test(u) ? RequestsPerSecond.validate(Number(u), c) : t.failure(u, c)),
-  String,
-);
+const RateOption = integerText(RequestsPerSecond.name, 1, MAX_RATE);
 const CreateOptions = strictObject('options', { name: TokenName, role: Role, rate: RateOption }, {});
 const AccountOption = strictObject('options', { account: AccountId }, {});
 const NameArgument = strictObject('arguments', { NAME: TokenName }, {});

@@ -9,7 +9,7 @@ import { DomainError, domainError } from '../domain/errors';
 import { CreditsConsumed, LedgerEvent, SCHEMA_VERSION, Streams } from '../domain/events';
 import { evolveProfile, initialProfileState, ProfileCommand, ProfileState, profileDecider } from '../domain/profileDecider';
 import { registryDecider } from '../domain/registryDecider';
-import { canonicalInstant } from '../domain/time';
+import { canonicalInstant, monthOf } from '../domain/time';
 import { usageDecider } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../store/eventStore';
@@ -122,7 +122,7 @@ export class CommandHandler {
       case 'CreateProfile':
         return Streams.registry;
       case 'ConsumeCredits':
-        return Streams.usage(c.profileId, c.userId, c.occurredAt.slice(0, 7));
+        return Streams.usage(c.profileId, c.userId, monthOf(c.occurredAt));
       default:
         return Streams.profile(c.profileId);
     }
@@ -158,7 +158,7 @@ export class CommandHandler {
     const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
     const profile = seed.profile === null ? seed : (await this.cache.load(Streams.profile(c.profileId), evolveProfile, seed)).state;
     const decider = usageDecider({ catalog, profile, previous });
-    const streamId = Streams.usage(c.profileId, c.userId, c.occurredAt.slice(0, 7));
+    const streamId = this.primaryStream(c);
     const loaded = await this.cache.load(streamId, decider.evolve, decider.initialState);
     const decided = decider.decide(c, loaded.state);
     if (E.isLeft(decided)) return decided;

@@ -77,7 +77,7 @@ export const buildHistory = async (path: string, shape: HistoryShape, onProgress
           store.append(
             Streams.usage(profileId, userId, month),
             [{ eventId: randomUUID(), type: 'CreditsConsumed', data, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } }],
-            { expectedRevision: ExpectedRevision.after(k - 1), commandId },
+            { expectedRevision: ExpectedRevision.after(k - 1), commandIds: [commandId] },
           ),
         );
         if (pending.length === APPENDS_PER_COMMIT || n === total - 1) {

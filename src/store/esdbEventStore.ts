@@ -130,7 +130,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
-    const { commandId } = options;
+    if ((options.commandIds?.length ?? 0) > 1 || (options.guards?.length ?? 0) > 0) {
+      // EventStoreDB appends to one stream at a time: several command ids or a guard cannot be atomic there.
+      throw new Error('EsdbEventStore: several command ids and guards need an atomic multi-stream append, which this adapter lacks');
+    }
+    const commandId = options.commandIds?.[0];
     if (commandId === undefined) {
       return { ...(await this.write(streamId, events, options.expectedRevision)), duplicate: false };
     }

@@ -56,13 +56,32 @@ export const ExpectedRevision = {
     revision < 0 ? { kind: 'noStream' } : { kind: 'exact', revision },
 };
 
+/**
+ * A stream (or every stream under a prefix) that a decision read but does not write. The append
+ * commits only if the guarded streams are still as the decision saw them, atomically with the write:
+ * this is what lets a rule span streams (a consumption read the profile's overage switch; an overage
+ * switch read every user's consumption) without serialising the streams into one.
+ */
+export type Guard =
+  | { readonly kind: 'stream'; readonly streamId: string; readonly expectedRevision: ExpectedRevision }
+  /** No event in any stream whose id starts with `streamPrefix` has a global position above `after`. */
+  | { readonly kind: 'prefix'; readonly streamPrefix: string; readonly after: number };
+
+export const Guard = {
+  stream: (streamId: string, revision: number): Guard => ({ kind: 'stream', streamId, expectedRevision: ExpectedRevision.after(revision) }),
+  prefix: (streamPrefix: string, after: number): Guard => ({ kind: 'prefix', streamPrefix, after }),
+};
+
 export interface AppendOptions {
   readonly expectedRevision: ExpectedRevision;
   /**
-   * Makes the append idempotent: if events with this command id were appended before,
-   * the store writes nothing and returns the original result with `duplicate: true`.
+   * Makes the append idempotent: every id is claimed atomically with the events. If any of them was
+   * claimed before, the store writes nothing and returns the events appended under the first such id
+   * (in this list's order) with `duplicate: true`.
    */
-  readonly commandId?: string;
+  readonly commandIds?: ReadonlyArray<string>;
+  /** Checked atomically with the append; a guard that does not hold is a ConcurrencyError. */
+  readonly guards?: ReadonlyArray<Guard>;
 }
 
 export interface AppendResult {
@@ -72,20 +91,48 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
-/** Thrown (or rejected) when the expected revision does not hold. */
+/** What a ConcurrencyError found unmet: a stream's revision, or a prefix that had to stay quiet after a position. */
+export type Expectation = ExpectedRevision | { readonly kind: 'nothingAfter'; readonly position: number };
+
+/** Thrown (or rejected) when the expected revision or a guard does not hold. */
 export class ConcurrencyError extends Error {
   constructor(
+    /** The stream, or for a prefix guard the prefix. */
     readonly streamId: string,
-    readonly expected: ExpectedRevision,
+    readonly expected: Expectation,
+    /** The stream's revision; for a prefix guard, the global position of the first event found after it. */
     readonly actual: number,
   ) {
-    super(`stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`);
+    super(
+      expected.kind === 'nothingAfter'
+        ? `streams ${streamId}*: expected no event after global position ${expected.position}, found one at ${actual}`
+        : `stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`,
+    );
     this.name = 'ConcurrencyError';
   }
 }
 
 export const describeExpected = (e: ExpectedRevision): string =>
   e.kind === 'exact' ? `revision ${e.revision}` : e.kind;
+
+/**
+ * Checks every guard, given how the store finds a stream's revision and the first global position
+ * above `after` under a prefix (undefined: none). Called inside the append's atomic section.
+ */
+export const checkGuards = (
+  guards: ReadonlyArray<Guard> | undefined,
+  revisionOf: (streamId: string) => number,
+  firstUnder: (prefix: string, after: number) => number | undefined,
+): void => {
+  for (const g of guards ?? []) {
+    if (g.kind === 'stream') {
+      checkExpectedRevision(g.streamId, g.expectedRevision, revisionOf(g.streamId));
+    } else {
+      const found = firstUnder(g.streamPrefix, g.after);
+      if (found !== undefined) throw new ConcurrencyError(g.streamPrefix, { kind: 'nothingAfter', position: g.after }, found);
+    }
+  }
+};
 
 /** Throws ConcurrencyError unless `current` (revision of the stream's last event, -1: none) meets `expected`. */
 export const checkExpectedRevision = (streamId: string, expected: ExpectedRevision, current: number): void => {
@@ -106,6 +153,8 @@ export interface ReadStreamOptions {
 export interface ReadAllOptions {
   /** Read events with a global position strictly greater than this (default: from the start). */
   readonly after?: number;
+  /** Read no event with a global position above this (default: to the head). */
+  readonly until?: number;
   readonly limit?: number;
   /** Only streams whose id starts with this (a profile's streams share `profile/{id}/`). */
   readonly streamPrefix?: string;
@@ -119,7 +168,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** The events appended under a command id, or undefined if none was. */
   readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined>;
-  /** The global position of the latest event, -1 for an empty store. */
+  /**
+   * The global position of the latest event, -1 for an empty store. Every event at or below it is
+   * visible to every reader: no append still in flight can later appear below it. A reader that read
+   * up to it (`until`) has seen everything there, which is what a prefix guard's `after` relies on.
+   */
   headPosition(): Promise<number>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import {
   AppendResult,
   EventStore,
   checkExpectedRevision,
+  checkGuards,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -18,13 +19,28 @@ export class InMemoryEventStore implements EventStore {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
-    const previous = options.commandId === undefined ? undefined : this.commands.get(options.commandId);
+    const commandIds = options.commandIds ?? [];
+    const previous = commandIds.map((id) => this.commands.get(id)).find((events) => events !== undefined);
     if (previous !== undefined) {
       const last = previous[previous.length - 1];
       return { nextExpectedRevision: last === undefined ? -1 : last.position, events: previous, duplicate: true };
     }
     const stream = this.streams.get(streamId) ?? [];
     checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
+    checkGuards(
+      options.guards,
+      (id) => (this.streams.get(id)?.length ?? 0) - 1,
+      (prefix, after) => {
+        let first: number | undefined;
+        for (const [id, events] of this.streams) {
+          const last = events[events.length - 1];
+          if (!id.startsWith(prefix) || last === undefined || last.globalPosition <= after) continue;
+          const above = events.find((e) => e.globalPosition > after) as RecordedEvent;
+          first = Math.min(first ?? Infinity, above.globalPosition);
+        }
+        return first;
+      },
+    );
     const recordedAt = this.clock().toISOString();
     const recorded = events.map(
       (e, i): RecordedEvent => ({
@@ -41,7 +57,7 @@ export class InMemoryEventStore implements EventStore {
     stream.push(...recorded);
     this.log.push(...recorded);
     this.streams.set(streamId, stream);
-    if (options.commandId !== undefined) this.commands.set(options.commandId, recorded);
+    for (const id of commandIds) this.commands.set(id, recorded);
     return { nextExpectedRevision: stream.length - 1, events: recorded, duplicate: false };
   }
 
@@ -54,7 +70,8 @@ export class InMemoryEventStore implements EventStore {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const prefix = options.streamPrefix ?? '';
     let left = options.limit ?? Infinity;
-    for (let i = options.after === undefined ? 0 : options.after + 1; i < this.log.length && left > 0; i++) {
+    const end = Math.min(this.log.length, (options.until ?? Infinity) + 1);
+    for (let i = options.after === undefined ? 0 : options.after + 1; i < end && left > 0; i++) {
       const e = this.log[i] as RecordedEvent;
       if (!e.streamId.startsWith(prefix)) continue;
       left -= 1;

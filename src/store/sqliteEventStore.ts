@@ -5,6 +5,7 @@ import {
   AppendOptions,
   AppendResult,
   checkExpectedRevision,
+  checkGuards,
   EventMetadata,
   EventStore,
   NewEvent,
@@ -33,6 +34,20 @@ const MIGRATIONS: ReadonlyArray<string> = [
      UNIQUE (stream_id, position)
    );
    CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;`,
+  // Several command ids per append (a requestId and an Idempotency-Key), and each stream's head for
+  // guards: a prefix guard scans a profile's streams, never its events.
+  `CREATE TABLE commands (
+     command_id            TEXT    PRIMARY KEY,
+     first_global_position INTEGER NOT NULL,
+     count                 INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO commands SELECT command_id, min(global_position), count(*) FROM events WHERE command_id IS NOT NULL GROUP BY command_id;
+   CREATE TABLE streams (
+     stream_id            TEXT    PRIMARY KEY,
+     revision             INTEGER NOT NULL,
+     last_global_position INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO streams SELECT stream_id, max(position), max(global_position) FROM events GROUP BY stream_id;`,
 ];
 
 export interface SqliteEventStoreOptions {
@@ -146,12 +161,13 @@ export class SqliteEventStore implements EventStore {
     let after = options.after ?? -1;
     let remaining = options.limit ?? Infinity;
     const prefix = options.streamPrefix;
+    const until = options.until ?? Number.MAX_SAFE_INTEGER;
     while (remaining > 0) {
       const size = Math.min(this.pageSize, remaining);
       const rows =
         prefix === undefined
-          ? this.statements.page.all(after, size)
-          : this.statements.pageOfPrefix.all(after, prefix, `${prefix}\u{10ffff}`, size);
+          ? this.statements.page.all(after, until, size)
+          : this.statements.pageOfPrefix.all(after, until, prefix, prefixEnd(prefix), size);
       for (const row of rows) yield toRecorded(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -161,8 +177,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
-    const rows = this.statements.byCommand.all(commandId);
-    return rows.length === 0 ? undefined : rows.map(toRecorded);
+    return this.commandEvents(commandId);
   }
 
   async headPosition(): Promise<number> {
@@ -196,15 +211,23 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  private commandEvents(commandId: string): ReadonlyArray<RecordedEvent> | undefined {
+    const command = this.statements.command.get(commandId);
+    return command === undefined ? undefined : this.statements.range.all(command.first_global_position, command.first_global_position + command.count).map(toRecorded);
+  }
+
   /** Runs inside the batch's write transaction, which serialises it against every other writer. */
   private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): AppendResult {
-    if (options.commandId !== undefined) {
-      const previous = this.statements.byCommand.all(options.commandId).map(toRecorded);
-      const last = previous[previous.length - 1];
-      if (last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+    const commandIds = options.commandIds ?? [];
+    for (const id of commandIds) {
+      const previous = this.commandEvents(id);
+      const last = previous?.[previous.length - 1];
+      if (previous !== undefined && last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
     }
-    const current = this.statements.streamHead.get(streamId) ?? -1;
+    const revisionOf = (id: string) => this.statements.streamHead.get(id) ?? -1;
+    const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
+    checkGuards(options.guards, revisionOf, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix), after) ?? undefined);
     const head = this.statements.head.get() ?? -1;
     const recordedAt = this.clock().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
@@ -227,22 +250,39 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(event.data),
         JSON.stringify(e.metadata),
         recordedAt,
-        options.commandId ?? null,
+        null,
       );
       return event;
     });
+    if (events.length > 0) {
+      this.statements.upsertStream.run(streamId, current + events.length, head + events.length);
+      for (const id of commandIds) this.statements.insertCommand.run(id, head + 1, events.length);
+    }
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
   }
 }
 
 const prepareStatements = (db: Database.Database) => ({
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
-  streamHead: db.prepare<[string], number | null>('SELECT max(position) FROM events WHERE stream_id = ?').pluck(),
+  streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
+  upsertStream: db.prepare<[string, number, number]>(
+    `INSERT INTO streams (stream_id, revision, last_global_position) VALUES (?, ?, ?)
+     ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_global_position = excluded.last_global_position`,
+  ),
+  // The first event above `after` under a prefix: streams whose head is above it, then their first such event.
+  firstUnder: db
+    .prepare<[number, string, string, number], number | null>(
+      `SELECT min(e.global_position) FROM streams s JOIN events e ON e.stream_id = s.stream_id AND e.global_position > ?
+       WHERE s.stream_id >= ? AND s.stream_id < ? AND s.last_global_position > ?`,
+    )
+    .pluck(),
+  command: db.prepare<[string], { first_global_position: number; count: number }>('SELECT first_global_position, count FROM commands WHERE command_id = ?'),
+  insertCommand: db.prepare<[string, number, number]>('INSERT INTO commands (command_id, first_global_position, count) VALUES (?, ?, ?)'),
+  range: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position < ? ORDER BY global_position`),
   insert: db.prepare(
     `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
-  byCommand: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE command_id = ? ORDER BY global_position`),
   // A bound LIMIT makes SQLite re-prepare the statement at every run (the planner reads its value):
   // ~10 µs, and the handler reads streams several times per command. So the usual, unlimited read
   // has a statement of its own.
@@ -250,15 +290,18 @@ const prepareStatements = (db: Database.Database) => ({
   streamLimited: db.prepare<[string, number, number], EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`,
   ),
-  page: db.prepare<[number, number], EventRow>(
-    `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+  page: db.prepare<[number, number, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? ORDER BY global_position LIMIT ?`,
   ),
   // A range on stream_id (the UNIQUE(stream_id, position) index) rather than LIKE, which would
   // treat `_` in ids as a wildcard.
-  pageOfPrefix: db.prepare<[number, string, string, number], EventRow>(
-    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND stream_id >= ? AND stream_id < ? ORDER BY global_position LIMIT ?`,
+  pageOfPrefix: db.prepare<[number, number, string, string, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? AND stream_id >= ? AND stream_id < ? ORDER BY global_position LIMIT ?`,
   ),
 });
+
+/** The least string above every id that starts with `prefix`: prefix reads are ranges on stream_id, not LIKE (`_` is a wildcard there). */
+const prefixEnd = (prefix: string): string => `${prefix}\u{10ffff}`;
 
 type Statements = ReturnType<typeof prepareStatements>;
 

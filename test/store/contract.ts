@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   EventStore,
   ExpectedRevision,
+  Guard,
   NewEvent,
   RecordedEvent,
 } from '../../src/store/eventStore';
@@ -259,7 +260,7 @@ export const describeEventStoreContract = (
       test('a command appended twice is stored once and answers with the original result', async () => {
         const id = stream('idempotent');
         const commandId = randomUUID();
-        const options = { expectedRevision: ExpectedRevision.noStream, commandId };
+        const options = { expectedRevision: ExpectedRevision.noStream, commandIds: [commandId] };
         const first = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], options);
         // A retry mints fresh event ids; the command id alone identifies it.
         const retry = await store.append(id, [newEvent({ n: 1 }), newEvent({ n: 2 })], options);
@@ -276,10 +277,10 @@ export const describeEventStoreContract = (
       test('a command id is recognised whatever stream or expectation the retry names', async () => {
         const id = stream('idempotent');
         const commandId = randomUUID();
-        const first = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any, commandId });
+        const first = await store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.any, commandIds: [commandId] });
         const elsewhere = await store.append(stream('other'), [newEvent()], {
           expectedRevision: ExpectedRevision.exact(41),
-          commandId,
+          commandIds: [commandId],
         });
         expect(elsewhere).toEqual({ ...first, duplicate: true });
       });
@@ -288,7 +289,7 @@ export const describeEventStoreContract = (
         const id = stream('racing');
         const commandId = randomUUID();
         const results = await Promise.all(
-          [1, 2, 3].map(() => store.append(id, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream, commandId })),
+          [1, 2, 3].map(() => store.append(id, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream, commandIds: [commandId] })),
         );
         const stored = await store.readStream(id);
         expect(stored).toHaveLength(2);
@@ -299,6 +300,108 @@ export const describeEventStoreContract = (
       test('an unknown command id reads as undefined', async () => {
         expect(await store.readCommand(randomUUID())).toBeUndefined();
       });
+    });
+
+    describe('guards: streams read but not written', () => {
+      const failure = (append: Promise<AppendResult>): Promise<unknown> =>
+        append.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+      test('a stream guard commits the append only while the guarded stream is where the decision saw it', async () => {
+        const [target, read] = [stream('target'), stream('read')];
+        await store.append(read, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const ok = await store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.noStream, guards: [Guard.stream(read, 0)] });
+        expect(ok.events).toHaveLength(1);
+
+        await store.append(read, [newEvent()], { expectedRevision: ExpectedRevision.exact(0) });
+        const error = await failure(store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.exact(0), guards: [Guard.stream(read, 0)] }));
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamId: read, expected: ExpectedRevision.exact(0), actual: 1 });
+        expect(await store.readStream(target)).toHaveLength(1);
+      });
+
+      test('a guard on a stream that must not exist yet', async () => {
+        const [target, read] = [stream('target'), stream('read')];
+        await store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.noStream, guards: [Guard.stream(read, -1)] });
+        await store.append(read, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const error = await failure(store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.exact(0), guards: [Guard.stream(read, -1)] }));
+        expect(error).toMatchObject({ name: 'ConcurrencyError', streamId: read, actual: 0 });
+      });
+
+      test('a prefix guard fails on any event under the prefix above its position, and only there', async () => {
+        const base = stream('profile');
+        const [target, under1, under2, beside] = [`${base}/lifecycle`, `${base}/usage/a`, `${base}/usage/b`, `${base}/usage-not`];
+        await store.append(under1, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const seen = await store.headPosition();
+        // Above the position but outside the prefix (`usage-not` shares the characters, not the prefix).
+        await store.append(beside, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        await store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.noStream, guards: [Guard.prefix(`${base}/usage/`, seen)] });
+
+        const late = await store.append(under2, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const error = await failure(store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.exact(0), guards: [Guard.prefix(`${base}/usage/`, seen)] }));
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamId: `${base}/usage/`, expected: { kind: 'nothingAfter', position: seen }, actual: late.events[0]?.globalPosition });
+        expect(await store.readStream(target)).toHaveLength(1);
+      });
+
+      test('an append refused by a guard claims none of its command ids', async () => {
+        const [target, read] = [stream('target'), stream('read')];
+        await store.append(read, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const commandId = randomUUID();
+        await failure(store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.any, commandIds: [commandId], guards: [Guard.stream(read, -1)] }));
+        expect(await store.readCommand(commandId)).toBeUndefined();
+        const retried = await store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.any, commandIds: [commandId], guards: [Guard.stream(read, 0)] });
+        expect(retried.duplicate).toBe(false);
+      });
+
+      test('write skew is impossible: of two appends each guarding the stream the other writes, at most one commits', async () => {
+        for (let round = 0; round < 10; round++) {
+          const [a, b] = [stream('a'), stream('b')];
+          const outcomes = await Promise.allSettled([
+            store.append(a, [newEvent()], { expectedRevision: ExpectedRevision.noStream, guards: [Guard.stream(b, -1)] }),
+            store.append(b, [newEvent()], { expectedRevision: ExpectedRevision.noStream, guards: [Guard.stream(a, -1)] }),
+          ]);
+          const committed = outcomes.filter((o) => o.status === 'fulfilled').length;
+          expect(committed).toBeGreaterThanOrEqual(1);
+          expect(committed).toBeLessThanOrEqual(1);
+          expect((await store.readStream(a)).length + (await store.readStream(b)).length).toBe(1);
+        }
+      }, heavyTimeout);
+    });
+
+    describe('several command ids per append', () => {
+      test('are claimed together: a later append naming any one of them is a duplicate of the first', async () => {
+        const [requestId, key] = [randomUUID(), randomUUID()];
+        const first = await store.append(stream('usage'), [newEvent()], { expectedRevision: ExpectedRevision.any, commandIds: [requestId, key] });
+        expect(await store.readCommand(requestId)).toEqual(first.events);
+        expect(await store.readCommand(key)).toEqual(first.events);
+
+        const reused = await store.append(stream('other'), [newEvent()], { expectedRevision: ExpectedRevision.any, commandIds: [randomUUID(), key] });
+        expect(reused).toMatchObject({ duplicate: true, events: first.events });
+      });
+
+      test('racing appends sharing one of their ids: exactly one is written', async () => {
+        const key = randomUUID();
+        const ids = [stream('u1'), stream('u2'), stream('u3'), stream('u4')];
+        const results = await Promise.all(
+          ids.map((id) => store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream, commandIds: [randomUUID(), key] })),
+        );
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        const written = (await Promise.all(ids.map((id) => store.readStream(id)))).flat();
+        expect(written).toHaveLength(1);
+        results.forEach((r) => expect(r.events).toEqual(written));
+      });
+    });
+
+    test('readAll stops at `until`', async () => {
+      const id = stream('bounded');
+      const { events } = await store.append(id, [newEvent(), newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });
+      const middle = events[1]?.globalPosition as number;
+      const read = await collect(store.readAll({ after: start, until: middle }));
+      expect(read.filter((e) => e.streamId === id).map((e) => e.position)).toEqual([0, 1]);
+      expect(read.every((e) => e.globalPosition <= middle)).toBe(true);
     });
 
     describe('concurrency', () => {

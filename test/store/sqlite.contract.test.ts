@@ -21,7 +21,7 @@ describe('SQLite file store', () => {
     const first = new SqliteEventStore(file);
     const written = await first.append('account-1', [newEvent({ n: 1 }), newEvent({ n: 2 })], {
       expectedRevision: ExpectedRevision.noStream,
-      commandId: 'cmd-1',
+      commandIds: ['cmd-1'],
     });
     await first.close();
 
@@ -38,11 +38,30 @@ describe('SQLite file store', () => {
     await (await openStore(`sqlite:${file}`)).close();
     const raw = new Database(file);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     raw.pragma('user_version = 99');
     raw.close();
 
-    expect(() => new SqliteEventStore(file)).toThrow('database schema version 99 is newer than this build knows (1)');
+    expect(() => new SqliteEventStore(file)).toThrow('database schema version 99 is newer than this build knows (2)');
+  });
+
+  test('a version-1 database is migrated: its command ids and stream heads carry over', async () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE events (global_position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, position INTEGER NOT NULL,
+      event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
+      command_id TEXT, UNIQUE (stream_id, position))`);
+    const insert = raw.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run(0, 's', 0, 'e0', 'T', '{}', '{"schemaVersion":1}', '2026-01-01T00:00:00.000Z', 'cmd');
+    insert.run(1, 's', 1, 'e1', 'T', '{}', '{"schemaVersion":1}', '2026-01-01T00:00:00.000Z', 'cmd');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const store = new SqliteEventStore(file);
+    expect((await store.readCommand('cmd'))?.map((e) => e.eventId)).toEqual(['e0', 'e1']);
+    await expect(store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(0) })).rejects.toMatchObject({ actual: 1 });
+    expect((await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(1) })).events[0]?.globalPosition).toBe(2);
+    await store.close();
   });
 
   test('readAll pages through the log without skipping or repeating', async () => {

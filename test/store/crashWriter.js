@@ -23,7 +23,7 @@ const writer = async (w) => {
     }));
     const result = await store.append(streamId, events, {
       expectedRevision: ExpectedRevision.after(known),
-      commandId: `r${round}-w${w}-a${i}`,
+      commandIds: [`r${round}-w${w}-a${i}`],
     });
     known = result.nextExpectedRevision;
     // Waiting for the pipe keeps at most one append per writer unreported at the kill.

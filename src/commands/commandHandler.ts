@@ -1,24 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
-import { Catalog, genesisCatalog } from '../domain/catalog';
-import { catalogDecider } from '../domain/catalogDecider';
+import { Catalog, emptyCatalog, genesisCatalog } from '../domain/catalog';
+import { catalogChecked, catalogDecider, evolveCatalog } from '../domain/catalogDecider';
 import { Command, CommandInput, CommandOf } from '../domain/commands';
 import { Decider } from '../domain/decider';
-import { decodeOrThrow } from './decodeRecorded';
 import { DomainError, domainError } from '../domain/errors';
 import { CreditsConsumed, LedgerEvent, SCHEMA_VERSION, Streams } from '../domain/events';
-import { evolveProfile, initialProfileState, ProfileCommand, ProfileState, profileDecider } from '../domain/profileDecider';
-import { registryDecider } from '../domain/registryDecider';
-import { canonicalInstant, monthOf } from '../domain/time';
-import { usageDecider } from '../domain/usageDecider';
+import { InvariantViolation } from '../domain/invariant';
+import {
+  consumptionChecked,
+  evolveProfile,
+  initialProfileState,
+  lifecycleChecked,
+  ProfileCommand,
+  profileDecider,
+  profileNotFound,
+  ProfileState,
+} from '../domain/profileDecider';
+import { emptyRegistry, evolveRegistry, registryDecider } from '../domain/registryDecider';
+import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
+import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
+import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
-import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../store/eventStore';
+import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
+import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
 import { Loaded, StreamStateCache } from './streamStateCache';
 
 /** Who sent a command and under which ids; written into every event's metadata. */
 export interface CommandContext {
   readonly actor?: string;
+  /** An id a retry of the same request repeats (the API's Idempotency-Key): the command takes effect once under it. */
   readonly commandId?: string;
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
@@ -40,7 +52,7 @@ export interface CommandOutcome {
 
 export interface CommandHandlerDeps {
   readonly store: EventStore;
-  /** The server clock, or a scenario's clock (T2). */
+  /** The server clock, or a scenario's clock (T2, T4). */
   readonly clock: () => Date;
   readonly newId?: () => string;
   /** Re-reads and re-decisions after a concurrency conflict before answering CONFLICT. */
@@ -57,9 +69,34 @@ export const consumeCommandId = (profileId: string, requestId: string) => `Consu
 
 type Result = E.Either<CommandFailure, CommandOutcome>;
 
+/** A command ready to decide; `serverDated` ones take their instant when they have their turn (T2). */
+interface Resolved {
+  readonly command: Command;
+  readonly serverDated: boolean;
+}
+
 /**
- * The imperative shell around the deciders: decode, fix the instant, load the stream states, decide,
- * append with the expected revision, and on a conflict re-read and re-decide a bounded number of times.
+ * One decision, ready to append: the stream it writes at the revision it read, the other streams it
+ * read (guards, checked atomically with the append), and the ids it claims.
+ */
+interface Plan {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly events: ReadonlyArray<LedgerEvent>;
+  readonly guards: ReadonlyArray<Guard>;
+  readonly commandIds: ReadonlyArray<string>;
+  /** Folds the appended events into the cached state of the written stream. */
+  readonly remember: (events: ReadonlyArray<RecordedEvent>) => void;
+}
+
+/** What deciding came to: a rule violation, a retry that changes nothing (K2), or a plan. */
+type Decided = E.Either<CommandFailure, Plan | { readonly applied: ReadonlyArray<RecordedEvent> }>;
+
+/**
+ * The imperative shell around the deciders: decode, load what the command reads, date it if the
+ * sender did not, decide, and append with the expected revision and a guard on every other stream the
+ * decision read. A conflict means something the decision read has moved: read again and decide again,
+ * a bounded number of times.
  */
 export class CommandHandler {
   private readonly cache: StreamStateCache<LedgerEvent>;
@@ -78,12 +115,12 @@ export class CommandHandler {
   async execute(input: unknown, context: CommandContext = {}): Promise<Result> {
     const decoded = decode(CommandInput, input);
     if (E.isLeft(decoded)) return decoded;
-    const command = this.resolve(decoded.right);
-    if (E.isLeft(command)) return command;
-    return this.run(command.right, context);
+    const resolved = this.resolve(decoded.right);
+    if (E.isLeft(resolved)) return resolved;
+    return this.run(resolved.right, context);
   }
 
-  private resolve(input: CommandInput): E.Either<DomainError, Command> {
+  private resolve(input: CommandInput): E.Either<DomainError, Resolved> {
     const now = this.deps.clock();
     const occurredAt = canonicalInstant(input.occurredAt ?? now.toISOString());
     if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_LEAD_MS) {
@@ -91,100 +128,158 @@ export class CommandHandler {
     }
     // "No group" is an assignment of its own (P2): made explicit so that deciders never see undefined.
     const group = ASSIGNMENT_COMMANDS.has(input.type) ? { groupId: ('groupId' in input ? input.groupId : undefined) ?? null } : {};
-    return E.right({ ...input, ...group, occurredAt } as Command);
+    return E.right({ command: { ...input, ...group, occurredAt } as Command, serverDated: input.occurredAt === undefined });
   }
 
-  private async run(command: Command, context: CommandContext): Promise<Result> {
-    if (context.commandId !== undefined) {
-      const previous = await this.deps.store.readCommand(context.commandId);
-      if (previous !== undefined) return E.right({ events: previous, duplicate: true });
+  private async run(resolved: Resolved, context: CommandContext): Promise<Result> {
+    // A command that loses an id it claims to a concurrent one is decided again, and then sees it (K2,
+    // Idempotency-Key): once for the command's own id, once for a requestId.
+    for (let round = 0; ; round++) {
+      if (context.commandId !== undefined) {
+        const previous = await this.deps.store.readCommand(context.commandId);
+        if (previous !== undefined) return E.right({ events: previous, duplicate: true });
+      }
+      await this.initialize();
+      const outcome = await this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context));
+      if (outcome !== 'claimedElsewhere') return outcome;
+      if (round >= 2) throw new InvariantViolation(`a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
     }
-    await this.initialize();
-    const key = this.primaryStream(command);
-    return this.mutex.run(key, async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.attempt(command, context);
-        } catch (e) {
-          if (!(e instanceof ConcurrencyError)) throw e;
-          if (attempt >= this.maxAttempts) {
-            return E.left({ code: 'CONFLICT' as const, message: `${e.message}; gave up after ${attempt} attempts` });
-          }
+  }
+
+  private async attempts(resolved: Resolved, context: CommandContext): Promise<Result | 'claimedElsewhere'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const decided = await this.decide(resolved, context, this.deps.clock().toISOString());
+        if (E.isLeft(decided)) return decided;
+        if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
+        const result = await this.append(decided.right, context);
+        return result.duplicate ? 'claimedElsewhere' : E.right(result);
+      } catch (e) {
+        if (!(e instanceof ConcurrencyError)) throw e;
+        if (attempt >= this.maxAttempts) {
+          return E.left({ code: 'CONFLICT' as const, message: `${e.message}; gave up after ${attempt} attempts` });
         }
       }
-    });
+    }
   }
 
-  private primaryStream(c: Command): string {
+  /** Commands on one stream take turns in this process, so the optimistic check mostly fires between processes. */
+  private lockOf(c: Command): string {
     switch (c.type) {
       case 'DefineTier':
         return Streams.catalog;
       case 'CreateProfile':
         return Streams.registry;
       case 'ConsumeCredits':
-        return Streams.usage(c.profileId, c.userId, monthOf(c.occurredAt));
+        return `${Streams.ofProfile(c.profileId)}usage/${c.userId}`;
       default:
         return Streams.profile(c.profileId);
     }
   }
 
-  private attempt(c: Command, context: CommandContext): Promise<Result> {
+  /** Reads what the command depends on, as of now, and decides. */
+  private async decide(resolved: Resolved, context: CommandContext, now: string): Promise<Decided> {
+    const { command: c } = resolved;
+    const dated = <C extends Command>(command: C, against: Checked | undefined): C =>
+      resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command;
     switch (c.type) {
-      case 'DefineTier':
-        return this.decideAndAppend(Streams.catalog, catalogDecider, c, context);
-      case 'CreateProfile':
-        return this.decideAndAppend(Streams.registry, registryDecider, c, context);
+      case 'DefineTier': {
+        const catalog = await this.catalog();
+        return this.plan(Streams.catalog, catalog, catalogDecider(now), dated(c, catalogChecked(catalog.state)), [], []);
+      }
+      case 'CreateProfile': {
+        const registry = await this.cache.load(Streams.registry, evolveRegistry, emptyRegistry);
+        return this.plan(Streams.registry, registry, registryDecider(now), dated(c, undefined), [], []);
+      }
       case 'ConsumeCredits':
-        return this.consume(c, context);
+        return this.decideConsumption(c, dated, context, now);
       default:
-        return this.profileCommand(c, context);
+        return this.decideLifecycle(c, resolved.serverDated, dated, context, now);
     }
   }
 
-  private async profileCommand(c: ProfileCommand, context: CommandContext): Promise<Result> {
+  /**
+   * Reads: the catalog and the lifecycle (guarded), the consumptions the command is checked against
+   * (the user's, or for SetOverage every user's, in the command's month and the next: T2 looks no
+   * further, since nothing is appended to a closed month and nothing is dated more than 5 minutes ahead).
+   */
+  private async decideLifecycle(
+    c: ProfileCommand,
+    serverDated: boolean,
+    dated: <C extends Command>(command: C, against: Checked | undefined) => C,
+    context: CommandContext,
+    now: string,
+  ): Promise<Decided> {
+    const profile = await this.profile(c.profileId, context);
+    if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    const decider = profileDecider(catalog);
-    const seed = await this.profileSeed(c.profileId, context);
-    if (seed.profile === null) return decider.decide(c, seed) as E.Left<DomainError>;
-    return this.decideAndAppend(Streams.profile(c.profileId), { ...decider, initialState: seed }, c, context);
+    const month = monthOf(serverDated ? now : c.occurredAt);
+    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()] : [c.userId];
+    const usage = await Promise.all(
+      users.flatMap((userId) =>
+        [month, nextMonth(month)].map(async (m) => {
+          const streamId = Streams.usage(c.profileId, userId, m);
+          return { streamId, userId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) };
+        }),
+      ),
+    );
+    const consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${u.userId}`)));
+    const command = dated(c, lifecycleChecked(profile.state, consumption));
+    const decider = profileDecider({ catalog: catalog.state, now, consumption });
+    const guards = [Guard.stream(Streams.catalog, catalog.revision), ...usage.map((u) => Guard.stream(u.streamId, u.loaded.revision))];
+    return this.plan(Streams.profile(c.profileId), profile, decider, command, guards, []);
   }
 
-  private async consume(c: CommandOf<'ConsumeCredits'>, context: CommandContext): Promise<Result> {
-    const commandId = consumeCommandId(c.profileId, c.requestId);
+  /**
+   * Reads: the catalog and the lifecycle (guarded: a concurrent SetOverage or subscription change makes
+   * the append fail and the request be decided again, so the log order agrees with the decision, K4),
+   * the requestId index (claimed with the append, K2), and the user's usage stream of the month.
+   */
+  private async decideConsumption(
+    c: CommandOf<'ConsumeCredits'>,
+    dated: <C extends Command>(command: C, against: Checked | undefined) => C,
+    context: CommandContext,
+    now: string,
+  ): Promise<Decided> {
+    const profile = await this.profile(c.profileId, context);
+    if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    const seed = await this.profileSeed(c.profileId, context);
-    // A missing profile has no usage: not reading it keeps a profile outside the sender's accounts looking missing.
-    const recorded = seed.profile === null ? undefined : await this.deps.store.readCommand(commandId);
+    const command = dated(c, consumptionChecked(profile.state, c.userId));
+    const requestCommandId = consumeCommandId(c.profileId, c.requestId);
+    const recorded = await this.deps.store.readCommand(requestCommandId);
     const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
-    const profile = seed.profile === null ? seed : (await this.cache.load(Streams.profile(c.profileId), evolveProfile, seed)).state;
-    const decider = usageDecider({ catalog, profile, previous });
-    const streamId = this.primaryStream(c);
-    const loaded = await this.cache.load(streamId, decider.evolve, decider.initialState);
-    const decided = decider.decide(c, loaded.state);
-    if (E.isLeft(decided)) return decided;
-    if (decided.right.length === 0) return E.right({ events: recorded ?? [], duplicate: true });
-    const result = await this.append(streamId, loaded, decider, decided.right, { ...context, commandId });
-    // Another request took this requestId between our read and our append: decide again (K2).
-    if (E.isRight(result) && result.right.duplicate) return this.consume(c, context);
-    return result;
+    const decider = usageDecider({ catalog: catalog.state, profile: profile.state, previous, now });
+    const streamId = Streams.usage(c.profileId, c.userId, monthOf(command.occurredAt));
+    const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
+    const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
+    const decided = this.plan(streamId, usage, decider, command, guards, [requestCommandId]);
+    return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
   }
 
-  private async decideAndAppend<C, Ev extends LedgerEvent, S>(streamId: string, decider: Decider<C, Ev, S>, c: C, context: CommandContext): Promise<Result> {
-    const loaded = await this.cache.load(streamId, decider.evolve, decider.initialState);
-    const decided = decider.decide(c, loaded.state);
-    if (E.isLeft(decided)) return decided;
-    return this.append(streamId, loaded, decider, decided.right, context);
-  }
-
-  private async append<Ev extends LedgerEvent, S>(
+  private plan<C, Ev extends LedgerEvent, S>(
     streamId: string,
     loaded: Loaded<S>,
-    decider: { evolve: (s: S, e: Ev) => S },
-    events: ReadonlyArray<Ev>,
-    context: CommandContext,
-  ): Promise<Result> {
-    // Every event names its command and correlation; only a command id a retry can repeat goes to the store's index.
-    const commandId = context.commandId ?? this.newId();
+    decider: Decider<C, Ev, S>,
+    command: C,
+    guards: ReadonlyArray<Guard>,
+    commandIds: ReadonlyArray<string>,
+  ): Decided {
+    const decided = decider.decide(command, loaded.state);
+    if (E.isLeft(decided)) return decided;
+    return E.right({
+      streamId,
+      revision: loaded.revision,
+      events: decided.right,
+      guards,
+      commandIds,
+      remember: (events) => this.cache.appended(streamId, loaded, events, decider.evolve),
+    });
+  }
+
+  private async append(plan: Plan, context: CommandContext): Promise<CommandOutcome> {
+    plan.events.forEach(assertStorable);
+    // Every event names its command and correlation; only ids a retry can repeat go to the store's index.
+    const commandId = context.commandId ?? plan.commandIds[0] ?? this.newId();
     const metadata: EventMetadata = {
       schemaVersion: SCHEMA_VERSION,
       commandId,
@@ -194,27 +289,37 @@ export class CommandHandler {
       ...(context.requestHash === undefined ? {} : { requestHash: context.requestHash }),
     };
     const result = await this.deps.store.append(
-      streamId,
-      events.map((e) => ({ eventId: this.newId(), type: e.type, data: e.data, metadata })),
-      { expectedRevision: ExpectedRevision.after(loaded.revision), ...(context.commandId === undefined ? {} : { commandId: context.commandId }) },
+      plan.streamId,
+      plan.events.map((e) => ({ eventId: this.newId(), type: e.type, data: e.data, metadata })),
+      {
+        expectedRevision: ExpectedRevision.after(plan.revision),
+        guards: plan.guards,
+        commandIds: [...plan.commandIds, ...(context.commandId === undefined ? [] : [context.commandId])],
+      },
     );
-    if (!result.duplicate) this.cache.appended(streamId, loaded, result.events, decider.evolve);
-    return E.right({ events: result.events, duplicate: result.duplicate });
+    if (result.duplicate) return result;
+    const positions = result.events.map((e) => e.position);
+    if (result.events.length !== plan.events.length || positions.some((p, i) => p !== plan.revision + 1 + i)) {
+      throw new InvariantViolation(`${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
+    }
+    plan.remember(result.events);
+    return result;
   }
 
-  /** The registry's facts about a profile, as the first event of its lifecycle state. */
-  private async profileSeed(profileId: string, context: CommandContext): Promise<ProfileState> {
-    const registry = await this.cache.load(Streams.registry, registryDecider.evolve, registryDecider.initialState);
+  /** The lifecycle state of a profile the sender may act on, seeded with the registry's facts; undefined: none such. */
+  private async profile(profileId: string, context: CommandContext): Promise<Loaded<ProfileState> | undefined> {
+    const registry = await this.cache.load(Streams.registry, evolveRegistry, emptyRegistry);
     const info = registry.state.profiles.get(profileId);
-    if (info === undefined || context.mayActOn?.(info.accountId) === false) return initialProfileState;
-    return evolveProfile(initialProfileState, {
+    if (info === undefined || context.mayActOn?.(info.accountId) === false) return undefined;
+    const seed = evolveProfile(initialProfileState, {
       type: 'ProfileCreated',
       data: { profileId, accountId: info.accountId, region: info.region, name: info.name, occurredAt: info.createdAt },
     });
+    return this.cache.load(Streams.profile(profileId), evolveProfile, seed);
   }
 
-  private async catalog(): Promise<Catalog> {
-    return (await this.cache.load(Streams.catalog, catalogDecider.evolve, catalogDecider.initialState)).state;
+  private catalog(): Promise<Loaded<Catalog>> {
+    return this.cache.load(Streams.catalog, evolveCatalog, emptyCatalog);
   }
 
   /** C3: a fresh ledger starts with the three tiers, as ordinary events; whoever writes them first wins. */
@@ -232,3 +337,12 @@ export class CommandHandler {
     this.catalogSeeded = true;
   }
 }
+
+/** Before an append: what is written must read back as written, with the codecs used on every read. */
+const assertStorable = (e: LedgerEvent): void => {
+  const stored = JSON.parse(JSON.stringify({ type: e.type, data: e.data })) as unknown;
+  const read = LedgerEvent.decode(stored);
+  if (E.isLeft(read) || JSON.stringify(read.right) !== JSON.stringify(stored)) {
+    throw new InvariantViolation(`${e.type} would not read back as written: ${JSON.stringify(e)}`);
+  }
+};

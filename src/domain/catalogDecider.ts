@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { Catalog, emptyCatalog, withDefinition } from './catalog';
 import { CommandOf } from './commands';
 import { Decider } from './decider';
@@ -6,24 +7,41 @@ import { domainError } from './errors';
 import { TierDefined } from './events';
 import { tierVersionOf } from './tier';
 import { monthOf } from './time';
+import { Checked, monthOpen, notBefore } from './timeOrder';
 
 export type DefineTier = CommandOf<'DefineTier'>;
 
-/** The catalog stream (C3): a started month is never re-priced. */
-export const catalogDecider: Decider<DefineTier, TierDefined, Catalog> = {
-  decide: (c) => {
-    const month = monthOf(c.occurredAt);
-    if (c.fromMonth <= month) {
-      return E.left(
-        domainError(
-          'PERIOD_STARTED',
-          `fromMonth ${c.fromMonth} has started (the command is dated ${c.occurredAt}): a catalog change takes effect from a later month`,
-        ),
-      );
-    }
-    const { type: _type, ...data } = c;
-    return E.right([{ type: 'TierDefined', data }]);
-  },
-  evolve: (catalog, e) => withDefinition(catalog, tierVersionOf(e)),
-  initialState: emptyCatalog,
+export const evolveCatalog = (catalog: Catalog, e: TierDefined): Catalog => withDefinition(catalog, tierVersionOf(e));
+
+/** The latest definition: the catalog is ordered in time, so "the later definition stands" has one meaning. */
+export const catalogChecked = (catalog: Catalog): Checked | undefined => {
+  const last = catalog[catalog.length - 1];
+  return last === undefined ? undefined : { at: last.definedAt, what: `the catalog's latest definition (${last.tier})` };
 };
+
+/**
+ * The catalog stream (C3). T5: MONTH_CLOSED, then time order, then PERIOD_STARTED: a started month,
+ * by the command's date or by the clock, is never re-priced.
+ */
+export const catalogDecider = (now: string): Decider<DefineTier, TierDefined, Catalog> => ({
+  decide: (c, catalog) =>
+    pipe(
+      monthOpen(c.occurredAt, now),
+      E.chain(() => notBefore(c.occurredAt, catalogChecked(catalog))),
+      E.chain(() => {
+        const started = [monthOf(c.occurredAt), monthOf(now)].sort().reverse()[0] as string;
+        if (c.fromMonth <= started) {
+          return E.left(
+            domainError(
+              'PERIOD_STARTED',
+              `fromMonth ${c.fromMonth} has started (the command is dated ${c.occurredAt}, the clock is in ${monthOf(now)}): a catalog change takes effect from a later month`,
+            ),
+          );
+        }
+        const { type: _type, ...data } = c;
+        return E.right([{ type: 'TierDefined' as const, data }]);
+      }),
+    ),
+  evolve: evolveCatalog,
+  initialState: emptyCatalog,
+});

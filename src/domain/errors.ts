@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | 'NOT_A_DOWNGRADE'
   | 'CREDITS_EXHAUSTED'
   | 'REQUEST_ID_REUSED'
-  | 'OUT_OF_ORDER';
+  | 'OUT_OF_ORDER'
+  | 'MONTH_CLOSED';
 
 export interface DomainError {
   readonly code: DomainErrorCode;

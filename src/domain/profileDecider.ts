@@ -9,6 +9,7 @@ import { ProfileCreated, ProfileEvent } from './events';
 import { ProfileInfo, profileInfoOf } from './registryDecider';
 import { compareTiers, TierVersion } from './tier';
 import { Month, monthOf } from './time';
+import { Checked, checked, latestOf, monthOpen, notBefore } from './timeOrder';
 
 export type ProfileCommand = CommandOf<'Subscribe' | 'Unsubscribe' | 'Upgrade' | 'Downgrade' | 'SetOverage'>;
 
@@ -17,22 +18,26 @@ export interface UserState {
   readonly assignments: ReadonlyMap<GroupKey, string>;
   /** Every tier some assignment held at some instant of the state's month, carried-in ones included (K1). */
   readonly heldThisMonth: ReadonlySet<string>;
+  /** occurredAt of the user's latest subscription event: what the user's consumptions are checked against (T2). */
+  readonly lastChangeAt: string | null;
 }
 
 export interface ProfileState {
   /** From the registry's ProfileCreated, folded in first; null: no such profile. */
   readonly profile: ProfileInfo | null;
   readonly overage: boolean;
-  /** occurredAt of the latest event (T2). */
+  /** occurredAt of the latest event, the profile's creation included (T2). */
   readonly lastAt: string | null;
+  /** occurredAt of the latest OverageSet (T2: every consumption is checked against it). */
+  readonly lastOverageAt: string | null;
   /** Month of the latest event: the month `heldThisMonth` speaks of. */
   readonly month: Month | null;
   readonly users: ReadonlyMap<string, UserState>;
 }
 
-export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, month: null, users: new Map() };
+export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, lastOverageAt: null, month: null, users: new Map() };
 
-const noUser: UserState = { assignments: new Map(), heldThisMonth: new Set() };
+const noUser: UserState = { assignments: new Map(), heldThisMonth: new Set(), lastChangeAt: null };
 
 /** A new month starts with the tiers carried in: those of the assignments active at its start. */
 const rollOver = (state: ProfileState, month: Month): ProfileState =>
@@ -42,7 +47,7 @@ const rollOver = (state: ProfileState, month: Month): ProfileState =>
         ...state,
         month,
         users: new Map(
-          [...state.users].map(([id, u]) => [id, { assignments: u.assignments, heldThisMonth: new Set(u.assignments.values()) }]),
+          [...state.users].map(([id, u]) => [id, { ...u, heldThisMonth: new Set(u.assignments.values()) }]),
         ),
       };
 
@@ -56,24 +61,30 @@ export const tiersHeldIn = (state: ProfileState, userId: string, month: Month): 
 export const evolveProfile = (state: ProfileState, e: ProfileCreated | ProfileEvent): ProfileState => {
   if (e.type === 'ProfileCreated') return { ...state, profile: profileInfoOf(e), lastAt: e.data.occurredAt };
   const s = { ...rollOver(state, monthOf(e.data.occurredAt)), lastAt: e.data.occurredAt };
-  if (e.type === 'OverageSet') return { ...s, overage: e.data.enabled };
+  if (e.type === 'OverageSet') return { ...s, overage: e.data.enabled, lastOverageAt: e.data.occurredAt };
   const user = s.users.get(e.data.userId) ?? noUser;
   const assignments = new Map(user.assignments);
   const key = groupKey(e.data.groupId);
   if (e.type === 'UserUnsubscribed') assignments.delete(key);
   else assignments.set(key, e.data.tier);
   const heldThisMonth = e.type === 'UserUnsubscribed' ? user.heldThisMonth : new Set(user.heldThisMonth).add(e.data.tier);
-  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, heldThisMonth }) };
+  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, heldThisMonth, lastChangeAt: e.data.occurredAt }) };
 };
+
+/** T2 for Subscribe, Unsubscribe, Upgrade, Downgrade and SetOverage: every lifecycle event, and the consumptions given. */
+export const lifecycleChecked = (state: ProfileState, consumption: Checked | undefined): Checked | undefined =>
+  latestOf(checked(state.lastAt, `the latest event of profile ${state.profile?.profileId}`), consumption);
+
+/** T2 for a consumption by `userId`: the profile's creation, its overage switches and the user's subscription events. */
+export const consumptionChecked = (state: ProfileState, userId: string): Checked | undefined =>
+  latestOf(
+    checked(state.profile?.createdAt, `the creation of profile ${state.profile?.profileId}`),
+    checked(state.lastOverageAt, `the latest overage switch of profile ${state.profile?.profileId}`),
+    checked(state.users.get(userId)?.lastChangeAt, `the latest subscription event of user ${userId}`),
+  );
 
 const notFound = (profileId: string): DomainError =>
   domainError('PROFILE_NOT_FOUND', `profile ${profileId} does not exist`);
-
-/** T2: within a profile, time never goes backwards. */
-export const checkOrder = (lastAt: string | null, occurredAt: string, where: string): E.Either<DomainError, void> =>
-  lastAt !== null && Date.parse(occurredAt) < Date.parse(lastAt)
-    ? E.left(domainError('OUT_OF_ORDER', `occurredAt ${occurredAt} is before ${where}'s latest event at ${lastAt}`))
-    : E.right(undefined);
 
 const offered = (catalog: Catalog, tier: string, occurredAt: string): E.Either<DomainError, TierVersion> => {
   const month = monthOf(occurredAt);
@@ -151,17 +162,24 @@ const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.
   }
 };
 
-/**
- * A profile's lifecycle stream. The catalog is the context its decisions read (which tiers are
- * offered, and their order, C4); the shell passes the one it loaded.
- */
-export const profileDecider = (catalog: Catalog): Decider<ProfileCommand, ProfileCreated | ProfileEvent, ProfileState> => ({
+/** What a lifecycle decision reads beside its own stream; the shell loads it and passes the clock. */
+export interface ProfileContext {
+  /** Which tiers are offered, and their order (C4). */
+  readonly catalog: Catalog;
+  readonly now: string;
+  /** The latest consumption the command is checked against (T2): the user's, or for SetOverage anyone's. */
+  readonly consumption: Checked | undefined;
+}
+
+/** A profile's lifecycle stream. T5: PROFILE_NOT_FOUND, MONTH_CLOSED, OUT_OF_ORDER, then the command's own checks. */
+export const profileDecider = (ctx: ProfileContext): Decider<ProfileCommand, ProfileCreated | ProfileEvent, ProfileState> => ({
   decide: (c, state) =>
     state.profile === null
       ? E.left(notFound(c.profileId))
       : pipe(
-          checkOrder(state.lastAt, c.occurredAt, `profile ${c.profileId}`),
-          E.chain(() => decideFor(catalog, c, state)),
+          monthOpen(c.occurredAt, ctx.now),
+          E.chain(() => notBefore(c.occurredAt, lifecycleChecked(state, ctx.consumption))),
+          E.chain(() => decideFor(ctx.catalog, c, state)),
         ),
   evolve: evolveProfile,
   initialState: initialProfileState,

@@ -3,6 +3,7 @@ import { CommandOf } from './commands';
 import { Decider } from './decider';
 import { domainError } from './errors';
 import { ProfileCreated } from './events';
+import { monthOpen } from './timeOrder';
 
 export type CreateProfile = CommandOf<'CreateProfile'>;
 
@@ -34,8 +35,18 @@ export const profileInfoOf = (e: ProfileCreated): ProfileInfo => ({
   createdAt: e.data.occurredAt,
 });
 
-export const registryDecider: Decider<CreateProfile, ProfileCreated, Registry> = {
+export const evolveRegistry = (registry: Registry, e: ProfileCreated): Registry => ({
+  profiles: new Map(registry.profiles).set(e.data.profileId, profileInfoOf(e)),
+  byAccountRegion: new Map(registry.byAccountRegion).set(accountRegion(e.data.accountId, e.data.region), e.data.profileId),
+});
+
+export const emptyRegistry: Registry = { profiles: new Map(), byAccountRegion: new Map() };
+
+/** T5: MONTH_CLOSED, then P1. Profiles are not ordered in time among themselves: each starts its own clock. */
+export const registryDecider = (now: string): Decider<CreateProfile, ProfileCreated, Registry> => ({
   decide: (c, registry) => {
+    const closed = monthOpen(c.occurredAt, now);
+    if (E.isLeft(closed)) return closed;
     if (registry.profiles.has(c.profileId)) {
       return E.left(domainError('PROFILE_EXISTS', `profile ${c.profileId} exists`));
     }
@@ -52,9 +63,6 @@ export const registryDecider: Decider<CreateProfile, ProfileCreated, Registry> =
       },
     ]);
   },
-  evolve: (registry, e) => ({
-    profiles: new Map(registry.profiles).set(e.data.profileId, profileInfoOf(e)),
-    byAccountRegion: new Map(registry.byAccountRegion).set(accountRegion(e.data.accountId, e.data.region), e.data.profileId),
-  }),
-  initialState: { profiles: new Map(), byAccountRegion: new Map() },
-};
+  evolve: evolveRegistry,
+  initialState: emptyRegistry,
+});

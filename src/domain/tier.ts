@@ -9,6 +9,8 @@ export interface TierVersion {
   readonly credits: Dec;
   readonly price: Dec;
   readonly fromMonth: Month;
+  /** When it was defined: the catalog is ordered in time like a profile. */
+  readonly definedAt: string;
   readonly ref?: EventRef;
 }
 
@@ -18,6 +20,7 @@ export const tierVersionOf = (e: TierDefined, ref?: EventRef): TierVersion => ({
   credits: new Dec(e.data.credits),
   price: new Dec(e.data.price),
   fromMonth: e.data.fromMonth,
+  definedAt: e.data.occurredAt,
   ...(ref === undefined ? {} : { ref }),
 });
 

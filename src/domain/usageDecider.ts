@@ -7,15 +7,17 @@ import { Decider } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditsConsumed } from './events';
 import { Dec, format2, max, ZERO } from './money';
-import { checkOrder, profileNotFound, ProfileState, tiersHeldIn } from './profileDecider';
+import { consumptionChecked, profileNotFound, ProfileState, tiersHeldIn } from './profileDecider';
 import { higherTier, TierVersion } from './tier';
 import { monthOf } from './time';
+import { monthOpen, notBefore } from './timeOrder';
 
 export type ConsumeCredits = CommandOf<'ConsumeCredits'>;
 
 /** One user's usage in one month of one profile: a stream of its own (see docs/credits.md). */
 export interface UsageState {
   readonly consumed: Dec;
+  /** The latest occurredAt among them (consumptions arrive in any order): what the user's subscription changes are checked against (T2). */
   readonly lastAt: string | null;
 }
 
@@ -27,6 +29,7 @@ export interface UsageContext {
   readonly profile: ProfileState;
   /** The event recorded earlier under the same requestId in this profile, if any (K2). */
   readonly previous: CreditsConsumed | undefined;
+  readonly now: string;
 }
 
 /** K1: the credits of the tier the month is billed at so far (the highest held), none if nothing was held. */
@@ -54,10 +57,10 @@ const checkRequestId = (c: ConsumeCredits, previous: CreditsConsumed | undefined
 
 const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.Either<DomainError, ReadonlyArray<CreditsConsumed>> => {
   const { profile, catalog } = ctx;
-  if (profile.profile === null) return E.left(profileNotFound(c.profileId));
   return pipe(
-    checkOrder(profile.lastAt, c.occurredAt, `profile ${c.profileId}`),
-    E.chain(() => checkOrder(state.lastAt, c.occurredAt, `the usage of user ${c.userId}`)),
+    monthOpen(c.occurredAt, ctx.now),
+    // Consumptions are not ordered among themselves: many callers meter one user at once (T2).
+    E.chain(() => notBefore(c.occurredAt, consumptionChecked(profile, c.userId))),
     E.chain(() => {
       const month = monthOf(c.occurredAt);
       const tier = allowanceOf(catalog, profile, c.userId, c.occurredAt);
@@ -83,13 +86,24 @@ const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.E
   );
 };
 
-/** A user's usage stream for one month; K4 holds because every append checks this stream's revision. */
+export const evolveUsage = (state: UsageState, e: CreditsConsumed): UsageState => ({
+  consumed: state.consumed.plus(new Dec(e.data.credits)),
+  lastAt: state.lastAt !== null && Date.parse(state.lastAt) >= Date.parse(e.data.occurredAt) ? state.lastAt : e.data.occurredAt,
+});
+
+/**
+ * A user's usage stream for one month. T5: PROFILE_NOT_FOUND, the requestId checks of K2 (so a retry
+ * succeeds even after its month closed), MONTH_CLOSED, OUT_OF_ORDER, then NOT_SUBSCRIBED and K4.
+ * K4 holds because every append checks this stream's revision and guards the lifecycle stream read.
+ */
 export const usageDecider = (ctx: UsageContext): Decider<ConsumeCredits, CreditsConsumed, UsageState> => ({
   decide: (c, state) =>
-    pipe(
-      checkRequestId(c, ctx.previous),
-      E.chain((kind) => (kind === 'retry' ? E.right([]) : decideNew(ctx, c, state))),
-    ),
-  evolve: (state, e) => ({ consumed: state.consumed.plus(new Dec(e.data.credits)), lastAt: e.data.occurredAt }),
+    ctx.profile.profile === null
+      ? E.left(profileNotFound(c.profileId))
+      : pipe(
+          checkRequestId(c, ctx.previous),
+          E.chain((kind) => (kind === 'retry' ? E.right([]) : decideNew(ctx, c, state))),
+        ),
+  evolve: evolveUsage,
   initialState: initialUsageState,
 });

@@ -21,7 +21,7 @@ const counting = (store: EventStore) => {
   return { store: wrapped, counter };
 };
 
-const clock = () => new Date('2026-05-15T00:00:00.000Z');
+const clock = () => new Date('2026-04-15T00:00:00.000Z');
 const ok = async (ledger: LedgerService, command: object) => expect(E.isRight(await ledger.execute(command))).toBe(true);
 
 describe('read model snapshot with its checkpoint', () => {
@@ -33,9 +33,9 @@ describe('read model snapshot with its checkpoint', () => {
 
   const seed = async (file: string, snapshots: FileSnapshotStore) => {
     const ledger = await new LedgerService(new SqliteEventStore(file), { clock, snapshots }).open();
-    await ok(ledger, { type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1', occurredAt: '2026-03-01T00:00:00Z' });
-    await ok(ledger, { type: 'Subscribe', profileId: 'p-1', userId: 'alice', tier: 'PRO', occurredAt: '2026-03-02T00:00:00Z' });
-    await ok(ledger, { type: 'SetOverage', profileId: 'p-1', enabled: true, occurredAt: '2026-04-01T00:00:00Z' });
+    await ok(ledger, { type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1', occurredAt: '2026-04-01T00:00:00Z' });
+    await ok(ledger, { type: 'Subscribe', profileId: 'p-1', userId: 'alice', tier: 'PRO', occurredAt: '2026-04-01T01:00:00Z' });
+    await ok(ledger, { type: 'SetOverage', profileId: 'p-1', enabled: true, occurredAt: '2026-04-01T02:00:00Z' });
     await ok(ledger, { type: 'ConsumeCredits', profileId: 'p-1', userId: 'alice', credits: '1200.50', requestId: 'r-1', occurredAt: '2026-04-02T00:00:00Z' });
     const statement = await ledger.statement('p-1', '2026-04');
     await ledger.close();

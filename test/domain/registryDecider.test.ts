@@ -2,7 +2,7 @@ import { registryDecider } from '../../src/domain/registryDecider';
 import { deciderSpec } from '../support/deciderSpecification';
 import { profileCreated } from '../support/fixtures';
 
-const spec = deciderSpec(registryDecider);
+const spec = deciderSpec(registryDecider('2026-03-02T00:00:00.000Z'));
 const create = (profileId: string, accountId: string, region: string) =>
   ({ type: 'CreateProfile', profileId, accountId, region, occurredAt: '2026-03-02T00:00:00.000Z' }) as const;
 
@@ -23,4 +23,7 @@ describe('registry decider (P1)', () => {
     spec.given([profileCreated('p-1')]).when(create('p-2', '111122223333', 'eu-central-1')).then([
       { type: 'ProfileCreated', data: { profileId: 'p-2', accountId: '111122223333', region: 'eu-central-1', name: null, occurredAt: '2026-03-02T00:00:00.000Z' } },
     ]));
+
+  test('T4: a profile dated in a closed month is MONTH_CLOSED, before PROFILE_EXISTS (T5)', () =>
+    deciderSpec(registryDecider('2026-04-01T00:00:00.000Z')).given([profileCreated('p-1')]).when(create('p-1', '111122223333', 'us-east-1')).thenFails('MONTH_CLOSED', /2026-03/));
 });

@@ -6,6 +6,7 @@ import { deciderSpec } from '../support/deciderSpecification';
 import { genesis, profileCreated } from '../support/fixtures';
 
 type Lifecycle = ProfileCreated | ProfileEvent;
+const NOW = '2026-04-15T00:00:00.000Z';
 const profileOf = (events: ReadonlyArray<Lifecycle>) => events.reduce(evolveProfile, initialProfileState);
 const created = profileCreated('p-1', '2026-03-01T09:00:00.000Z');
 const user = { profileId: 'p-1', userId: 'alice', groupId: null };
@@ -24,7 +25,7 @@ const consumed = (c: ConsumeCredits): CreditsConsumed => {
   return { type: 'CreditsConsumed', data };
 };
 const spec = (lifecycle: ReadonlyArray<Lifecycle>, previous?: CreditsConsumed) =>
-  deciderSpec(usageDecider({ catalog: genesis, profile: profileOf(lifecycle), previous }));
+  deciderSpec(usageDecider({ catalog: genesis, profile: profileOf(lifecycle), previous, now: NOW }));
 
 describe('usage decider (section 6)', () => {
   test('consumption within the allowance is recorded', () =>
@@ -75,13 +76,30 @@ describe('usage decider (section 6)', () => {
     spec([created, subscribed('PRO')], first).given([]).when({ ...consume('12.50'), userId: 'bob' }).thenFails('REQUEST_ID_REUSED');
   });
 
-  test('T2: usage dated before the latest usage or lifecycle event is OUT_OF_ORDER', () => {
-    spec([created, subscribed('PRO')]).given([consumed(consume('1', 'r-0', '2026-04-11T00:00:00.000Z'))]).when(consume('1')).thenFails('OUT_OF_ORDER');
-    spec([created, subscribed('PRO', '2026-04-11T00:00:00.000Z')]).given([]).when(consume('1')).thenFails('OUT_OF_ORDER');
+  test('T2: consumptions arrive in any order among themselves', () =>
+    spec([created, subscribed('PRO')]).given([consumed(consume('1', 'r-0', '2026-04-11T00:00:00.000Z'))]).when(consume('1')).then([consumed(consume('1'))]));
+
+  test("T2: a consumption dated before the user's subscription events or an overage switch is OUT_OF_ORDER", () => {
+    spec([created, subscribed('PRO', '2026-04-11T00:00:00.000Z')]).given([]).when(consume('1')).thenFails('OUT_OF_ORDER', /subscription event of user alice/);
+    spec([created, subscribed('PRO'), overage(true, '2026-04-11T00:00:00.000Z')]).given([]).when(consume('1')).thenFails('OUT_OF_ORDER', /overage switch/);
+  });
+
+  test("T2: another user's subscription events do not order this user's consumption", () => {
+    const bob: ProfileEvent = { type: 'UserSubscribed', data: { ...user, userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T00:00:00.000Z' } };
+    spec([created, subscribed('PRO'), bob]).given([]).when(consume('1')).then([consumed(consume('1'))]);
+  });
+
+  test('T4: a consumption dated in a closed month is MONTH_CLOSED', () =>
+    spec([created, subscribed('PRO')]).given([]).when(consume('1', 'r-9', '2026-03-31T23:59:59.999Z')).thenFails('MONTH_CLOSED', /2026-03/));
+
+  test('T5: a retry of an applied request succeeds even after its month closed; a reuse is still REQUEST_ID_REUSED', () => {
+    const first = consumed(consume('5', 'r-1', '2026-03-20T00:00:00.000Z'));
+    spec([created, subscribed('PRO')], first).given([]).when(consume('5', 'r-1', '2026-03-20T00:00:00.000Z')).then([]);
+    spec([created, subscribed('PRO')], first).given([]).when(consume('6', 'r-1', '2026-03-20T00:00:00.000Z')).thenFails('REQUEST_ID_REUSED');
   });
 
   test('evolve sums the month exactly in decimals', () => {
-    const d = usageDecider({ catalog: genesis, profile: profileOf([created]), previous: undefined });
+    const d = usageDecider({ catalog: genesis, profile: profileOf([created]), previous: undefined, now: NOW });
     const state = fold(d, [consumed(consume('0.1', 'a')), consumed(consume('0.2', 'b'))]);
     expect(state.consumed.toFixed(2)).toBe('0.30');
   });

@@ -1,11 +1,10 @@
-import { Catalog, genesisCatalog } from '../../src/domain/catalog';
-import { catalogDecider } from '../../src/domain/catalogDecider';
-import { fold } from '../../src/domain/decider';
+import { Catalog, emptyCatalog, genesisCatalog } from '../../src/domain/catalog';
+import { evolveCatalog } from '../../src/domain/catalogDecider';
 import { ProfileCreated, TierDefined } from '../../src/domain/events';
 
-export const genesis: Catalog = fold(catalogDecider, genesisCatalog);
+export const genesis: Catalog = genesisCatalog.reduce(evolveCatalog, emptyCatalog);
 
-export const catalogWith = (...extra: ReadonlyArray<TierDefined>): Catalog => fold(catalogDecider, extra, genesis);
+export const catalogWith = (...extra: ReadonlyArray<TierDefined>): Catalog => extra.reduce(evolveCatalog, genesis);
 
 export const tierDefined = (tier: string, price: string, credits: string, fromMonth: string, occurredAt: string): TierDefined => ({
   type: 'TierDefined',

@@ -14,7 +14,7 @@ import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
-import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
+import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, KeyHolder, RecordedResponse, requestHash } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -167,12 +167,14 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       );
     };
 
-    /** Keeps the first response to a key; a concurrent request with the same key may have won, so the kept one is returned. */
-    const recordFirst = async (request: FastifyRequest, actor: string, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
-      const mine = { requestHash: hash, ...response };
-      if (!isDecided(response)) return mine;
+    /** Records the first decided response to a key (a concurrent request with the same body may have recorded first: the kept one is returned), or releases the key. */
+    const recordFirst = async (request: FastifyRequest, actor: string, key: string, claim: KeyHolder, mine: RecordedResponse): Promise<RecordedResponse> => {
       try {
-        return await records.record(actor, key, mine);
+        if (!isDecided(mine)) {
+          await records.release(actor, key, claim);
+          return mine;
+        }
+        return await records.record(actor, key, claim, mine);
       } catch (err) {
         // The events (if any) are durable under the key's command id, so a retry still finds them.
         request.log.error({ err }, 'could not record the idempotent response');
@@ -191,12 +193,15 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       if (key === undefined) return send(request, reply, await execute(request, principal, {}));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
       const commandId = idempotentCommandId(principal.actor, key);
-      const previous = await records.find(principal.actor, key);
-      note(request, { commandId, replayed: previous !== undefined });
-      const kept =
-        previous ?? (await recordFirst(request, principal.actor, key, hash, await execute(request, principal, { commandId, idempotencyKey: key, requestHash: hash })));
-      if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
-      return send(request, reply, { status: kept.status, body: kept.body }, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
+      // The key is claimed before the command runs: a request with another body never runs (one effect per key).
+      const holder = await records.claim(principal.actor, key, hash);
+      if (holder.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
+      note(request, { commandId, replayed: holder.response !== undefined });
+      if (holder.response !== undefined) return send(request, reply, { status: holder.response.status, body: holder.response.body }, { 'idempotent-replayed': 'true' });
+      // Ours, or a same-body request still running or cut short: running it again is safe, its events are claimed under the key's command id.
+      const response = await execute(request, principal, { commandId, idempotencyKey: key, requestHash: hash });
+      const kept = await recordFirst(request, principal.actor, key, holder, { requestHash: hash, ...response });
+      return send(request, reply, { status: kept.status, body: kept.body });
     };
   };
 

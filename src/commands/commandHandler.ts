@@ -57,7 +57,16 @@ export interface CommandHandlerDeps {
   readonly newId?: () => string;
   /** Re-reads and re-decisions after a concurrency conflict before answering CONFLICT. */
   readonly maxAttempts?: number;
+  /** Waits before the next attempt after a conflict (default: a random pause growing with the attempts). */
+  readonly backoff?: (attempt: number) => Promise<void>;
 }
+
+/**
+ * Two processes that keep reading the same revision keep colliding; a random pause, growing with the
+ * attempts, lets one of them finish first (the usual cure for livelock under optimistic concurrency).
+ */
+const jitteredBackoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
 /** T2: no bill is written in advance. */
 const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
@@ -103,12 +112,14 @@ export class CommandHandler {
   private readonly mutex = new KeyedMutex();
   private readonly newId: () => string;
   private readonly maxAttempts: number;
+  private readonly backoff: (attempt: number) => Promise<void>;
   private catalogSeeded = false;
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
     this.newId = deps.newId ?? randomUUID;
-    this.maxAttempts = deps.maxAttempts ?? 8;
+    this.maxAttempts = deps.maxAttempts ?? 10;
+    this.backoff = deps.backoff ?? jitteredBackoff;
   }
 
   /** Validates raw input (VALIDATION on anything malformed), then executes it. */
@@ -159,6 +170,7 @@ export class CommandHandler {
         if (attempt >= this.maxAttempts) {
           return E.left({ code: 'CONFLICT' as const, message: `${e.message}; gave up after ${attempt} attempts` });
         }
+        await this.backoff(attempt);
       }
     }
   }

@@ -31,6 +31,31 @@ describe('Idempotency-Key', () => {
     expect(await head(server)).toBe(before);
   });
 
+  test('problem 5: twenty concurrent requests, one key, twenty bodies: one effect, nineteen 409s that append nothing', async () => {
+    const before = await head(server);
+    expect((await send(server, subscribe('zed'))).status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => send(server, { type: 'ConsumeCredits', profileId: 'p-1', userId: 'zed', credits: String(i + 1), requestId: `zr-${i}` }, key('k-race'))),
+    );
+    const winners = answers.filter((a) => a.status === 201);
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.error.code)).toEqual(Array(19).fill('IDEMPOTENCY_KEY_REUSED'));
+    const appended = (await server.ledger.profileEvents('p-1', before, 100)) ?? [];
+    const consumed = appended.filter((e) => e.type === 'CreditsConsumed');
+    expect(consumed).toHaveLength(1);
+    expect(consumed[0]?.eventId).toBe(winners[0]?.body.events[0].eventId);
+    expect((await server.ledger.statement('p-1', '2026-04'))?.users.find((u) => u.userId === 'zed')?.creditsUsed).toBe(`${(consumed[0]?.data as { credits: string }).credits}.00`);
+  });
+
+  test('problem 5: a request answered 409 never has its events appended (subscriptions racing on one key)', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(server, subscribe(`racer-${i}`), key('k-race-2'))));
+    const winners = answers.filter((a) => a.status === 201);
+    expect(winners).toHaveLength(1);
+    const statement = await server.ledger.statement('p-1', '2026-04');
+    const racers = statement?.users.filter((u) => u.userId.startsWith('racer-')).map((u) => u.userId);
+    expect(racers).toEqual([winners[0]?.body.events[0].data.userId]);
+  });
+
   test('the same body in another key order is the same request', async () => {
     const first = await server.request('POST', '/v1/profiles/p-1/subscriptions', { raw: '{"userId":"ann","tier":"PRO"}', headers: key('k-order') });
     const again = await server.request('POST', '/v1/profiles/p-1/subscriptions', { raw: '{"tier":"PRO","userId":"ann"}', headers: key('k-order') });
@@ -130,7 +155,9 @@ describe('Idempotency-Key when the response record is lost (crash between the ev
     const server = await startServer({
       clock,
       wrapStore: (store) =>
-        withAppend(store, (streamId, events, options) => (streamId.startsWith('meta/') ? Promise.reject(new Error('disk full')) : store.append(streamId, events, options))),
+        withAppend(store, (streamId, events, options) =>
+          events[0]?.type === 'IdempotentResponseRecorded' ? Promise.reject(new Error('disk full')) : store.append(streamId, events, options),
+        ),
     });
     try {
       await send(server, createProfile);

@@ -30,7 +30,7 @@ beforeAll(async () => {
   let now = NOW;
   server = await startServer({ clock: () => now });
   for (const c of timeline) {
-    now = new Date(c.occurredAt);
+    now = new Date(c.occurredAt as string);
     expect((await send(server, c)).status).toBeLessThan(300);
   }
   now = NOW;

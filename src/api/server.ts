@@ -14,6 +14,7 @@ import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
+import { InvariantViolation } from '../domain/invariant';
 import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, KeyHolder, RecordedResponse, requestHash } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
@@ -115,7 +116,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
-    request.log.error({ err: error }, 'request failed');
+    // A broken invariant is a defect that stopped a wrong write or a wrong bill: as loud as the log gets.
+    if (error instanceof InvariantViolation) request.log.fatal({ err: error }, 'INVARIANT VIOLATED');
+    else request.log.error({ err: error }, 'request failed');
     return send(request, reply, failed(apiError('INTERNAL', `internal error; the server log has the details under request id ${request.id}`)));
   });
   app.setNotFoundHandler((request, reply) => send(request, reply, failed(apiError('NOT_FOUND', `no route ${request.method} ${show(request.url.split('?')[0])}`))));

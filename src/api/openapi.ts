@@ -152,7 +152,7 @@ const components: Record<string, Schema> = {
       }),
     ),
   }),
-  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses']),
+  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses', 'usage']),
   TokenList: object({
     tokens: arrayOf(
       object({ name: str, role: str, accounts: { oneOf: [str, arrayOf(str)] }, rate: int, createdAt: str, revokedAt: { type: 'string', nullable: true } }),

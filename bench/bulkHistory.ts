@@ -5,8 +5,8 @@ import { consumeCommandId } from '../src/commands/commandHandler';
 import { CommandInput } from '../src/domain/commands';
 import { SCHEMA_VERSION, Streams } from '../src/domain/events';
 import { Dec } from '../src/domain/money';
-import { Month, monthEnd, monthStart, nextMonth, toMillis } from '../src/domain/time';
-import { ExpectedRevision } from '../src/store/eventStore';
+import { Month, monthEnd, monthOf, monthStart, nextMonth, toMillis } from '../src/domain/time';
+import { EventStore, ExpectedRevision } from '../src/store/eventStore';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 
 /** One profile's history: `users` users over `months` months, `usagePerUserMonth` requests each. */
@@ -25,6 +25,45 @@ const TIERS = ['PRO', 'PRO_PLUS', 'POWER'] as const;
 const MIN_ALLOWANCE_CENTS = 1000 * 100;
 
 export const userIdOf = (i: number): string => `u-${String(i).padStart(6, '0')}`;
+
+/** A consumption as the bulk writer takes it: a ConsumeCredits the handler accepted, with its instant. */
+export interface BulkConsumption {
+  readonly profileId: string;
+  readonly userId: string;
+  readonly credits: string;
+  readonly requestId: string;
+  readonly occurredAt: string;
+}
+
+/**
+ * Consumptions appended straight through the store, exactly as the handler writes them (stream,
+ * payload, metadata, command id), each with its expected revision, in group commits of
+ * APPENDS_PER_COMMIT appends issued in one event-loop turn. Their usage streams must start empty.
+ */
+export const appendConsumptions = async (store: EventStore, consumptions: Iterable<BulkConsumption>, onCommit?: () => Promise<void>): Promise<void> => {
+  const revisions = new Map<string, number>();
+  let pending: Promise<unknown>[] = [];
+  const commit = async () => {
+    await Promise.all(pending);
+    pending = [];
+    await onCommit?.();
+  };
+  for (const c of consumptions) {
+    const streamId = Streams.usage(c.profileId, c.userId, monthOf(c.occurredAt));
+    const revision = revisions.get(streamId) ?? -1;
+    revisions.set(streamId, revision + 1);
+    const commandId = consumeCommandId(c.profileId, c.requestId);
+    pending.push(
+      store.append(
+        streamId,
+        [{ eventId: randomUUID(), type: 'CreditsConsumed', data: c, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } }],
+        { expectedRevision: ExpectedRevision.after(revision), commandIds: [commandId] },
+      ),
+    );
+    if (pending.length === APPENDS_PER_COMMIT) await commit();
+  }
+  if (pending.length > 0) await commit();
+};
 
 /**
  * A large history, fast. Lifecycle commands (profile, subscriptions, a tenth of the users changing
@@ -65,26 +104,15 @@ export const buildHistory = async (path: string, shape: HistoryShape, onProgress
       const from = start + 3600_000;
       const span = toMillis(monthEnd(month)) - 3600_000 - from;
       const total = users * perMonth;
-      const pending: Promise<unknown>[] = [];
-      for (let n = 0; n < total; n++) {
-        const k = Math.floor(n / users);
-        const userId = userIdOf(n % users);
-        const requestId = `${userId}.${month}.${k}`;
-        const cents = 1 + ((n * 7919) % maxCents);
-        const data = { profileId, userId, credits: new Dec(cents).dividedBy(100).toFixed(2), requestId, occurredAt: at(from + Math.floor((span * n) / total)) };
-        const commandId = consumeCommandId(profileId, requestId);
-        pending.push(
-          store.append(
-            Streams.usage(profileId, userId, month),
-            [{ eventId: randomUUID(), type: 'CreditsConsumed', data, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } }],
-            { expectedRevision: ExpectedRevision.after(k - 1), commandIds: [commandId] },
-          ),
-        );
-        if (pending.length === APPENDS_PER_COMMIT || n === total - 1) {
-          await Promise.all(pending.splice(0));
-          onProgress?.((await store.headPosition()) + 1);
+      const consumptions = function* (): Iterable<BulkConsumption> {
+        for (let n = 0; n < total; n++) {
+          const userId = userIdOf(n % users);
+          const cents = 1 + ((n * 7919) % maxCents);
+          const occurredAt = at(from + Math.floor((span * n) / total));
+          yield { profileId, userId, credits: new Dec(cents).dividedBy(100).toFixed(2), requestId: `${userId}.${month}.${Math.floor(n / users)}`, occurredAt };
         }
-      }
+      };
+      await appendConsumptions(store, consumptions(), onProgress === undefined ? undefined : async () => onProgress((await store.headPosition()) + 1));
     }
     return (await store.headPosition()) + 1;
   } finally {

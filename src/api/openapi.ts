@@ -121,6 +121,10 @@ const lineFields = {
   description: str,
   at: str,
   reverses: { type: 'string', description: 'REFUND only: the CHARGE it reverses' },
+  usage: {
+    ...arrayOf(object({ streamId: str, fromPosition: int, toPosition: int, count: int })),
+    description: 'OVERAGE only: the consumption it bills, as contiguous ranges of positions per usage stream',
+  },
 };
 
 const components: Record<string, Schema> = {
@@ -144,11 +148,11 @@ const components: Record<string, Schema> = {
         creditsUsed: money,
         overageCredits: money,
         total: money,
-        lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, ['reverses'])),
+        lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, ['reverses', 'usage'])),
       }),
     ),
   }),
-  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses']),
+  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses', 'usage']),
   TokenList: object({
     tokens: arrayOf(
       object({ name: str, role: str, accounts: { oneOf: [str, arrayOf(str)] }, rate: int, createdAt: str, revokedAt: { type: 'string', nullable: true } }),

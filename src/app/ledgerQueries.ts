@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
-import { EventRef } from '../domain/events';
 import { Month } from '../domain/time';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
+import { citedSpans, readSpans } from './citedEvents';
 import { LedgerService } from './ledgerService';
 
 /**
@@ -63,31 +63,12 @@ export const exportStatements = (ledger: LedgerService, month: Month, accountId:
         return perAccount.flat();
       });
 
-/** A statement line with the events it cites read back in full (data and metadata): the audit trail of L4. */
+/** A statement line with the events it lists read back in full (data and metadata): the audit trail of L4. */
 export interface LineWithEvents {
   readonly userId: string;
   readonly line: StatementLine;
   readonly events: ReadonlyArray<RecordedEvent>;
 }
-
-/** One range read per cited stream, since an OVERAGE line can cite every usage event of a month. */
-const readCited = async (ledger: LedgerService, refs: ReadonlyArray<EventRef>): Promise<ReadonlyArray<RecordedEvent>> => {
-  const byStream = new Map<string, number[]>();
-  for (const r of refs) {
-    const positions = byStream.get(r.streamId) ?? [];
-    positions.push(r.position);
-    byStream.set(r.streamId, positions);
-  }
-  const found = new Map<string, RecordedEvent>();
-  for (const [streamId, positions] of byStream) {
-    // reduce, not Math.min(...): a month of usage can cite more events than a call takes arguments.
-    const from = positions.reduce((a, b) => Math.min(a, b));
-    const to = positions.reduce((a, b) => Math.max(a, b));
-    const events = await ledger.store.readStream(streamId, { fromRevision: from, limit: to - from + 1 });
-    for (const e of events) found.set(`${e.streamId}@${e.position}`, e);
-  }
-  return refs.flatMap((r) => found.get(`${r.streamId}@${r.position}`) ?? []);
-};
 
 export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
   pipe(
@@ -102,5 +83,6 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
         message: `the statement of profile ${profileId} for ${month} has no line ${lineId}`,
       });
     }),
-    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await readCited(ledger, line.events) }))),
+    // The events the line lists; an OVERAGE line's usage ranges are paged through its events route instead.
+    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await readSpans((id, o) => ledger.store.readStream(id, o), citedSpans({ events: line.events })) }))),
   );

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
-import { decodeOrThrow, refOf } from '../commands/decodeRecorded';
+import { decodeOrThrow } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
 import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
@@ -163,24 +163,10 @@ export class LedgerService {
     const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
     this.statements.delete(key);
-    const statement = cached?.version === version ? cached.statement : await this.withUsageEvents(this.view.statementInput(profileId, month, now) as StatementInput);
+    const statement = cached?.version === version ? cached.statement : monthlyStatement(this.view.statementInput(profileId, month, now) as StatementInput);
     this.statements.set(key, { version, statement });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
     return statement;
-  }
-
-  /** L4 for OVERAGE lines: the usage events are read from their stream only for users who have one. */
-  private async withUsageEvents(input: StatementInput): Promise<Statement> {
-    const draft = monthlyStatement(input);
-    const over = draft.users.filter((u) => u.lines.some((l) => l.kind === 'OVERAGE'));
-    if (over.length === 0) return draft;
-    const usage = new Map(input.usage);
-    for (const u of over) {
-      const recorded = await this.store.readStream(Streams.usage(input.profile.profileId, u.userId, input.month));
-      const current = usage.get(u.userId);
-      if (current !== undefined) usage.set(u.userId, { ...current, events: recorded.map((e) => refOf(e)) });
-    }
-    return monthlyStatement({ ...input, usage });
   }
 }

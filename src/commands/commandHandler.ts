@@ -153,7 +153,7 @@ export class CommandHandler {
       await this.initialize();
       const outcome = await this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context));
       if (outcome !== 'claimedElsewhere') return outcome;
-      if (round >= 2) throw new InvariantViolation(`a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
+      if (round >= 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
     }
   }
 
@@ -312,7 +312,7 @@ export class CommandHandler {
     if (result.duplicate) return result;
     const positions = result.events.map((e) => e.position);
     if (result.events.length !== plan.events.length || positions.some((p, i) => p !== plan.revision + 1 + i)) {
-      throw new InvariantViolation(`${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
+      throw new InvariantViolation('append', `${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
     }
     plan.remember(result.events);
     return result;
@@ -355,6 +355,6 @@ const assertStorable = (e: LedgerEvent): void => {
   const stored = JSON.parse(JSON.stringify({ type: e.type, data: e.data })) as unknown;
   const read = LedgerEvent.decode(stored);
   if (E.isLeft(read) || JSON.stringify(read.right) !== JSON.stringify(stored)) {
-    throw new InvariantViolation(`${e.type} would not read back as written: ${JSON.stringify(e)}`);
+    throw new InvariantViolation('storable', `${e.type} would not read back as written: ${JSON.stringify(e)}`);
   }
 };

@@ -1,15 +1,20 @@
 /**
- * A broken invariant: a defect of the ledger, never a client's mistake. Thrown where it is detected
- * (before an append, after a fold) so that nothing wrong is written or served; the shell answers it
- * with a 500 carrying the request id and logs it loudly.
+ * A rule the code itself guarantees was found broken: a defect, never a client's mistake. It is
+ * thrown, not returned, so that nothing built on the broken state is answered or saved; the shell
+ * turns it into a 500 and a loud log line.
  */
 export class InvariantViolation extends Error {
-  constructor(message: string) {
-    super(`invariant violated: ${message}`);
+  constructor(
+    /** The rule of billing-rules.md (or the module's own) that does not hold, e.g. `L5`. */
+    readonly rule: string,
+    message: string,
+  ) {
+    super(`invariant ${rule} violated: ${message}`);
     this.name = 'InvariantViolation';
   }
 }
 
-export function invariant(condition: boolean, message: () => string): asserts condition {
-  if (!condition) throw new InvariantViolation(message());
+/** Throws InvariantViolation unless `holds`; the message is built only when it does not. */
+export function assertInvariant(holds: boolean, rule: string, message: () => string): asserts holds {
+  if (!holds) throw new InvariantViolation(rule, message());
 }

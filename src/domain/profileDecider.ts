@@ -16,8 +16,11 @@ export type ProfileCommand = CommandOf<'Subscribe' | 'Unsubscribe' | 'Upgrade' |
 export interface UserState {
   /** Tier per assignment (P2). */
   readonly assignments: ReadonlyMap<GroupKey, string>;
-  /** Every tier some assignment held at some instant of the state's month, carried-in ones included (K1). */
-  readonly heldThisMonth: ReadonlySet<string>;
+  /**
+   * The tiers the assignments held in the state's month, one set after another: the carried-in set,
+   * then the set after each change (K1 follows from it, see domain/allowance).
+   */
+  readonly holdingsThisMonth: ReadonlyArray<ReadonlyArray<string>>;
   /** occurredAt of the user's latest subscription event: what the user's consumptions are checked against (T2). */
   readonly lastChangeAt: string | null;
 }
@@ -37,7 +40,9 @@ export interface ProfileState {
 
 export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, lastOverageAt: null, month: null, users: new Map() };
 
-const noUser: UserState = { assignments: new Map(), heldThisMonth: new Set(), lastChangeAt: null };
+const noUser: UserState = { assignments: new Map(), holdingsThisMonth: [], lastChangeAt: null };
+
+const heldBy = (assignments: ReadonlyMap<GroupKey, string>): ReadonlyArray<string> => [...assignments.values()];
 
 /** A new month starts with the tiers carried in: those of the assignments active at its start. */
 const rollOver = (state: ProfileState, month: Month): ProfileState =>
@@ -47,15 +52,15 @@ const rollOver = (state: ProfileState, month: Month): ProfileState =>
         ...state,
         month,
         users: new Map(
-          [...state.users].map(([id, u]) => [id, { ...u, heldThisMonth: new Set(u.assignments.values()) }]),
+          [...state.users].map(([id, u]) => [id, { ...u, holdingsThisMonth: [heldBy(u.assignments)] }]),
         ),
       };
 
-/** The tiers a user held at some instant of `month`, up to the state's latest event. */
-export const tiersHeldIn = (state: ProfileState, userId: string, month: Month): ReadonlySet<string> => {
+/** The sets of tiers a user held in `month`, one after another, up to the state's latest event. */
+export const holdingsIn = (state: ProfileState, userId: string, month: Month): ReadonlyArray<ReadonlyArray<string>> => {
   const user = state.users.get(userId);
-  if (user === undefined) return new Set();
-  return state.month === month ? user.heldThisMonth : new Set(user.assignments.values());
+  if (user === undefined) return [];
+  return state.month === month ? user.holdingsThisMonth : [heldBy(user.assignments)];
 };
 
 export const evolveProfile = (state: ProfileState, e: ProfileCreated | ProfileEvent): ProfileState => {
@@ -67,8 +72,8 @@ export const evolveProfile = (state: ProfileState, e: ProfileCreated | ProfileEv
   const key = groupKey(e.data.groupId);
   if (e.type === 'UserUnsubscribed') assignments.delete(key);
   else assignments.set(key, e.data.tier);
-  const heldThisMonth = e.type === 'UserUnsubscribed' ? user.heldThisMonth : new Set(user.heldThisMonth).add(e.data.tier);
-  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, heldThisMonth, lastChangeAt: e.data.occurredAt }) };
+  const holdingsThisMonth = [...user.holdingsThisMonth, heldBy(assignments)];
+  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, holdingsThisMonth, lastChangeAt: e.data.occurredAt }) };
 };
 
 /** T2 for Subscribe, Unsubscribe, Upgrade, Downgrade and SetOverage: every lifecycle event, and the consumptions given. */

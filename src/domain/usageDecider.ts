@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
+import { Billing, billingAfter } from './allowance';
 import { tiersInEffect } from './catalog';
 import { Catalog } from './catalog';
 import { CommandOf } from './commands';
@@ -7,8 +8,7 @@ import { Decider } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditsConsumed } from './events';
 import { Dec, format2, max, ZERO } from './money';
-import { consumptionChecked, profileNotFound, ProfileState, tiersHeldIn } from './profileDecider';
-import { higherTier, TierVersion } from './tier';
+import { consumptionChecked, holdingsIn, profileNotFound, ProfileState } from './profileDecider';
 import { monthOf } from './time';
 import { monthOpen, notBefore } from './timeOrder';
 
@@ -32,13 +32,10 @@ export interface UsageContext {
   readonly now: string;
 }
 
-/** K1: the credits of the tier the month is billed at so far (the highest held), none if nothing was held. */
-export const allowanceOf = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string): TierVersion | undefined => {
-  const offered = tiersInEffect(catalog, monthOf(occurredAt));
-  return [...tiersHeldIn(profile, userId, monthOf(occurredAt))]
-    .map((code) => offered.get(code))
-    .filter((v): v is TierVersion => v !== undefined)
-    .reduce<TierVersion | undefined>((a, b) => (a === undefined ? b : higherTier(a, b)), undefined);
+/** K1: what the user's month is billed at so far, with its allowance; undefined if nothing was held. */
+export const billingOf = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string): Billing | undefined => {
+  const month = monthOf(occurredAt);
+  return billingAfter(holdingsIn(profile, userId, month), tiersInEffect(catalog, month));
 };
 
 /** K2: a retry of an applied request succeeds and changes nothing; a reuse with other values is refused. */
@@ -63,16 +60,17 @@ const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.E
     E.chain(() => notBefore(c.occurredAt, consumptionChecked(profile, c.userId))),
     E.chain(() => {
       const month = monthOf(c.occurredAt);
-      const tier = allowanceOf(catalog, profile, c.userId, c.occurredAt);
-      if (tier === undefined) {
+      const billing = billingOf(catalog, profile, c.userId, c.occurredAt);
+      if (billing === undefined) {
         return E.left(domainError('NOT_SUBSCRIBED', `user ${c.userId} holds no subscription in profile ${c.profileId} in ${month}`));
       }
       const after = state.consumed.plus(new Dec(c.credits));
-      if (!profile.overage && after.greaterThan(tier.credits)) {
+      const { allowance } = billing;
+      if (!profile.overage && after.greaterThan(allowance)) {
         return E.left(
           domainError(
             'CREDITS_EXHAUSTED',
-            `user ${c.userId} has ${format2(max(ZERO, tier.credits.minus(state.consumed)))} of ${format2(tier.credits)} ${tier.tier} credits left in ${month}, asked for ${format2(new Dec(c.credits))}, and overage is off in profile ${c.profileId}`,
+            `user ${c.userId} has ${format2(max(ZERO, allowance.minus(state.consumed)))} of ${format2(allowance)} credits left in ${month} (billed at ${billing.tier.tier}), asked for ${format2(new Dec(c.credits))}, and overage is off in profile ${c.profileId}`,
           ),
         );
       }

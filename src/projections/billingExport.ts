@@ -102,8 +102,12 @@ const ROW_KIND: Readonly<Record<LineKind, RowKind>> = {
   OVERAGE: { type: 'Usage', unit: 'Credits', amount: (u) => u.overageCredits, suffix: () => 'Credits' },
 };
 
-/** `streamId@position` (split at the last `@`: positions are digits, ids may hold `@`). */
-const eventIds = (l: StatementLine): string => l.events.map((e) => `${e.streamId}@${e.position}`).join(';');
+/**
+ * `streamId@position` per event and `streamId@from..to` per range of usage (L4), `;`-separated.
+ * Split at the last `@`: what follows is digits (and `..`), ids may hold `@`.
+ */
+const eventIds = (l: StatementLine): string =>
+  [...l.events.map((e) => `${e.streamId}@${e.position}`), ...(l.usage ?? []).map((r) => `${r.streamId}@${r.fromPosition}..${r.toPosition}`)].join(';');
 
 /** The rows of a set of statements, in statement, user and line order. A line covers its whole month (M1). */
 export const exportRows = (statements: ReadonlyArray<Statement>): ReadonlyArray<ExportRow> =>

@@ -4,19 +4,13 @@ import { Dec } from '../domain/money';
 import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
 import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
-import { StatementInput, UsageOfMonth } from './monthlyStatement';
+import { StatementInput } from './monthlyStatement';
+import { UsageAggregate, UsageOfMonth } from './usageOfMonth';
 import { ViewSnapshot } from './viewSnapshot';
 
 interface ProfileRecord {
   readonly info: ProfileInfo;
   readonly lifecycle: Recorded<ProfileEvent>[];
-}
-
-/** A user's month of usage, summed: the events stay in the log (their own stream) and are read on demand. */
-interface UsageAccumulator {
-  credits: Dec;
-  lastAt: string;
-  count: number;
 }
 
 /**
@@ -27,8 +21,8 @@ export class LedgerView {
   private catalog: Catalog = emptyCatalog;
   private readonly profiles = new Map<string, ProfileRecord>();
   private readonly accounts = new Map<string, string[]>();
-  /** `profileId/month` → userId → usage */
-  private readonly usage = new Map<string, Map<string, UsageAccumulator>>();
+  /** `profileId/month` → userId → usage, summed as it arrives: the events stay in the log, cited by ranges. */
+  private readonly usage = new Map<string, Map<string, UsageAggregate>>();
   /** Every event but usage, in log order: what a snapshot must hold to rebuild the view. */
   private readonly kept: Recorded[] = [];
   private position = -1;
@@ -40,8 +34,8 @@ export class LedgerView {
     for (const r of s.events) view.apply(r);
     for (const u of s.usage) {
       const key = `${u.profileId}/${u.month}`;
-      const byUser = view.usage.get(key) ?? new Map<string, UsageAccumulator>();
-      view.usage.set(key, byUser.set(u.userId, { credits: new Dec(u.credits), lastAt: u.lastAt, count: u.count }));
+      const byUser = view.usage.get(key) ?? new Map<string, UsageAggregate>();
+      view.usage.set(key, byUser.set(u.userId, UsageAggregate.restore({ credits: new Dec(u.credits), count: u.count, lastAt: u.lastAt, ranges: u.ranges })));
     }
     view.position = s.checkpoint;
     view.positionEventId = s.checkpointEventId;
@@ -50,13 +44,16 @@ export class LedgerView {
 
   snapshot(): ViewSnapshot {
     return {
-      version: 1,
+      version: 2,
       checkpoint: this.position,
       checkpointEventId: this.positionEventId,
       events: this.kept,
       usage: [...this.usage].flatMap(([key, byUser]) => {
         const [profileId, month] = key.split('/') as [string, string];
-        return [...byUser].map(([userId, u]) => ({ profileId, month, userId, credits: u.credits.toFixed(), lastAt: u.lastAt, count: u.count }));
+        return [...byUser].map(([userId, aggregate]) => {
+          const u = aggregate.read();
+          return { profileId, month, userId, credits: u.credits.toFixed(), lastAt: u.lastAt, count: u.count, ranges: u.ranges };
+        });
       }),
     };
   }
@@ -79,15 +76,11 @@ export class LedgerView {
         break;
       case 'CreditsConsumed': {
         const key = `${e.data.profileId}/${monthOf(e.data.occurredAt)}`;
-        const byUser = this.usage.get(key) ?? new Map<string, UsageAccumulator>();
+        const byUser = this.usage.get(key) ?? new Map<string, UsageAggregate>();
         this.usage.set(key, byUser);
         const acc = byUser.get(e.data.userId);
-        if (acc === undefined) byUser.set(e.data.userId, { credits: new Dec(e.data.credits), lastAt: e.data.occurredAt, count: 1 });
-        else {
-          acc.credits = acc.credits.plus(new Dec(e.data.credits));
-          acc.lastAt = e.data.occurredAt;
-          acc.count += 1;
-        }
+        if (acc === undefined) byUser.set(e.data.userId, UsageAggregate.of(r.ref, new Dec(e.data.credits), e.data.occurredAt));
+        else acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
         break;
       }
       default:
@@ -116,15 +109,12 @@ export class LedgerView {
     return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
   }
 
-  /**
-   * What the statement fold needs. Usage comes without its event refs (`events` empty): the caller
-   * adds those, from the usage streams, for the users whose usage reaches a line (OVERAGE).
-   */
+  /** What the statement fold needs: its cost grows with the profile's users, not with their requests. */
   statementInput(profileId: string, month: Month, now: string): StatementInput | undefined {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
-    for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, { credits: u.credits, lastAt: u.lastAt, events: [] });
+    for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
     return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now };
   }
 
@@ -136,7 +126,7 @@ export class LedgerView {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
     let usageEvents = 0;
-    for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.count;
+    for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.size;
     return `${this.catalog.length}/${p.lifecycle.length}/${usageEvents}`;
   }
 

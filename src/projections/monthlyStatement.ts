@@ -1,29 +1,29 @@
+import { Billing, billAt, effectiveTier } from '../domain/allowance';
 import { GroupKey, groupKey } from '../domain/assignment';
 import { Catalog, TiersInEffect, tiersInEffect } from '../domain/catalog';
 import { EventRef, ProfileEvent, Recorded } from '../domain/events';
+import { assertInvariant } from '../domain/invariant';
 import { Dec, format2, max, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
-import { compareTiers, higherTier, OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
+import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
+import { assertStatementInvariants } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
-
-/** One user's consumption in the month (K6), with the events that recorded it. */
-export interface UsageOfMonth {
-  readonly credits: Dec;
-  readonly lastAt: string;
-  readonly events: ReadonlyArray<EventRef>;
-}
+import { UsageOfMonth } from './usageOfMonth';
 
 export interface StatementInput {
   readonly profile: ProfileInfo;
   readonly catalog: Catalog;
   /** The profile stream's events in stream order. Later ones are ignored (T3). */
   readonly lifecycle: ReadonlyArray<Recorded<ProfileEvent>>;
+  /** Each user's consumption in the month, summed as it arrived: the statement never folds usage events. */
   readonly usage: ReadonlyMap<string, UsageOfMonth>;
   readonly month: Month;
   /** Decides `status` only. */
   readonly now: string;
 }
+
+type SubscriptionEvent = Exclude<ProfileEvent, { type: 'OverageSet' }>;
 
 interface Assignment {
   readonly tier: string;
@@ -31,173 +31,240 @@ interface Assignment {
   readonly refs: ReadonlyArray<EventRef>;
 }
 
-interface UserFold {
-  readonly assignments: Map<GroupKey, Assignment>;
-  billed: TierVersion | undefined;
-  /** The CHARGE line of `billed`, which a REFUND reverses. */
-  chargeLineId: string | undefined;
-  readonly lines: StatementLine[];
-  /** Sum of the lines' amounts (L5), kept as they are added rather than parsed back from them. */
-  total: Dec;
+type Assignments = ReadonlyMap<GroupKey, Assignment>;
+
+/** A line with its amount as a decimal, so that totals add decimals and never parse the wire form back. */
+interface Priced {
+  readonly line: StatementLine;
+  readonly amount: Dec;
 }
 
-const applyToAssignments = (assignments: Map<GroupKey, Assignment>, r: Recorded<ProfileEvent>): void => {
+/** One user's month as far as the fold has gone; each step returns a new one. */
+interface UserMonth {
+  readonly assignments: Assignments;
+  /** What the month is billed at so far, and the CHARGE line that billed it, which a REFUND reverses. */
+  readonly charged: { readonly billing: Billing; readonly lineId: string } | undefined;
+  readonly lines: ReadonlyArray<Priced>;
+}
+
+const noUser: UserMonth = { assignments: new Map(), charged: undefined, lines: [] };
+
+/** What every step of one statement's fold shares. */
+interface Fold {
+  readonly profileId: string;
+  readonly month: Month;
+  readonly tiers: TiersInEffect;
+  /** A statement formats the same few prices and credits once per user: each Dec is formatted once. */
+  readonly show: (d: Dec) => string;
+}
+
+const withEvent = (assignments: Assignments, r: Recorded<SubscriptionEvent>): Assignments => {
   const e = r.event;
-  if (e.type === 'OverageSet') return;
   const key = groupKey(e.data.groupId);
-  if (e.type === 'UserUnsubscribed') assignments.delete(key);
-  else if (e.type === 'UserSubscribed') assignments.set(key, { tier: e.data.tier, refs: [r.ref] });
-  else assignments.set(key, { tier: e.data.tier, refs: [...(assignments.get(key)?.refs ?? []), r.ref] });
+  const next = new Map(assignments);
+  if (e.type === 'UserUnsubscribed') next.delete(key);
+  else if (e.type === 'UserSubscribed') next.set(key, { tier: e.data.tier, refs: [r.ref] });
+  else next.set(key, { tier: e.data.tier, refs: [...(assignments.get(key)?.refs ?? []), r.ref] });
+  return next;
 };
 
-/** P3: the highest tier over the active assignments, in the month's order (C4). */
-const effectiveTier = (assignments: ReadonlyMap<GroupKey, Assignment>, tiers: TiersInEffect): TierVersion | undefined => {
-  let best: TierVersion | undefined;
-  for (const a of assignments.values()) {
-    const v = tiers.get(a.tier);
-    if (v !== undefined) best = best === undefined ? v : higherTier(best, v);
-  }
-  return best;
-};
+const tiersOf = (assignments: Assignments): ReadonlyArray<string> => [...assignments.values()].map((a) => a.tier);
 
 const catalogRef = (v: TierVersion): ReadonlyArray<EventRef> => (v.ref === undefined ? [] : [v.ref]);
 
 const dateOf = (instant: string) => instant.slice(0, 10);
 
-const describeRise = (r: Recorded<ProfileEvent>, to: TierVersion, from: TierVersion | undefined): string =>
+/** The one place a line id is made: `{profileId}/{month}/{userId}/{n}`, n counting the user's lines from 1. */
+const lineIdOf = (fold: Fold, userId: string, n: number): string => `${fold.profileId}/${fold.month}/${userId}/${n}`;
+
+/** Why a line was billed: the events behind it and how it reads. */
+interface Cause {
+  readonly at: string;
+  readonly refs: ReadonlyArray<EventRef>;
+  readonly describe: (to: TierVersion, from: TierVersion | undefined) => string;
+}
+
+/**
+ * L1/L2: the user's effective tier is now `effective`. The month's first holding is charged; a rise
+ * above the tier billed so far refunds that tier's CHARGE and charges the new tier; anything else
+ * (a fall, M2/M4, or a rise back, M7) bills nothing. What counts as billed is domain/allowance's.
+ */
+const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion | undefined, cause: Cause): UserMonth => {
+  const previous = u.charged;
+  const billing = billAt(previous?.billing, effective);
+  if (billing === undefined || billing === previous?.billing) return u;
+  const to = billing.tier;
+  const refund: ReadonlyArray<Priced> =
+    previous === undefined
+      ? []
+      : [
+          {
+            line: {
+              lineId: lineIdOf(fold, userId, u.lines.length + 1),
+              kind: 'REFUND',
+              tier: previous.billing.tier.tier,
+              amount: format2(previous.billing.tier.price.negated()),
+              description: `${previous.billing.tier.name} refunded on the rise to ${to.name}`,
+              at: cause.at,
+              events: cause.refs,
+              reverses: previous.lineId,
+            },
+            amount: previous.billing.tier.price.negated(),
+          },
+        ];
+  const lineId = lineIdOf(fold, userId, u.lines.length + refund.length + 1);
+  const charge: Priced = {
+    line: {
+      lineId,
+      kind: 'CHARGE',
+      tier: to.tier,
+      amount: fold.show(to.price),
+      description: cause.describe(to, previous?.billing.tier),
+      at: cause.at,
+      events: [...cause.refs, ...catalogRef(to)],
+    },
+    amount: to.price,
+  };
+  return { ...u, charged: { billing, lineId }, lines: [...u.lines, ...refund, charge] };
+};
+
+/** Step 1: each user's assignments at the start of the month, from the events before it. */
+const heldAtStart = (events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
+  const users = new Map<string, UserMonth>();
+  for (const r of events) {
+    const u = users.get(r.event.data.userId) ?? noUser;
+    users.set(r.event.data.userId, { ...u, assignments: withEvent(u.assignments, r) });
+  }
+  return users;
+};
+
+/** Step 2 (L1, L4): a tier carried in is charged at the month's start, citing what established each assignment. */
+const carriedIn = (fold: Fold, users: ReadonlyMap<string, UserMonth>): Map<string, UserMonth> => {
+  const at = monthStart(fold.month);
+  const from = previousMonth(fold.month);
+  return new Map(
+    [...users].map(([userId, u]) => [
+      userId,
+      billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), {
+        at,
+        refs: [...u.assignments.values()].flatMap((a) => a.refs),
+        describe: (to) => `${to.name}, carried in from ${from}`,
+      }),
+    ]),
+  );
+};
+
+const describeRise = (r: Recorded<SubscriptionEvent>) => (to: TierVersion, from: TierVersion | undefined): string =>
   from === undefined
     ? `${to.name}, subscribed ${dateOf(r.event.data.occurredAt)}`
     : `${to.name}, ${r.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(r.event.data.occurredAt)} from ${from.name}`;
 
+/** Step 3 (L1, L2, M1–M7): the month's subscription events, one after another. */
+const rises = (fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
+  const users = new Map(carried);
+  for (const r of events) {
+    const userId = r.event.data.userId;
+    const before = users.get(userId) ?? noUser;
+    const u = { ...before, assignments: withEvent(before.assignments, r) };
+    users.set(userId, billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), { at: r.event.data.occurredAt, refs: [r.ref], describe: describeRise(r) }));
+  }
+  return users;
+};
+
+/** Step 4 (K6, L3, L4): overage once per user and month, last, citing the month's consumption by ranges. */
+const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): ReadonlyArray<Priced> => {
+  const credits = max(ZERO, (usage?.credits ?? ZERO).minus(billing.allowance));
+  if (usage === undefined || !credits.greaterThan(0)) return [];
+  const amount = toCents(credits.times(OVERAGE_PRICE_PER_CREDIT));
+  return [
+    {
+      line: {
+        lineId: lineIdOf(fold, userId, u.lines.length + 1),
+        kind: 'OVERAGE',
+        tier: billing.tier.tier,
+        amount: format2(amount),
+        description: `${format2(credits)} credits over the month's allowance of ${format2(billing.allowance)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
+        at: usage.lastAt,
+        events: [],
+        usage: usage.ranges,
+      },
+      amount,
+    },
+  ];
+};
+
+/** Step 5: a billed user's statement, totals summed from the lines' decimals (L5). */
+const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
+  const lines = [...u.lines, ...overage(fold, userId, u, billing, usage)];
+  const used = usage?.credits ?? ZERO;
+  const total = sum(lines.map((l) => l.amount));
+  return {
+    total,
+    statement: {
+      userId,
+      billedTier: billing.tier.tier,
+      creditsIncluded: fold.show(billing.allowance),
+      creditsUsed: format2(used),
+      overageCredits: format2(max(ZERO, used.minus(billing.allowance))),
+      total: format2(total),
+      lines: lines.map((l) => l.line),
+    },
+  };
+};
+
 /**
- * The monthly profile statement (sections 4–6) as a pure fold over the profile's events.
- * M1/M5: every holding is charged the full month; L1/L2: a CHARGE when the month's first holding
- * begins and, on each rise above the tier billed so far, a REFUND of that CHARGE and a new CHARGE;
- * falls (M2, M4) and rises back (M7) bill nothing; K6: overage once per user, last.
+ * The lifecycle split at the month's bounds: the events before it (what is carried in) and those
+ * in it. The stream is in time order (T2); an event dated before one already seen cannot be placed
+ * in either part, and is a defect to report, never to skip (L6).
  */
-export const monthlyStatement = (input: StatementInput): Statement => {
-  const { profile, month } = input;
-  const tiers = tiersInEffect(input.catalog, month);
+const splitByMonth = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month) => {
   const start = toMillis(monthStart(month));
   const end = toMillis(monthEnd(month));
-  const users = new Map<string, UserFold>();
-  const userFold = (userId: string): UserFold => {
-    let u = users.get(userId);
-    if (u === undefined) {
-      u = { assignments: new Map(), billed: undefined, chargeLineId: undefined, lines: [], total: ZERO };
-      users.set(userId, u);
-    }
-    return u;
-  };
-  // A statement formats the same few prices and credits once per user: format each Dec once.
+  const before: Recorded<SubscriptionEvent>[] = [];
+  const during: Recorded<SubscriptionEvent>[] = [];
+  let latest = -Infinity;
+  for (const r of lifecycle) {
+    const at = toMillis(r.event.data.occurredAt);
+    assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
+    latest = at;
+    if (at >= end) break;
+    if (r.event.type === 'OverageSet') continue;
+    (at < start ? before : during).push(r as Recorded<SubscriptionEvent>);
+  }
+  return { before, during };
+};
+
+/**
+ * The monthly profile statement (sections 4–6) as a sequence of pure steps over the profile's
+ * lifecycle and its users' consumption: what is held at the month's start, what is carried in
+ * (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing), and overage
+ * (K6), once per user, last. Its invariants (L5, L6) are checked before it is returned.
+ */
+export const monthlyStatement = (input: StatementInput): Statement => {
   const formatted = new Map<Dec, string>();
   const show = (d: Dec): string => {
-    let text = formatted.get(d);
-    if (text === undefined) formatted.set(d, (text = format2(d)));
+    const known = formatted.get(d);
+    if (known !== undefined) return known;
+    const text = format2(d);
+    formatted.set(d, text);
     return text;
   };
-  const addLine = (u: UserFold, line: StatementLine, amount: Dec) => {
-    u.lines.push(line);
-    u.total = u.total.plus(amount);
-  };
-  const lineId = (userId: string, u: UserFold) => `${profile.profileId}/${month}/${userId}/${u.lines.length + 1}`;
-  const charge = (userId: string, u: UserFold, tier: TierVersion, at: string, description: string, refs: ReadonlyArray<EventRef>) => {
-    const id = lineId(userId, u);
-    addLine(u, { lineId: id, kind: 'CHARGE', tier: tier.tier, amount: show(tier.price), description, at, events: [...refs, ...catalogRef(tier)] }, tier.price);
-    u.billed = tier;
-    u.chargeLineId = id;
-  };
-
-  let carriedIn = false;
-  for (const r of input.lifecycle) {
-    const at = toMillis(r.event.data.occurredAt);
-    if (at >= end) break;
-    if (!carriedIn && at >= start) {
-      carryIn();
-      carriedIn = true;
-    }
-    if (r.event.type === 'OverageSet') continue;
-    const userId = r.event.data.userId;
-    const u = userFold(userId);
-    applyToAssignments(u.assignments, r);
-    if (at < start) continue;
-    const effective = effectiveTier(u.assignments, tiers);
-    if (effective === undefined || (u.billed !== undefined && compareTiers(effective, u.billed) <= 0)) continue;
-    const previous = u.billed;
-    if (previous !== undefined && u.chargeLineId !== undefined) {
-      const refund = previous.price.negated();
-      addLine(
-        u,
-        {
-          lineId: lineId(userId, u),
-          kind: 'REFUND',
-          tier: previous.tier,
-          amount: format2(refund),
-          description: `${previous.name} refunded on the rise to ${effective.name}`,
-          at: r.event.data.occurredAt,
-          events: [r.ref],
-          reverses: u.chargeLineId,
-        },
-        refund,
-      );
-    }
-    charge(userId, u, effective, r.event.data.occurredAt, describeRise(r, effective, previous), [r.ref]);
-  }
-  if (!carriedIn) carryIn();
-
-  function carryIn(): void {
-    // Once per statement, not per user: with a thousand users these were a third of its time.
-    const at = monthStart(month);
-    const from = previousMonth(month);
-    for (const [userId, u] of users) {
-      const tier = effectiveTier(u.assignments, tiers);
-      if (tier === undefined) continue;
-      const refs = [...u.assignments.values()].flatMap((a) => a.refs);
-      charge(userId, u, tier, at, `${tier.name}, carried in from ${from}`, refs);
-    }
-  }
-
-  const billed = [...users].filter(([, u]) => u.billed !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const statements: UserStatement[] = billed.map(([userId, u]) => closeUser(userId, u, u.billed as TierVersion, input.usage.get(userId)));
-
-  function closeUser(userId: string, u: UserFold, billed: TierVersion, usage: UsageOfMonth | undefined): UserStatement {
-    const used = usage?.credits ?? ZERO;
-    const overageCredits = max(ZERO, used.minus(billed.credits));
-    if (usage !== undefined && overageCredits.greaterThan(0)) {
-      const amount = toCents(overageCredits.times(OVERAGE_PRICE_PER_CREDIT));
-      addLine(
-        u,
-        {
-          lineId: lineId(userId, u),
-          kind: 'OVERAGE',
-          tier: billed.tier,
-          amount: format2(amount),
-          description: `${format2(overageCredits)} credits over the ${billed.name} allowance of ${format2(billed.credits)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
-          at: usage.lastAt,
-          events: usage.events,
-        },
-        amount,
-      );
-    }
-    return {
-      userId,
-      billedTier: billed.tier,
-      creditsIncluded: show(billed.credits),
-      creditsUsed: show(used),
-      overageCredits: show(overageCredits),
-      total: format2(u.total),
-      lines: u.lines,
-    };
-  }
-
-  return {
-    profileId: profile.profileId,
-    accountId: profile.accountId,
-    region: profile.region,
-    month,
+  const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
+  const { before, during } = splitByMonth(input.lifecycle, input.month);
+  const users = rises(fold, carriedIn(fold, heldAtStart(before)), during);
+  const byUser = [...users]
+    .flatMap(([userId, u]) => (u.charged === undefined ? [] : [userStatement(fold, userId, u, u.charged.billing, input.usage.get(userId))]))
+    .sort((a, b) => (a.statement.userId < b.statement.userId ? -1 : a.statement.userId > b.statement.userId ? 1 : 0));
+  const statement: Statement = {
+    profileId: input.profile.profileId,
+    accountId: input.profile.accountId,
+    region: input.profile.region,
+    month: input.month,
     currency: 'USD',
-    status: statusOf(month, input.now),
-    total: format2(sum(billed.map(([, u]) => u.total))),
-    users: statements,
+    status: statusOf(input.month, input.now),
+    total: format2(sum(byUser.map((u) => u.total))),
+    users: byUser.map((u) => u.statement),
   };
+  assertStatementInvariants(statement, input.usage);
+  return statement;
 };

@@ -9,6 +9,14 @@ export const statusOf = (month: Month, now: string): StatementStatus => (toMilli
 
 export type LineKind = 'CHARGE' | 'REFUND' | 'OVERAGE';
 
+/** A contiguous run of positions in one usage stream: how an OVERAGE line cites its consumption (L4). */
+export interface UsageRange {
+  readonly streamId: string;
+  readonly fromPosition: number;
+  readonly toPosition: number;
+  readonly count: number;
+}
+
 export interface StatementLine {
   readonly lineId: string;
   readonly kind: LineKind;
@@ -20,6 +28,8 @@ export interface StatementLine {
   readonly events: ReadonlyArray<EventRef>;
   /** A REFUND names the CHARGE it reverses (L2). */
   readonly reverses?: string;
+  /** An OVERAGE line's consumption, as ranges: its size grows with streams, not with requests (L4). */
+  readonly usage?: ReadonlyArray<UsageRange>;
 }
 
 export interface UserStatement {

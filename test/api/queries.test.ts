@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { commandRoutes } from '../../src/api/commandRoutes';
 import { queryRoutes } from '../../src/api/queryRoutes';
+import { citedEventsPage } from '../../src/app/citedEvents';
 import { EXPORT_COLUMNS, regionBillingCode, tierUsageSuffix } from '../../src/projections/billingExport';
 import { send, startServer, TestServer } from './support/ledgerServer';
 
@@ -103,10 +104,11 @@ describe('a statement line and its events', () => {
     expect(answer.body.events[0]).toMatchObject({ type: 'SubscriptionUpgraded', data: { userId: 'alice', fromTier: 'PRO', tier: 'POWER' }, metadata: { actor: 'local' } });
   });
 
-  test('an OVERAGE line cites every credit request of the month', async () => {
+  test('an OVERAGE line cites every credit request of the month, as a range of its usage stream', async () => {
     const overage = await lineOf('p-fra', 'carol', 'OVERAGE');
-    const answer = await get(`/v1/profiles/p-fra/statements/2026-04/lines/${encodeURIComponent(overage.lineId)}`);
-    expect(answer.body.events.map((e: { data: { requestId: string } }) => e.data.requestId)).toEqual(['r-1', 'r-2']);
+    expect(overage.usage).toEqual([{ streamId: 'profile/p-fra/usage/carol/2026-04', fromPosition: 0, toPosition: 1, count: 2 }]);
+    const page = await citedEventsPage((id, o) => server.store.readStream(id, o), overage, 0, 10);
+    expect(page.events.map((e) => (e.data as { requestId: string }).requestId)).toEqual(['r-1', 'r-2']);
   });
 
   test('an unknown line is 404 NOT_FOUND', async () => {
@@ -129,6 +131,7 @@ describe('the billing export', () => {
     const total = rows.reduce((sum, r) => sum.plus(r.line_item_unblended_cost as string), new Decimal(0));
     expect(total.toFixed(2)).toBe(account.total);
     // p-fra: bob, carol (charge, overage); p-iad: alice (charge, refund, charge), bob.
+    expect(rows.find((r) => r.line_item_line_item_type === 'Usage')?.ledger_event_ids).toBe('profile/p-fra/usage/carol/2026-04@0..1');
     expect(rows).toHaveLength(7);
     expect(new Set(rows.map((r) => r.line_item_product_code))).toEqual(new Set(['Kiro']));
 
@@ -159,7 +162,11 @@ describe('the billing export', () => {
     for (const r of rows) {
       const ids = (r.ledger_event_ids as string).split(';').filter((id) => !id.startsWith('catalog@'));
       expect(ids.length).toBeGreaterThan(0);
-      for (const id of ids) expect(known).toContain(id);
+      for (const id of ids) {
+        // A range of usage, `streamId@from..to`, names each position in it.
+        const [, streamId, from, to] = /^(.*)@(\d+)(?:\.\.(\d+))?$/.exec(id) ?? [];
+        for (let p = Number(from); p <= Number(to ?? from); p++) expect(known).toContain(`${streamId}@${p}`);
+      }
     }
   });
 

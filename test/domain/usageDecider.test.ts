@@ -3,7 +3,7 @@ import { CreditsConsumed, ProfileCreated, ProfileEvent } from '../../src/domain/
 import { evolveProfile, initialProfileState } from '../../src/domain/profileDecider';
 import { ConsumeCredits, usageDecider } from '../../src/domain/usageDecider';
 import { deciderSpec } from '../support/deciderSpecification';
-import { genesis, profileCreated } from '../support/fixtures';
+import { catalogWith, genesis, profileCreated, tierDefined } from '../support/fixtures';
 
 type Lifecycle = ProfileCreated | ProfileEvent;
 const NOW = '2026-04-15T00:00:00.000Z';
@@ -24,15 +24,21 @@ const consumed = (c: ConsumeCredits): CreditsConsumed => {
   const { type: _t, ...data } = c;
   return { type: 'CreditsConsumed', data };
 };
-const spec = (lifecycle: ReadonlyArray<Lifecycle>, previous?: CreditsConsumed) =>
-  deciderSpec(usageDecider({ catalog: genesis, profile: profileOf(lifecycle), previous, now: NOW }));
+const spec = (lifecycle: ReadonlyArray<Lifecycle>, previous?: CreditsConsumed, catalog = genesis) =>
+  deciderSpec(usageDecider({ catalog, profile: profileOf(lifecycle), previous, now: NOW }));
+/** C4 ranks by price: PRO_MAX is above POWER and PRO but carries fewer credits than either. */
+const withProMax = catalogWith(tierDefined('PRO_MAX', '300.00', '500', '2026-01', '2026-01-01T00:00:00.000Z'));
+const upgraded = (fromTier: string, tier: string, occurredAt: string, groupId: string | null = null): ProfileEvent => ({
+  type: 'SubscriptionUpgraded',
+  data: { ...user, groupId, fromTier, tier, occurredAt },
+});
 
 describe('usage decider (section 6)', () => {
   test('consumption within the allowance is recorded', () =>
     spec([created, subscribed('PRO')]).given([]).when(consume('999.99')).then([consumed(consume('999.99'))]));
 
   test('K4: one credit past the allowance with overage off is CREDITS_EXHAUSTED, whole', () =>
-    spec([created, subscribed('PRO')]).given([consumed(consume('999.99', 'r-0'))]).when(consume('0.02')).thenFails('CREDITS_EXHAUSTED', /0\.01 of 1000\.00 PRO credits left/));
+    spec([created, subscribed('PRO')]).given([consumed(consume('999.99', 'r-0'))]).when(consume('0.02')).thenFails('CREDITS_EXHAUSTED', /0\.01 of 1000\.00 credits left in 2026-04 \(billed at PRO\)/));
 
   test('K4: exactly the allowance is accepted', () =>
     spec([created, subscribed('PRO')]).given([consumed(consume('999.99', 'r-0'))]).when(consume('0.01')).then([consumed(consume('0.01'))]));
@@ -51,6 +57,25 @@ describe('usage decider (section 6)', () => {
       .given([])
       .when(consume('1000.01', 'r-1', '2026-05-02T00:00:00.000Z'))
       .thenFails('CREDITS_EXHAUSTED'));
+
+  test('K1 (issue 9, problem 8): an upgrade to a tier ranked higher with fewer credits does not lower the allowance', () => {
+    const lifecycle = [created, subscribed('PRO'), upgraded('PRO', 'PRO_MAX', '2026-04-05T00:00:00.000Z')];
+    spec(lifecycle, undefined, withProMax).given([]).when(consume('1000')).then([consumed(consume('1000'))]);
+    spec(lifecycle, undefined, withProMax).given([consumed(consume('1000', 'r-0'))]).when(consume('0.01')).thenFails('CREDITS_EXHAUSTED', /0\.00 of 1000\.00 credits left in 2026-04 \(billed at PRO_MAX\)/);
+  });
+
+  test('K1: the allowance comes from the tiers billed, not every tier held: one held below the billed tier adds nothing', () => {
+    // PRO_PLUS in a group while PRO_MAX, ranked higher, is held directly: the month is billed at PRO_MAX only.
+    const lifecycle: Lifecycle[] = [created, subscribed('PRO_MAX'), { type: 'UserSubscribed', data: { ...user, groupId: 'g-1', tier: 'PRO_PLUS', occurredAt: '2026-04-02T00:00:00.000Z' } }];
+    spec(lifecycle, undefined, withProMax).given([]).when(consume('500')).then([consumed(consume('500'))]);
+    spec(lifecycle, undefined, withProMax).given([]).when(consume('500.01')).thenFails('CREDITS_EXHAUSTED', /of 500\.00 credits/);
+  });
+
+  test('K1: the next month starts from the tier carried in, PRO_MAX alone', () =>
+    spec([created, subscribed('PRO'), upgraded('PRO', 'PRO_MAX', '2026-04-05T00:00:00.000Z')], undefined, withProMax)
+      .given([])
+      .when(consume('500.01', 'r-1', '2026-05-02T00:00:00.000Z'))
+      .thenFails('CREDITS_EXHAUSTED', /of 500\.00 credits/));
 
   test('K5/M2: after an unsubscribe the user consumes until the end of that month', () => {
     const cancelled: Lifecycle[] = [created, subscribed('PRO'), { type: 'UserUnsubscribed', data: { ...user, tier: 'PRO', occurredAt: '2026-04-10T00:00:00.000Z' } }];

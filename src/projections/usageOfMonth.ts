@@ -1,0 +1,91 @@
+import { EventRef } from '../domain/events';
+import { Dec } from '../domain/money';
+import { toMillis } from '../domain/time';
+import { UsageRange } from './statementTypes';
+
+/** One user's consumption in one month of one profile, as the statement reads it (K6, L4, L6). */
+export interface UsageOfMonth {
+  readonly credits: Dec;
+  /** Consumption events counted, one by one: L6 checks the ranges against it. */
+  readonly count: number;
+  /** The latest `occurredAt` among them (consumptions may arrive in any order, T2). */
+  readonly lastAt: string;
+  /** Every one of them, as contiguous runs of positions per stream, in the order the runs began. */
+  readonly ranges: ReadonlyArray<UsageRange>;
+}
+
+interface Run {
+  readonly streamId: string;
+  readonly fromPosition: number;
+  toPosition: number;
+  count: number;
+}
+
+/** Same-length instants in the wire form compare as text; anything else by the clock. */
+const later = (a: string, b: string): string => ((a.length === b.length ? a >= b : toMillis(a) >= toMillis(b)) ? a : b);
+
+/**
+ * The running aggregate the read model keeps per user-month: updated as each consumption arrives,
+ * so that a statement never folds a month of usage events (a heavy user makes hundreds of
+ * thousands). It is the read model's own mutable state; `read()` hands out an immutable copy.
+ */
+export class UsageAggregate {
+  private credits: Dec;
+  private count = 0;
+  private lastAt: string;
+  private readonly runs: Run[] = [];
+  /** The run each stream's next position may extend. */
+  private readonly openRuns = new Map<string, Run>();
+
+  private constructor(credits: Dec, lastAt: string) {
+    this.credits = credits;
+    this.lastAt = lastAt;
+  }
+
+  static of(ref: EventRef, credits: Dec, occurredAt: string): UsageAggregate {
+    const a = new UsageAggregate(credits, occurredAt);
+    a.extend(ref.streamId, ref.position);
+    a.count = 1;
+    return a;
+  }
+
+  /** As saved in a read-model snapshot. */
+  static restore(u: UsageOfMonth): UsageAggregate {
+    const a = new UsageAggregate(u.credits, u.lastAt);
+    for (const r of u.ranges) {
+      const run = { ...r };
+      a.runs.push(run);
+      a.openRuns.set(r.streamId, run);
+    }
+    a.count = u.count;
+    return a;
+  }
+
+  add(ref: EventRef, credits: Dec, occurredAt: string): void {
+    this.credits = this.credits.plus(credits);
+    this.lastAt = later(occurredAt, this.lastAt);
+    this.count += 1;
+    this.extend(ref.streamId, ref.position);
+  }
+
+  /** How many consumption events it holds: the usage part of a statement's version. */
+  get size(): number {
+    return this.count;
+  }
+
+  read(): UsageOfMonth {
+    return { credits: this.credits, count: this.count, lastAt: this.lastAt, ranges: this.runs.map((r) => ({ ...r })) };
+  }
+
+  private extend(streamId: string, position: number): void {
+    const open = this.openRuns.get(streamId);
+    if (open !== undefined && open.toPosition + 1 === position) {
+      open.toPosition = position;
+      open.count += 1;
+      return;
+    }
+    const run: Run = { streamId, fromPosition: position, toPosition: position, count: 1 };
+    this.runs.push(run);
+    this.openRuns.set(streamId, run);
+  }
+}

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { CommandContext, CommandOutcome } from '../commands/commandHandler';
 import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
 import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { ApiError, apiError, errorBody, httpStatusOf } from './apiError';
 
 /** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
 export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
@@ -36,6 +38,45 @@ const actorKey = (actor: string, key: string): string => `${actor}/${key}`;
 /** The command id under which a keyed request's events are appended, atomically with them. */
 export const idempotentCommandId = (actor: string, key: string): string => `idem:${actorKey(actor, key)}`;
 
+/** A request under a key: whose key, and what it asked for. */
+export interface KeyedRequest {
+  readonly actor: string;
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+/** The ids a keyed request's command runs under; its events carry them. */
+export type KeyedContext = Required<Pick<CommandContext, 'commandId' | 'idempotencyKey' | 'requestHash'>>;
+
+const keyedContext = (r: KeyedRequest): KeyedContext => ({ commandId: idempotentCommandId(r.actor, r.key), idempotencyKey: r.key, requestHash: r.requestHash });
+
+/** An answer to a command request, as recorded for its key. */
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export const failedAnswer = (e: ApiError): Answer => ({ status: httpStatusOf(e.code), body: errorBody(e) });
+
+const reuseOf = (key: string): ApiError =>
+  apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);
+
+/** A crash between the events and the response record: the events' own metadata tells a retry from a reuse. */
+export const reusedKey = (outcome: CommandOutcome, context: CommandContext): ApiError | undefined => {
+  const first = outcome.events[0]?.metadata;
+  const reused = outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
+  return reused ? reuseOf(context.idempotencyKey as string) : undefined;
+};
+
+/**
+ * Kept for a key: what the rules decided. Not kept: a request too malformed to decide (a client can
+ * fix it and keep its key), a CONFLICT or a server fault (a retry with the same key tries again).
+ */
+const isDecided = (a: Answer): boolean => {
+  const code = (a.body as { error?: { code?: string } } | null)?.error?.code;
+  return a.status < 500 && !(a.status >= 400 && (code === 'VALIDATION' || code === 'CONFLICT'));
+};
+
 export const RecordedResponse = t.type({ requestHash: t.string, status: t.number, body: t.unknown });
 export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
 
@@ -51,6 +92,34 @@ export class IdempotencyRecords {
 
   private streamOf(actor: string, key: string): string {
     return `${Streams.metaPrefix}idempotency/${sha256(actorKey(actor, key))}`;
+  }
+
+  /**
+   * The one answer to a keyed request: the one recorded for its key, else `execute`'s (run under the
+   * key's ids), kept unless a concurrent request's was kept first. The HTTP server and the simulation
+   * test both answer keyed requests through here.
+   */
+  async answer(
+    request: KeyedRequest,
+    execute: (context: KeyedContext) => Promise<Answer>,
+    onUnrecorded: (err: unknown) => void,
+  ): Promise<{ readonly answer: Answer; readonly replayed: boolean; readonly reused: boolean }> {
+    const previous = await this.find(request.actor, request.key);
+    const kept = previous ?? (await this.keep(request, await execute(keyedContext(request)), onUnrecorded));
+    const reused = kept.requestHash !== request.requestHash;
+    return { answer: reused ? failedAnswer(reuseOf(request.key)) : { status: kept.status, body: kept.body }, replayed: previous !== undefined, reused };
+  }
+
+  private async keep(request: KeyedRequest, answer: Answer, onUnrecorded: (err: unknown) => void): Promise<RecordedResponse> {
+    const mine = { requestHash: request.requestHash, ...answer };
+    if (!isDecided(answer)) return mine;
+    try {
+      return await this.record(request.actor, request.key, mine);
+    } catch (err) {
+      // The events (if any) are durable under the key's command id, so a retry still finds them.
+      onUnrecorded(err);
+      return mine;
+    }
   }
 
   async find(actor: string, key: string): Promise<RecordedResponse | undefined> {

@@ -12,9 +12,9 @@ import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
-import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
+import { ApiError, apiError, ApiFailure } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
-import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
+import { Answer as HttpResponse, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, requestHash, reusedKey } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -33,11 +33,6 @@ export interface ServerOptions {
   readonly tokens?: TokenRegistry;
 }
 
-interface HttpResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
-
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
   readonly actor?: string;
@@ -47,17 +42,10 @@ interface LogFields {
   readonly replayed?: boolean;
 }
 
-const failed = (e: ApiError): HttpResponse => ({ status: httpStatusOf(e.code), body: errorBody(e) });
 
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKey });
-
-/**
- * Kept for a key: what the rules decided. Not kept: a request too malformed to decide (a client can
- * fix it and keep its key), a CONFLICT or a server fault (a retry with the same key tries again).
- */
-const isDecided = (r: HttpResponse): boolean => r.status < 500 && !['VALIDATION', 'CONFLICT'].includes(resultOf(r));
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -158,26 +146,11 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return pipe(
         result,
         E.chainW((outcome) => {
-          // A crash between the events and the response record: the events' own metadata tells a retry from a reuse.
-          const first = outcome.events[0]?.metadata;
-          const reused = outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
-          return reused ? E.left(reuseOf(context.idempotencyKey as string)) : E.right(outcome);
+          const reused = reusedKey(outcome, context);
+          return reused === undefined ? E.right(outcome) : E.left(reused);
         }),
         E.match(failed, (outcome) => ({ status: route.status, body: { events: outcome.events.map(appendedEventJson) } })),
       );
-    };
-
-    /** Keeps the first response to a key; a concurrent request with the same key may have won, so the kept one is returned. */
-    const recordFirst = async (request: FastifyRequest, actor: string, key: string, hash: string, response: HttpResponse): Promise<RecordedResponse> => {
-      const mine = { requestHash: hash, ...response };
-      if (!isDecided(response)) return mine;
-      try {
-        return await records.record(actor, key, mine);
-      } catch (err) {
-        // The events (if any) are durable under the key's command id, so a retry still finds them.
-        request.log.error({ err }, 'could not record the idempotent response');
-        return mine;
-      }
     };
 
     return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -190,13 +163,14 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       const key = header.right['Idempotency-Key'];
       if (key === undefined) return send(request, reply, await execute(request, principal, {}));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
-      const commandId = idempotentCommandId(principal.actor, key);
-      const previous = await records.find(principal.actor, key);
-      note(request, { commandId, replayed: previous !== undefined });
-      const kept =
-        previous ?? (await recordFirst(request, principal.actor, key, hash, await execute(request, principal, { commandId, idempotencyKey: key, requestHash: hash })));
-      if (kept.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
-      return send(request, reply, { status: kept.status, body: kept.body }, previous === undefined ? {} : { 'idempotent-replayed': 'true' });
+      note(request, { commandId: idempotentCommandId(principal.actor, key) });
+      const { answer, replayed, reused } = await records.answer(
+        { actor: principal.actor, key, requestHash: hash },
+        (keyed) => execute(request, principal, keyed),
+        (err) => request.log.error({ err }, 'could not record the idempotent response'),
+      );
+      note(request, { replayed });
+      return send(request, reply, answer, replayed && !reused ? { 'idempotent-replayed': 'true' } : {});
     };
   };
 
@@ -249,6 +223,3 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.register(swaggerUi, { routePrefix: '/docs' });
   return app;
 };
-
-const reuseOf = (key: string): ApiError =>
-  apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);

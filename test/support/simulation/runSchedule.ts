@@ -106,8 +106,8 @@ export const runSchedule = async (seed: number, url: StoreUrl): Promise<Schedule
   const scheduler = new Scheduler(random, () => {
     now = new Date(now.getTime() + 1000);
   });
-  // Half the schedules crash a command's append after it was written, one time in ten.
-  const crashRate = random.chance(0.5) ? 0.1 : 0;
+  // Half the schedules crash a command's append after it was written, about one time in seven.
+  const crashRate = random.chance(0.5) ? 0.15 : 0;
   const crashing: Faults = { crashAfterWrite: (streamId) => isLedgerStream(streamId) && streamId !== Streams.catalog && random.chance(crashRate) };
   let faults = noFaults;
   const clock = () => now;

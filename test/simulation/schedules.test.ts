@@ -30,3 +30,12 @@ test(`${seeds.length} seeded schedules keep T2, K2, K4 and one effect per Idempo
   }
   expect(failing.map(report)).toEqual([]);
 }, 60_000);
+
+test('a seed replays the same interleaving and the same answers', async () => {
+  const outline = (run: ScheduleRun) => ({ trace: run.trace, answers: run.exchanges.map((x) => [x.request, x.answer.status]) });
+  for (const seed of [9, 24]) {
+    const first = await runSchedule(seed, storeOf(seed));
+    expect(first.trace.length).toBeGreaterThan(50);
+    expect(outline(await runSchedule(seed, storeOf(seed)))).toEqual(outline(first));
+  }
+});

@@ -1,4 +1,4 @@
-import { AppendOptions, EventStore, NewEvent } from '../../../src/store/eventStore';
+import { AppendOptions, AppendResult, EventStore, NewEvent } from '../../../src/store/eventStore';
 import { Scheduler } from './scheduler';
 
 /** A fault the simulation injects: the process dies after the append's first step is durable. */
@@ -24,30 +24,34 @@ export interface Faults {
 
 export const noFaults: Faults = { crashAfterWrite: () => false };
 
-/** The store as seen by one simulated process: every call waits for the scheduler's go, then delegates. */
-export const scheduledStore = (store: EventStore, scheduler: Scheduler, process: string, faults: () => Faults): EventStore => ({
-  async append(streamId, events, options) {
-    await scheduler.turn(`${process} append ${streamId}`);
-    const result = await store.append(streamId, events, options);
-    if (!result.duplicate && faults().crashAfterWrite(streamId, events, options)) throw new InjectedCrash(streamId);
-    return result;
-  },
-  async readStream(streamId, options) {
-    await scheduler.turn(`${process} read ${streamId}`);
-    return store.readStream(streamId, options);
-  },
-  async *readAll(options) {
-    await scheduler.turn(`${process} readAll ${options?.streamPrefix ?? ''}`);
-    yield* store.readAll(options);
-  },
-  async readCommand(commandId) {
-    await scheduler.turn(`${process} readCommand ${commandId}`);
-    return store.readCommand(commandId);
-  },
-  async headPosition() {
-    await scheduler.turn(`${process} head`);
-    return store.headPosition();
-  },
-  // The store is shared: only the simulation closes it.
-  close: async () => undefined,
-});
+/**
+ * The store as seen by one simulated process: every call waits for the scheduler's go, then delegates.
+ * A proxy rather than a copy of the port's methods, so that the methods the port gains are scheduled too;
+ * only `readAll` (an async iterable: it waits before its first event) and `close` are told apart.
+ */
+export const scheduledStore = (store: EventStore, scheduler: Scheduler, process: string, faults: () => Faults): EventStore =>
+  new Proxy(store, {
+    get(target, name) {
+      const member: unknown = Reflect.get(target, name);
+      // The store is shared: only the simulation closes it.
+      if (name === 'close') return async () => undefined;
+      if (typeof member !== 'function') return member;
+      const call = (args: unknown[]) => member.apply(target, args);
+      const label = (args: unknown[]) => `${process} ${String(name)} ${typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0] ?? '')}`;
+      if (name === 'readAll') {
+        return async function* (...args: unknown[]) {
+          await scheduler.turn(label(args));
+          yield* call(args) as AsyncIterable<unknown>;
+        };
+      }
+      return async (...args: unknown[]) => {
+        await scheduler.turn(label(args));
+        const result: unknown = await call(args);
+        if (name === 'append') {
+          const [streamId, events, options] = args as Parameters<EventStore['append']>;
+          if (!(result as AppendResult).duplicate && faults().crashAfterWrite(streamId, events, options)) throw new InjectedCrash(streamId);
+        }
+        return result;
+      };
+    },
+  });

@@ -55,7 +55,7 @@ the requests in flight finish, closes the store and exits 0.
         }
         io.err('no API tokens: local mode, loopback only, actor local');
       }
-      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open();
+      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err }).open();
       const app = buildServer(ledger, { logger: true, tokens });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();

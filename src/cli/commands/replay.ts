@@ -43,13 +43,14 @@ held; no ledger event is written.
       await ledger.catchUp();
       const seconds = (performance.now() - started) / 1000;
       bar.stop();
-      const eventsPerSec = seconds > 0 ? Math.round(events / seconds) : events;
+      const replayed = events;
+      const eventsPerSec = seconds > 0 ? Math.round(replayed / seconds) : replayed;
       const peakRssMb = Math.round(rss.megabytes());
       // The rebuilt view replaces the snapshot: a damaged or stale one is repaired here.
       await ledger.saveSnapshot();
       const snapshot = snapshots?.name ?? null;
-      if (values.json) io.out(JSON.stringify({ events, head, seconds, eventsPerSec, peakRssMb, snapshot }));
-      else io.out(`Replayed ${events} events in ${seconds.toFixed(2)} s (${eventsPerSec} events/s); peak RSS ${peakRssMb} MB.${snapshot === null ? '' : ` Snapshot rewritten: ${snapshot}.`}`);
+      if (values.json) io.out(JSON.stringify({ events: replayed, head, seconds, eventsPerSec, peakRssMb, snapshot }));
+      else io.out(`Replayed ${replayed} events in ${seconds.toFixed(2)} s (${eventsPerSec} events/s); peak RSS ${peakRssMb} MB.${snapshot === null ? '' : ` Snapshot rewritten: ${snapshot}.`}`);
       return ExitCode.ok;
     } finally {
       await store.close();

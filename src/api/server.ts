@@ -6,6 +6,7 @@ import * as O from 'fp-ts/Option';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
+import { ScenarioClock } from '../app/scenarioClock';
 import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
+  /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
+  readonly testClock?: ScenarioClock;
 }
 
 /** What the one log line of a request says besides method, url and status. */
@@ -139,6 +142,8 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
       if (E.isLeft(input)) return failed(input.left);
+      const occurredAt = (input.right as { occurredAt?: string }).occurredAt;
+      if (occurredAt !== undefined) options.testClock?.observe(occurredAt);
       const mayActOn = access.commandScope(principal, input.right);
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { CommandContext, CommandOutcome } from '../commands/commandHandler';
+import { CommandContext, CommandFailure, CommandOutcome } from '../commands/commandHandler';
 import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
 import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
 import { ApiError, apiError, errorBody, httpStatusOf } from './apiError';
+import { appendedEventJson } from './wire';
 
 /** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
 export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
@@ -62,10 +63,16 @@ const reuseOf = (key: string): ApiError =>
   apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);
 
 /** A crash between the events and the response record: the events' own metadata tells a retry from a reuse. */
-export const reusedKey = (outcome: CommandOutcome, context: CommandContext): ApiError | undefined => {
+const reusedKey = (outcome: CommandOutcome, context: CommandContext): boolean => {
   const first = outcome.events[0]?.metadata;
-  const reused = outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
-  return reused ? reuseOf(context.idempotencyKey as string) : undefined;
+  return outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
+};
+
+/** A command's result as its answer (`status` on success); the events of another request under the same key are a reuse. */
+export const commandAnswer = (status: number, result: E.Either<CommandFailure, CommandOutcome>, context: CommandContext): Answer => {
+  if (E.isLeft(result)) return failedAnswer(result.left);
+  if (reusedKey(result.right, context)) return failedAnswer(reuseOf(context.idempotencyKey as string));
+  return { status, body: { events: result.right.events.map(appendedEventJson) } };
 };
 
 /**

@@ -15,13 +15,12 @@ import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
-import { Answer as HttpResponse, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, requestHash, reusedKey } from './idempotency';
+import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
-import { appendedEventJson } from './wire';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -44,7 +43,6 @@ interface LogFields {
   readonly result?: string;
   readonly replayed?: boolean;
 }
-
 
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
@@ -148,14 +146,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
       if (E.isRight(result)) note(request, { commandId: result.right.events[0]?.metadata.commandId });
-      return pipe(
-        result,
-        E.chainW((outcome) => {
-          const reused = reusedKey(outcome, context);
-          return reused === undefined ? E.right(outcome) : E.left(reused);
-        }),
-        E.match(failed, (outcome) => ({ status: route.status, body: { events: outcome.events.map(appendedEventJson) } })),
-      );
+      return commandAnswer(route.status, result, context);
     };
 
     return async (request: FastifyRequest, reply: FastifyReply) => {

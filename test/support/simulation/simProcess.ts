@@ -1,10 +1,7 @@
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
 import { apiError } from '../../../src/api/apiError';
 import { commandRoutes } from '../../../src/api/commandRoutes';
-import { Answer, failedAnswer, IdempotencyRecords, KeyedContext, requestHash, reusedKey } from '../../../src/api/idempotency';
+import { Answer, commandAnswer, failedAnswer, IdempotencyRecords, KeyedContext, requestHash } from '../../../src/api/idempotency';
 import { pathParamNames } from '../../../src/api/pathTemplate';
-import { appendedEventJson } from '../../../src/api/wire';
 import { LedgerService } from '../../../src/app/ledgerService';
 import { EventStore } from '../../../src/store/eventStore';
 import { InjectedCrash } from './scheduledStore';
@@ -51,15 +48,7 @@ export class SimProcess {
     const { route, hash } = hashOf(request.command);
     const execute = async (keyed: Partial<KeyedContext>): Promise<Answer> => {
       const context = { actor: ACTOR, correlationId: request.id, ...keyed };
-      const result = await this.ledger.execute(request.command, context);
-      return pipe(
-        result,
-        E.chainW((outcome) => {
-          const reused = reusedKey(outcome, context);
-          return reused === undefined ? E.right(outcome) : E.left(reused);
-        }),
-        E.match(failedAnswer, (outcome) => ({ status: route.status, body: { events: outcome.events.map(appendedEventJson) } })),
-      );
+      return commandAnswer(route.status, await this.ledger.execute(request.command, context), context);
     };
     try {
       if (request.key === undefined) return await execute({});

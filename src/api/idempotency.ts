@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { CommandContext, CommandFailure, CommandOutcome } from '../commands/commandHandler';
 import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
 import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { ApiError, apiError, errorBody, httpStatusOf } from './apiError';
+import { appendedEventJson } from './wire';
 
 /** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
 export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
@@ -36,6 +39,52 @@ const actorKey = (actor: string, key: string): string => `${actor}/${key}`;
 /** The command id under which a keyed request's events are appended, atomically with them. */
 export const idempotentCommandId = (actor: string, key: string): string => `idem:${actorKey(actor, key)}`;
 
+/** A request under a key: whose key, and what it asked for. */
+export interface KeyedRequest {
+  readonly actor: string;
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+/** The ids a keyed request's command runs under; its events carry them. */
+export type KeyedContext = Required<Pick<CommandContext, 'commandId' | 'idempotencyKey' | 'requestHash'>>;
+
+const keyedContext = (r: KeyedRequest): KeyedContext => ({ commandId: idempotentCommandId(r.actor, r.key), idempotencyKey: r.key, requestHash: r.requestHash });
+
+/** An answer to a command request, as recorded for its key. */
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export const failedAnswer = (e: ApiError): Answer => ({ status: httpStatusOf(e.code), body: errorBody(e) });
+
+const reuseOf = (key: string): ApiError =>
+  apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);
+
+/** A crash between the events and the response record: the events' own metadata tells a retry from a reuse. */
+const reusedKey = (outcome: CommandOutcome, context: CommandContext): boolean => {
+  const first = outcome.events[0]?.metadata;
+  return outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
+};
+
+/** A command's result as its answer (`status` on success); the events of another request under the same key are a reuse. */
+export const commandAnswer = (status: number, result: E.Either<CommandFailure, CommandOutcome>, context: CommandContext): Answer => {
+  if (E.isLeft(result)) return failedAnswer(result.left);
+  if (reusedKey(result.right, context)) return failedAnswer(reuseOf(context.idempotencyKey as string));
+  return { status, body: { events: result.right.events.map(appendedEventJson) } };
+};
+
+/**
+ * Kept for a key: what the rules decided. Not kept: a request too malformed to decide (a client can
+ * fix it and keep its key), a CONFLICT or a server fault (a retry with the same key tries again), and
+ * a reuse found in the events themselves (a key recorded before claims existed).
+ */
+const isDecided = (a: Answer): boolean => {
+  const code = (a.body as { error?: { code?: string } } | null)?.error?.code;
+  return a.status < 500 && !(a.status >= 400 && (code === 'VALIDATION' || code === 'CONFLICT' || code === 'IDEMPOTENCY_KEY_REUSED'));
+};
+
 export const RecordedResponse = t.type({ requestHash: t.string, status: t.number, body: t.unknown });
 export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
 
@@ -65,6 +114,40 @@ export class IdempotencyRecords {
 
   private streamOf(actor: string, key: string): string {
     return `${Streams.metaPrefix}idempotency/${sha256(actorKey(actor, key))}`;
+  }
+
+  /**
+   * The one answer to a keyed request: the key is claimed first; a request with another body gets 409
+   * without running, the holder's recorded answer is replayed, else `execute` runs under the key's ids
+   * and its answer is kept (or the key released if it could not be decided). The HTTP server and the
+   * simulation test both answer keyed requests through here.
+   */
+  async answer(
+    request: KeyedRequest,
+    execute: (context: KeyedContext) => Promise<Answer>,
+    onUnrecorded: (err: unknown) => void,
+  ): Promise<{ readonly answer: Answer; readonly replayed: boolean; readonly reused: boolean }> {
+    const holder = await this.claim(request.actor, request.key, request.requestHash);
+    if (holder.requestHash !== request.requestHash) return { answer: failedAnswer(reuseOf(request.key)), replayed: false, reused: true };
+    if (holder.response !== undefined) return { answer: { status: holder.response.status, body: holder.response.body }, replayed: true, reused: false };
+    // Ours, or a same-body request still running or cut short: running it again is safe, its events are claimed under the key's command id.
+    const kept = await this.keep(request, holder, await execute(keyedContext(request)), onUnrecorded);
+    return { answer: { status: kept.status, body: kept.body }, replayed: false, reused: false };
+  }
+
+  private async keep(request: KeyedRequest, claim: KeyHolder, answer: Answer, onUnrecorded: (err: unknown) => void): Promise<RecordedResponse> {
+    const mine = { requestHash: request.requestHash, ...answer };
+    try {
+      if (!isDecided(answer)) {
+        await this.release(request.actor, request.key, claim);
+        return mine;
+      }
+      return await this.record(request.actor, request.key, claim, mine);
+    } catch (err) {
+      // The events (if any) are durable under the key's command id, so a retry still finds them.
+      onUnrecorded(err);
+      return mine;
+    }
   }
 
   /** Claims the key for the request with this hash, or tells who holds it. */

@@ -6,22 +6,22 @@ import * as O from 'fp-ts/Option';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
+import { ScenarioClock } from '../app/scenarioClock';
 import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
-import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
+import { ApiError, apiError, ApiFailure } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
-import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, KeyHolder, RecordedResponse, requestHash } from './idempotency';
+import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
-import { appendedEventJson } from './wire';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -32,11 +32,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
-}
-
-interface HttpResponse {
-  readonly status: number;
-  readonly body: unknown;
+  /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
+  readonly testClock?: ScenarioClock;
 }
 
 /** What the one log line of a request says besides method, url and status. */
@@ -48,17 +45,9 @@ interface LogFields {
   readonly replayed?: boolean;
 }
 
-const failed = (e: ApiError): HttpResponse => ({ status: httpStatusOf(e.code), body: errorBody(e) });
-
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKey });
-
-/**
- * Kept for a key: what the rules decided. Not kept: a request too malformed to decide (a client can
- * fix it and keep its key), a CONFLICT or a server fault (a retry with the same key tries again).
- */
-const isDecided = (r: HttpResponse): boolean => r.status < 500 && !['VALIDATION', 'CONFLICT'].includes(resultOf(r));
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -154,35 +143,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
       if (E.isLeft(input)) return failed(input.left);
+      const occurredAt = (input.right as { occurredAt?: string }).occurredAt;
+      if (occurredAt !== undefined) options.testClock?.observe(occurredAt);
       const mayActOn = access.commandScope(principal, input.right);
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
       if (E.isRight(result)) note(request, { commandId: result.right.events[0]?.metadata.commandId });
-      return pipe(
-        result,
-        E.chainW((outcome) => {
-          // A crash between the events and the response record: the events' own metadata tells a retry from a reuse.
-          const first = outcome.events[0]?.metadata;
-          const reused = outcome.duplicate && context.idempotencyKey !== undefined && first?.idempotencyKey === context.idempotencyKey && first.requestHash !== context.requestHash;
-          return reused ? E.left(reuseOf(context.idempotencyKey as string)) : E.right(outcome);
-        }),
-        E.match(failed, (outcome) => ({ status: route.status, body: { events: outcome.events.map(appendedEventJson) } })),
-      );
-    };
-
-    /** Records the first decided response to a key (a concurrent request with the same body may have recorded first: the kept one is returned), or releases the key. */
-    const recordFirst = async (request: FastifyRequest, actor: string, key: string, claim: KeyHolder, mine: RecordedResponse): Promise<RecordedResponse> => {
-      try {
-        if (!isDecided(mine)) {
-          await records.release(actor, key, claim);
-          return mine;
-        }
-        return await records.record(actor, key, claim, mine);
-      } catch (err) {
-        // The events (if any) are durable under the key's command id, so a retry still finds them.
-        request.log.error({ err }, 'could not record the idempotent response');
-        return mine;
-      }
+      return commandAnswer(route.status, result, context);
     };
 
     return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -195,16 +162,14 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       const key = header.right['Idempotency-Key'];
       if (key === undefined) return send(request, reply, await execute(request, principal, {}));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
-      const commandId = idempotentCommandId(principal.actor, key);
-      // The key is claimed before the command runs: a request with another body never runs (one effect per key).
-      const holder = await records.claim(principal.actor, key, hash);
-      if (holder.requestHash !== hash) return send(request, reply, failed(reuseOf(key)));
-      note(request, { commandId, replayed: holder.response !== undefined });
-      if (holder.response !== undefined) return send(request, reply, { status: holder.response.status, body: holder.response.body }, { 'idempotent-replayed': 'true' });
-      // Ours, or a same-body request still running or cut short: running it again is safe, its events are claimed under the key's command id.
-      const response = await execute(request, principal, { commandId, idempotencyKey: key, requestHash: hash });
-      const kept = await recordFirst(request, principal.actor, key, holder, { requestHash: hash, ...response });
-      return send(request, reply, { status: kept.status, body: kept.body });
+      note(request, { commandId: idempotentCommandId(principal.actor, key) });
+      const { answer, replayed, reused } = await records.answer(
+        { actor: principal.actor, key, requestHash: hash },
+        (keyed) => execute(request, principal, keyed),
+        (err) => request.log.error({ err }, 'could not record the idempotent response'),
+      );
+      note(request, { replayed });
+      return send(request, reply, answer, replayed && !reused ? { 'idempotent-replayed': 'true' } : {});
     };
   };
 
@@ -257,6 +222,3 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.register(swaggerUi, { routePrefix: '/docs' });
   return app;
 };
-
-const reuseOf = (key: string): ApiError =>
-  apiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used before for a different request`);

@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/Either';
-import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
+import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
+import { decode } from '../domain/validation';
 import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { LedgerView } from '../projections/ledgerView';
@@ -9,14 +10,19 @@ import { monthlyStatement, StatementInput } from '../projections/monthlyStatemen
 import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
+import { SealKey, seal, snapshotKey, snapshotKeyForSaving, unseal } from './snapshotSeal';
 import { SnapshotStore } from './snapshotStore';
 
 export interface LedgerServiceOptions {
   readonly clock?: () => Date;
+  /** The command handler's pause between conflicting attempts (its default: random, growing). */
+  readonly backoff?: CommandHandlerDeps['backoff'];
   /** Called with (events read, head position) while catching up, for progress bars. */
   readonly onProgress?: (read: number, head: number) => void;
   /** Where the read model is saved with its checkpoint; without one, every start replays the log. */
   readonly snapshots?: SnapshotStore;
+  /** Told, once, when a saved snapshot is discarded (default: standard error). */
+  readonly warn?: (message: string) => void;
 }
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
@@ -43,25 +49,56 @@ export class LedgerService {
     private readonly options: LedgerServiceOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.handler = new CommandHandler({ store, clock: this.clock });
+    this.handler = new CommandHandler({ store, clock: this.clock, ...(options.backoff === undefined ? {} : { backoff: options.backoff }) });
   }
 
   now(): string {
     return this.clock().toISOString();
   }
 
-  /** Seeds the catalog of a fresh ledger and builds the read model: from its snapshot if one fits the log. */
+  /**
+   * Seeds the catalog of a fresh ledger and builds the read model: from its snapshot if that verifies
+   * against the log, else from the log, saving a good snapshot in place of the one discarded.
+   */
   async open(): Promise<this> {
     await this.handler.initialize();
-    const saved = await this.options.snapshots?.load();
-    if (saved !== undefined) {
-      const snapshot = ViewSnapshot.decode(JSON.parse(saved));
-      if (E.isRight(snapshot) && (await this.inLog(snapshot.right.checkpoint, snapshot.right.checkpointEventId))) {
-        this.view = LedgerView.restore(snapshot.right);
-      }
-    }
+    const snapshots = this.options.snapshots;
+    const restored = snapshots === undefined ? E.right(undefined) : await this.restore(snapshots);
+    if (E.isRight(restored) && restored.right !== undefined) this.view = restored.right;
     await this.catchUp();
+    if (E.isLeft(restored) && snapshots !== undefined) {
+      (this.options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(`${snapshots.name}: ${restored.left}; discarded, the read model is rebuilt from the log`);
+      await this.saveSnapshot();
+    }
     return this;
+  }
+
+  /** The saved view if there is one and it is sealed by this log's key, parses, and its checkpoint is in the log; else why not. */
+  private async restore(snapshots: SnapshotStore): Promise<E.Either<string, LedgerView | undefined>> {
+    let saved: string | undefined;
+    try {
+      saved = await snapshots.load();
+    } catch (e) {
+      return E.left(`cannot be read (${(e as Error).message})`);
+    }
+    if (saved === undefined) return E.right(undefined);
+    const body = unseal(await snapshotKey(this.store), saved);
+    if (E.isLeft(body)) return body;
+    let json: unknown;
+    try {
+      json = JSON.parse(body.right);
+    } catch (e) {
+      return E.left(`not JSON (${(e as Error).message})`);
+    }
+    const snapshot = decode(ViewSnapshot, json);
+    if (E.isLeft(snapshot)) return E.left(`not a read-model snapshot (${snapshot.left.message})`);
+    const { checkpoint, checkpointEventId } = snapshot.right;
+    if (!(await this.inLog(checkpoint, checkpointEventId))) return E.left(`its checkpoint (event ${checkpointEventId} at ${checkpoint}) is not in the log`);
+    try {
+      return E.right(LedgerView.restore(snapshot.right));
+    } catch (e) {
+      return E.left(`its events do not fold (${(e as Error).message})`);
+    }
   }
 
   /** Saves the read model (if a snapshot store was given) and closes the event store. */
@@ -72,13 +109,15 @@ export class LedgerService {
 
   async saveSnapshot(): Promise<void> {
     if (this.options.snapshots === undefined || this.view.checkpoint < 0) return;
+    // The key first: created by this save, its event is then inside the checkpoint, not read again on the next start.
+    const key = await snapshotKeyForSaving(this.store);
     await this.catchUp();
-    await this.writeSnapshot(this.options.snapshots);
+    await this.writeSnapshot(this.options.snapshots, key);
   }
 
   /** Not through saveSnapshot from inside a catch-up, which would wait for itself. */
-  private async writeSnapshot(snapshots: SnapshotStore): Promise<void> {
-    await snapshots.save(JSON.stringify(this.view.snapshot()));
+  private async writeSnapshot(snapshots: SnapshotStore, key: SealKey): Promise<void> {
+    await snapshots.save(seal(key, JSON.stringify(this.view.snapshot())));
     this.sinceSnapshot = 0;
   }
 
@@ -117,7 +156,7 @@ export class LedgerService {
     }
     this.options.onProgress?.(read, head);
     this.sinceSnapshot += read;
-    if (this.sinceSnapshot >= SNAPSHOT_EVERY && this.options.snapshots !== undefined) await this.writeSnapshot(this.options.snapshots);
+    if (this.sinceSnapshot >= SNAPSHOT_EVERY && this.options.snapshots !== undefined) await this.writeSnapshot(this.options.snapshots, await snapshotKeyForSaving(this.store));
   }
 
   async statement(profileId: string, month: Month): Promise<Statement | undefined> {

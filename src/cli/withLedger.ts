@@ -18,7 +18,7 @@ export const withLedger = async <A>(io: CliIO, storeFlag: string | undefined, us
   const url = storeUrlFrom(io.env, storeFlag);
   const store = await openStore(url);
   try {
-    return await use(await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open());
+    return await use(await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err }).open());
   } finally {
     await store.close();
   }

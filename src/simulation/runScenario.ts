@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { LedgerService } from '../app/ledgerService';
+import { ScenarioClock } from '../app/scenarioClock';
 import { AccountStatement, Statement } from '../projections/statementTypes';
 import { EventStore } from '../store/eventStore';
 import { Scenario } from './scenario';
@@ -19,12 +20,11 @@ export interface SimulationResult {
  * clock: "now" is the latest `at` seen so far (T2). `appended` counts the events each step wrote.
  */
 export const runScenario = async (scenario: Scenario, store: EventStore): Promise<SimulationResult> => {
-  let now = new Date(0);
-  const ledger = await new LedgerService(store, { clock: () => now }).open();
+  const clock = new ScenarioClock();
+  const ledger = await new LedgerService(store, { clock: clock.now }).open();
   const steps: StepResult[] = [];
   for (const step of scenario.steps) {
-    const at = new Date(step.at);
-    if (at > now) now = at;
+    clock.observe(step.at);
     const command = typeof step.command === 'object' && step.command !== null ? { ...step.command, occurredAt: step.at } : step.command;
     const before = await store.headPosition();
     const result = await ledger.execute(command, { actor: 'simulate' });

@@ -7,17 +7,16 @@ import { send, startServer } from './support/ledgerServer';
 const scenarios = loadScenarios();
 
 /**
- * Every scenario of ../shared/scenarios played over HTTP on a fresh store, `at` as `occurredAt`, the
- * server clock at the latest `at` so far (T2); the statements come back from the query routes.
+ * Every scenario of ../shared/scenarios played over HTTP on a fresh store, `at` as `occurredAt`, by a
+ * server on the test clock (api.md): its "now" is the latest `occurredAt` it has been sent, so the
+ * test only sends commands, as a client of `ledger serve --test-clock` would. The statements come
+ * back from the query routes.
  */
 const playOverHttp = async (scenario: Scenario): Promise<SimulationResult> => {
-  let now = new Date(0);
-  const server = await startServer({ clock: () => now });
+  const server = await startServer({ testClock: true });
   try {
     const steps: StepResult[] = [];
     for (const step of scenario.steps) {
-      const at = new Date(step.at);
-      if (at > now) now = at;
       const before = await server.store.headPosition();
       const answer = await send(server, { ...(step.command as Record<string, unknown>), occurredAt: step.at });
       const appended = (await server.store.headPosition()) - before;

@@ -64,6 +64,80 @@ describe('read model snapshot with its checkpoint', () => {
     ]);
   });
 
+  /** The snapshot file edited in place, its seal line and checkpoint kept. */
+  const edit = (file: string, change: (body: { events: Array<{ event: { type: string; data: Record<string, unknown> } }>; usage: Array<{ credits: string }> }) => void) => {
+    const [seal, body] = fs.readFileSync(file, 'utf8').split(/\n(.*)/s) as [string, string];
+    const snapshot = JSON.parse(body);
+    change(snapshot);
+    fs.writeFileSync(file, `${seal}\n${JSON.stringify(snapshot)}`);
+  };
+
+  const edits: ReadonlyArray<[string, Parameters<typeof edit>[1]]> = [
+    ['a credit sum', (s) => ((s.usage[0] as { credits: string }).credits = '1.00')],
+    [
+      'a tier price',
+      (s) => {
+        const pro = s.events.find((e) => e.event.type === 'TierDefined' && e.event.data.tier === 'PRO');
+        if (pro === undefined) throw new Error('no PRO in the snapshot');
+        pro.event.data.price = '99.00';
+      },
+    ],
+  ];
+
+  test.each(edits)('a snapshot with %s edited is discarded with one warning, and the bills come from the log', async (_what, change) => {
+    const file = path.join(dir, 'ledger.db');
+    const snapshots = new FileSnapshotStore(`${file}.view.json`);
+    const truth = await seed(file, snapshots);
+    edit(snapshots.file, change);
+
+    const warnings: string[] = [];
+    const ledger = await new LedgerService(new SqliteEventStore(file), { clock, snapshots, warn: (m) => warnings.push(m) }).open();
+    expect(JSON.stringify(await ledger.statement('p-1', '2026-04'))).toBe(JSON.stringify(truth));
+    await ledger.close();
+    expect(warnings).toEqual([expect.stringContaining(snapshots.file)]);
+    expect(warnings[0]).toContain('seal does not match');
+
+    // The snapshot saved in its place verifies.
+    const again: string[] = [];
+    const reopened = await new LedgerService(new SqliteEventStore(file), { clock, snapshots, warn: (m) => again.push(m) }).open();
+    expect(JSON.stringify(await reopened.statement('p-1', '2026-04'))).toBe(JSON.stringify(truth));
+    await reopened.close();
+    expect(again).toEqual([]);
+  });
+
+  test.each([
+    ['a truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
+    ['an emptied', () => ''],
+    ['an unsealed (the JSON of an older version)', (text: string) => text.slice(text.indexOf('\n') + 1)],
+  ])('%s snapshot is discarded with one warning naming the file, and the ledger opens', async (_what, damage) => {
+    const file = path.join(dir, 'ledger.db');
+    const snapshots = new FileSnapshotStore(`${file}.view.json`);
+    const truth = await seed(file, snapshots);
+    fs.writeFileSync(snapshots.file, damage(fs.readFileSync(snapshots.file, 'utf8')));
+
+    const warnings: string[] = [];
+    const ledger = await new LedgerService(new SqliteEventStore(file), { clock, snapshots, warn: (m) => warnings.push(m) }).open();
+    expect(JSON.stringify(await ledger.statement('p-1', '2026-04'))).toBe(JSON.stringify(truth));
+    await ledger.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(snapshots.file);
+  });
+
+  test('temporary files that interrupted saves left behind are removed; a running process\'s is kept', async () => {
+    const file = path.join(dir, 'ledger.db');
+    const snapshots = new FileSnapshotStore(`${file}.view.json`);
+    await seed(file, snapshots);
+    // Pids above the kernel's limit (2^22 on Linux) belong to no process.
+    const dead = `${snapshots.file}.${2 ** 22 + 17}.tmp`;
+    const running = `${snapshots.file}.${process.ppid}.tmp`;
+    const unrelated = path.join(dir, 'other.json.123.tmp');
+    for (const f of [dead, running, unrelated]) fs.writeFileSync(f, '{"half": ');
+
+    const ledger = await new LedgerService(new SqliteEventStore(file), { clock, snapshots }).open();
+    await ledger.close();
+    expect([dead, running, unrelated].map((f) => fs.existsSync(f))).toEqual([false, true, true]);
+  });
+
   test('a snapshot of another log is ignored and the log is replayed', async () => {
     const snapshots = new FileSnapshotStore(path.join(dir, 'shared.view.json'));
     await seed(path.join(dir, 'first.db'), snapshots);

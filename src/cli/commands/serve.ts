@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { integerText, pattern } from '../../domain/fields';
 import { buildServer } from '../../api/server';
 import { LedgerService } from '../../app/ledgerService';
+import { ScenarioClock } from '../../app/scenarioClock';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
 import { snapshotStoreFor } from '../../app/snapshotStore';
@@ -28,7 +29,7 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
 export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
-  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
+  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock]
 
 Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
 per request on standard output. Every /v1 request needs an API token (ledger token create); while
@@ -38,10 +39,23 @@ the requests in flight finish, closes the store and exits 0.
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
-  ${storeHelp}`,
+  ${storeHelp}
+  --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
+                the latest occurredAt the server has been sent (T2, T4, statement status and the
+                5-minute rule follow it), for playing scenario files over HTTP. Loopback only.`,
   async run(args, io) {
-    const { values } = parseArgs({ args: [...args], options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'test-clock': { type: 'boolean' } },
+      strict: true,
+    });
     const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
+    // Whoever can send a command can move this clock, and with it close every month: never beyond this machine.
+    if (values['test-clock'] === true && !isLoopbackHost(o.host)) {
+      io.err(`ledger serve: --test-clock serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
+      return ExitCode.usage;
+    }
+    const testClock = values['test-clock'] === true ? new ScenarioClock() : undefined;
     const url = storeUrlFrom(io.env, values.store);
     const store = await openStore(url);
     try {
@@ -55,8 +69,9 @@ the requests in flight finish, closes the store and exits 0.
         }
         io.err('no API tokens: local mode, loopback only, actor local');
       }
-      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open();
-      const app = buildServer(ledger, { logger: true, tokens });
+      if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
+      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
+      const app = buildServer(ledger, { logger: true, tokens, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
       const address = await app.listen({ host: o.host, port: o.port });

@@ -3,6 +3,7 @@ import { buildServer, ServerOptions } from '../../../src/api/server';
 import { commandRoutes } from '../../../src/api/commandRoutes';
 import { pathParamNames } from '../../../src/api/pathTemplate';
 import { LedgerService } from '../../../src/app/ledgerService';
+import { ScenarioClock } from '../../../src/app/scenarioClock';
 import { EventStore } from '../../../src/store/eventStore';
 import { openStore } from '../../../src/store/openStore';
 
@@ -35,6 +36,8 @@ export interface StartOptions {
   /** Wraps the opened store, to inject failures. */
   readonly wrapStore?: (store: EventStore) => EventStore;
   readonly clock?: () => Date;
+  /** As `ledger serve --test-clock`: the clock is the latest `occurredAt` sent (instead of `clock`). */
+  readonly testClock?: boolean;
   readonly logger?: ServerOptions['logger'];
 }
 
@@ -58,8 +61,13 @@ export const request = async (base: string, method: string, path: string, option
 export const startServer = async (options: StartOptions = {}): Promise<TestServer> => {
   const opened = await openStore(options.storeUrl ?? 'sqlite::memory:');
   const store = options.wrapStore?.(opened) ?? opened;
-  const ledger = await new LedgerService(store, options.clock === undefined ? {} : { clock: options.clock }).open();
-  const app: FastifyInstance = buildServer(ledger, options.logger === undefined ? {} : { logger: options.logger });
+  const testClock = options.testClock === true ? new ScenarioClock() : undefined;
+  const clock = testClock?.now ?? options.clock;
+  const ledger = await new LedgerService(store, clock === undefined ? {} : { clock }).open();
+  const app: FastifyInstance = buildServer(ledger, {
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(testClock === undefined ? {} : { testClock }),
+  });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     base,

@@ -10,6 +10,7 @@ import { InvariantViolation } from '../domain/invariant';
 import {
   consumptionChecked,
   evolveProfile,
+  holdingsIn,
   initialProfileState,
   lifecycleChecked,
   ProfileCommand,
@@ -226,7 +227,9 @@ export class CommandHandler {
     if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
     const month = monthOf(serverDated ? now : c.occurredAt);
-    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()] : [c.userId];
+    // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
+    // subscribes later changes the lifecycle stream, which the append checks anyway.
+    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdingsIn(profile.state, u, month).some((held) => held.length > 0)) : [c.userId];
     const usage = await Promise.all(
       users.flatMap((userId) =>
         [month, nextMonth(month)].map(async (m) => {

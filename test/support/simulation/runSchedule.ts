@@ -84,7 +84,10 @@ const races = (random: Prng): ReadonlyArray<{ command: Record<string, unknown>; 
       return [{ command: consume(), key }, { command: consume(), key }, { command: anyCommand(random), key }];
     }
     default: // a backdated subscription change among consumptions (problem 1)
-      return [{ command: consume() }, { command: { type: random.pick(['Unsubscribe', 'Downgrade']), profileId, userId, ...(random.chance(0.5) ? {} : { tier: 'PRO' }), occurredAt: new Date(MONTH_START + 2 * DAY_MS).toISOString() } }];
+      return [
+        { command: consume() },
+        { command: { ...random.pick([{ type: 'Unsubscribe' }, { type: 'Downgrade', tier: 'PRO' }]), profileId, userId, occurredAt: new Date(MONTH_START + 2 * DAY_MS).toISOString() } },
+      ];
   }
 };
 

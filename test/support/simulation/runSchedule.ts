@@ -19,6 +19,7 @@ export interface ScheduleRun {
 }
 
 const PROCESSES = 2;
+const IDEMPOTENCY_STREAMS = `${Streams.metaPrefix}idempotency/`;
 const PROFILES = ['p1', 'p2'];
 /** P1: one profile per account and Region. */
 const REGIONS = ['us-east-1', 'eu-central-1'];
@@ -84,7 +85,10 @@ const races = (random: Prng): ReadonlyArray<{ command: Record<string, unknown>; 
       return [{ command: consume(), key }, { command: consume(), key }, { command: anyCommand(random), key }];
     }
     default: // a backdated subscription change among consumptions (problem 1)
-      return [{ command: consume() }, { command: { type: random.pick(['Unsubscribe', 'Downgrade']), profileId, userId, ...(random.chance(0.5) ? {} : { tier: 'PRO' }), occurredAt: new Date(MONTH_START + 2 * DAY_MS).toISOString() } }];
+      return [
+        { command: consume() },
+        { command: { ...random.pick([{ type: 'Unsubscribe' }, { type: 'Downgrade', tier: 'PRO' }]), profileId, userId, occurredAt: new Date(MONTH_START + 2 * DAY_MS).toISOString() } },
+      ];
   }
 };
 
@@ -108,7 +112,9 @@ export const runSchedule = async (seed: number, url: StoreUrl): Promise<Schedule
   });
   // Half the schedules crash a command's append after it was written, about one time in seven.
   const crashRate = random.chance(0.5) ? 0.15 : 0;
-  const crashing: Faults = { crashAfterWrite: (streamId) => isLedgerStream(streamId) && streamId !== Streams.catalog && random.chance(crashRate) };
+  // A command's events, and the idempotency layer's own writes (claim, response, release): every step of a keyed request.
+  const crashes = (streamId: string) => (isLedgerStream(streamId) && streamId !== Streams.catalog) || streamId.startsWith(IDEMPOTENCY_STREAMS);
+  const crashing: Faults = { crashAfterWrite: (streamId) => crashes(streamId) && random.chance(crashRate) };
   let faults = noFaults;
   const clock = () => now;
   try {

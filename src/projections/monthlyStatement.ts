@@ -100,7 +100,7 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     u.lines.push(line);
     u.total = u.total.plus(amount);
   };
-  const lineId = (userId: string, u: UserFold) => `${profile.profileId}/${month}/${userId}/${u.lines.length + 1}`;
+  const lineId = (userId: string, u: UserFold) => `${profile.profileId}~${month}~${userId}~${u.lines.length + 1}`;
   const charge = (userId: string, u: UserFold, tier: TierVersion, at: string, description: string, refs: ReadonlyArray<EventRef>) => {
     const id = lineId(userId, u);
     addLine(u, { lineId: id, kind: 'CHARGE', tier: tier.tier, amount: show(tier.price), description, at, events: [...refs, ...catalogRef(tier)] }, tier.price);

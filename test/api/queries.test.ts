@@ -88,9 +88,10 @@ describe('a statement line and its events', () => {
     return user.lines.find((l: { kind: string }) => l.kind === kind);
   };
 
-  test('follows the URL-encoded line id to every cited event, with data and metadata', async () => {
+  test('follows the line id, as the statement hands it out, to every cited event, with data and metadata', async () => {
     const refund = await lineOf('p-iad', 'alice', 'REFUND');
-    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent(refund.lineId)}`);
+    expect(refund.lineId).toMatch(/^p-iad~2026-04~alice~[0-9]+$/);
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${refund.lineId}`);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ profileId: 'p-iad', month: '2026-04', userId: 'alice', lineId: refund.lineId, kind: 'REFUND', amount: '-20.00', reverses: refund.reverses });
     expect(answer.body.events.map((e: { eventId: string }) => e.eventId)).toEqual(refund.events.map((e: { eventId: string }) => e.eventId));
@@ -99,15 +100,29 @@ describe('a statement line and its events', () => {
 
   test('an OVERAGE line cites every credit request of the month', async () => {
     const overage = await lineOf('p-fra', 'carol', 'OVERAGE');
-    const answer = await get(`/v1/profiles/p-fra/statements/2026-04/lines/${encodeURIComponent(overage.lineId)}`);
+    const answer = await get(`/v1/profiles/p-fra/statements/2026-04/lines/${overage.lineId}`);
     expect(answer.body.events.map((e: { data: { requestId: string } }) => e.data.requestId)).toEqual(['r-1', 'r-2']);
   });
 
-  test('an unknown line is 404 NOT_FOUND', async () => {
-    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent('p-iad/2026-04/alice/99')}`);
-    expect(answer.status).toBe(404);
-    expect(answer.body.error.code).toBe('NOT_FOUND');
+  test('the older URL-encoded `/` form of a line id still finds the line', async () => {
+    const refund = await lineOf('p-iad', 'alice', 'REFUND');
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent(refund.lineId.split('~').join('/'))}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.lineId).toBe(refund.lineId);
   });
+
+  test('an unknown line is 404 NOT_FOUND saying what a line id looks like', async () => {
+    const answer = await get('/v1/profiles/p-iad/statements/2026-04/lines/p-iad~2026-04~alice~99');
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('expected one of its lines\' ids, p-iad~2026-04~{userId}~{n}') });
+  });
+
+  test('a malformed line id is 400 VALIDATION with an example', async () => {
+    const answer = await get('/v1/profiles/p-iad/statements/2026-04/lines/alice-1');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/lineId: must be a statement line id such as p-iad~2026-04~alice~1/);
+  });
+
 });
 
 describe('the billing export', () => {

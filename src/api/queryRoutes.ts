@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
@@ -55,6 +56,8 @@ export const LineId = new t.Type<string, string, unknown>(
 );
 
 const json = (body: unknown): QueryReply => ({ body });
+const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');
+const isOn = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
 const noQuery = { required: {}, optional: {} };
 const statementParams = { profileId: Identifier, month: MonthString };
 
@@ -108,18 +111,20 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getBillingExport',
     path: '/v1/exports/{month}.csv',
-    summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all',
+    summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all; gzip=1 for a gzip-compressed file',
     params: { month: MonthString },
-    query: { required: {}, optional: { accountId: AccountId } },
+    query: { required: {}, optional: { accountId: AccountId, gzip: Flag } },
     response: 'csv',
-    run: (ledger, p: { month: string }, q: { accountId?: string }) =>
+    run: (ledger, p: { month: string }, q: { accountId?: string; gzip?: string }) =>
       pipe(
         exportStatements(ledger, p.month, q.accountId),
-        TE.map((statements) => ({
-          body: billingExportCsv(statements),
-          contentType: 'text/csv; charset=utf-8',
-          headers: { 'content-disposition': `attachment; filename="kiro-${q.accountId ?? 'all'}-${p.month}.csv"` },
-        })),
+        TE.map((statements) => {
+          const file = `kiro-${q.accountId ?? 'all'}-${p.month}.csv`;
+          const csv = billingExportCsv(statements);
+          return isOn(q.gzip)
+            ? { body: gzipSync(csv), contentType: 'application/gzip', headers: { 'content-disposition': `attachment; filename="${file}.gz"` } }
+            : { body: csv, contentType: 'text/csv; charset=utf-8', headers: { 'content-disposition': `attachment; filename="${file}"` } };
+        }),
       ),
   },
 ];

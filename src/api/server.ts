@@ -96,7 +96,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
     const body = response.body;
-    if (typeof body !== 'object' || body === null) return reply.status(response.status).headers(headers).send(body);
+    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return reply.status(response.status).headers(headers).send(body);
     return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
   };
 

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { commandRoutes } from '../../src/api/commandRoutes';
@@ -170,6 +171,32 @@ describe('the billing export', () => {
       expect(ids.length).toBeGreaterThan(0);
       for (const id of ids) expect(known).toContain(id);
     }
+  });
+
+  test('CUR 2.0 payer, period end, line id and Region columns; ledger_event_ids last', async () => {
+    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text);
+    expect(EXPORT_COLUMNS.slice(-5)).toEqual(['bill_payer_account_id', 'bill_billing_period_end_date', 'identity_line_item_id', 'product_region_code', 'ledger_event_ids']);
+    const statement = (await get('/v1/profiles/p-fra/statements/2026-04')).body;
+    const carol = statement.users.find((u: { userId: string }) => u.userId === 'carol');
+    const overage = carol.lines.find((l: { kind: string }) => l.kind === 'OVERAGE');
+    expect(rows.find((r) => r.identity_line_item_id === overage.lineId)).toMatchObject({
+      bill_payer_account_id: ACCOUNT,
+      bill_billing_period_start_date: '2026-04-01T00:00:00.000Z',
+      bill_billing_period_end_date: '2026-05-01T00:00:00.000Z',
+      product_region_code: 'eu-central-1',
+      line_item_line_item_type: 'Usage',
+    });
+    expect(new Set(rows.map((r) => r.identity_line_item_id)).size).toBe(rows.length);
+  });
+
+  test('gzip=1 is the same CSV, gzip-compressed, as a .csv.gz attachment', async () => {
+    const plain = (await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text;
+    const response = await fetch(`${server.base}/v1/exports/2026-04.csv?accountId=${ACCOUNT}&gzip=1`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/gzip');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="kiro-${ACCOUNT}-2026-04.csv.gz"`);
+    expect(gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8')).toBe(plain);
+    expect((await get('/v1/exports/2026-04.csv?gzip=yes')).status).toBe(400);
   });
 
   test('without accountId, every account', async () => {

@@ -23,8 +23,8 @@ Exit codes: 0 ok, 1 the account has no profile in that month, 2 bad usage.`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { account: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { account: values.account, month: values.month });
-    return withLedger(io, values.store, async (ledger) =>
-      answer(io, 'account-statement', await knownAccountStatement(ledger, o.account, o.month)(), (a) =>
+    return withLedger(io, 'account-statement', values.store, async (ledger, url) =>
+      answer(io, 'account-statement', url, await knownAccountStatement(ledger, o.account, o.month)(), (a) =>
         values.json ? JSON.stringify(a, null, 2) : renderAccountStatement(a),
       ),
     );

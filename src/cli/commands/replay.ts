@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LedgerService } from '../../app/ledgerService';
-import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { peakRss } from '../peakRss';
 import { progress } from '../progress';
-import { storeHelp } from '../withLedger';
+import { storeHelp, withStore } from '../withLedger';
 
 export const replay: CliCommand = {
   name: 'replay',
@@ -21,8 +20,7 @@ Nothing is written.
   --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb"}`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { store: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-    const store = await openStore(storeUrlFrom(io.env, values.store));
-    try {
+    return withStore(io, 'replay', values.store, 'refuse', async ({ store }) => {
       const head = await store.headPosition();
       const bar = progress('replay', head + 1, io);
       const rss = peakRss();
@@ -43,8 +41,6 @@ Nothing is written.
       if (values.json) io.out(JSON.stringify({ events, head, seconds, eventsPerSec, peakRssMb }));
       else io.out(`Replayed ${events} events in ${seconds.toFixed(2)} s (${eventsPerSec} events/s); peak RSS ${peakRssMb} MB.`);
       return ExitCode.ok;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

@@ -5,10 +5,10 @@ import { LedgerService } from '../../app/ledgerService';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
 import { snapshotStoreFor } from '../../app/snapshotStore';
+import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
-import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
-import { decodeOptions, storeHelp } from '../withLedger';
+import { decodeOptions, storeHelp, withStore } from '../withLedger';
 
 const Port = integerText('a TCP port from 0 to 65535', 0, 65535);
 const Host = pattern('a host name or IP address', /^[A-Za-z0-9.:_-]{1,253}$/);
@@ -25,6 +25,14 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
     process.on('SIGINT', stop);
   });
 
+/** Fastify names a loopback address for a wildcard host, which alone would hide that every interface is served. */
+const where = (host: string, address: string): string =>
+  host === '0.0.0.0' || host === '::' ? `listening on every interface (${host}), port ${new URL(address).port}; from this machine ${address}` : `listening at ${address}`;
+
+/** A store's first command writes the default tier catalog, so a "fresh" store is not at 0. */
+const eventsText = (n: number): string =>
+  n === 0 ? 'the log is empty' : `${n} events in the read model, the ${genesisCatalog.length} of the default tier catalog included`;
+
 export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
@@ -34,17 +42,19 @@ Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One
 per request on standard output. Every /v1 request needs an API token (ledger token create); while
 the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
 (another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
-the requests in flight finish, closes the store and exits 0.
+the requests in flight finish, closes the store and exits 0. A store that does not exist yet is
+created (and said so).
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
-  ${storeHelp}`,
+  ${storeHelp}
+
+Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
-    const url = storeUrlFrom(io.env, values.store);
-    const store = await openStore(url);
-    try {
+    // Another host needs a token, which a new store cannot have: refuse it before a store is left behind.
+    return withStore(io, 'serve', values.store, isLoopbackHost(o.host) ? 'create' : 'refuse', async ({ store, url }) => {
       const tokens = new TokenRegistry(store);
       if ((await tokens.tokens()).size === 0) {
         // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
@@ -59,17 +69,24 @@ the requests in flight finish, closes the store and exits 0.
       const app = buildServer(ledger, { logger: true, tokens });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
-      const address = await app.listen({ host: o.host, port: o.port });
+      let address: string;
+      try {
+        address = await app.listen({ host: o.host, port: o.port });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        await app.close();
+        io.err(`ledger serve: port ${o.port} on ${o.host} is in use (another server?): choose another with --port N or PORT=N (0: any free port)`);
+        return ExitCode.usage;
+      }
       // For people: where it is, on stderr, so that stdout stays one JSON log line per request.
-      io.err(`ledger serve: ${address} on ${url} (${ledger.eventsApplied} events in the read model); OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
+      io.err(`ledger serve: ${where(o.host, address)} on ${url}; ${eventsText(ledger.eventsApplied)}`);
+      io.err(`OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();
       // The next start catches up from here instead of replaying the log.
       await ledger.saveSnapshot();
       return ExitCode.ok;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

@@ -23,8 +23,8 @@ Exit codes: 0 ok, 1 no such profile, 2 bad usage.`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { profile: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { profile: values.profile, month: values.month });
-    return withLedger(io, values.store, async (ledger) =>
-      answer(io, 'statement', await profileStatement(ledger, o.profile, o.month)(), (s) => (values.json ? JSON.stringify(s, null, 2) : renderStatement(s))),
+    return withLedger(io, 'statement', values.store, async (ledger, url) =>
+      answer(io, 'statement', url, await profileStatement(ledger, o.profile, o.month)(), (s) => (values.json ? JSON.stringify(s, null, 2) : renderStatement(s))),
     );
   },
 };

@@ -6,6 +6,7 @@ import { exportStatements, knownAccountStatement, profileEvents, profileStatemen
 import { LedgerService } from '../app/ledgerService';
 import { AccountId, Identifier, integerText, MonthString } from '../domain/fields';
 import { billingExportCsv } from '../projections/billingExport';
+import { LineId } from '../projections/statementLineId';
 import { ApiError } from './apiError';
 import { recordedEventJson } from './wire';
 
@@ -35,25 +36,6 @@ const Position = integerText('a global position (an integer of 0 or more)', 0, N
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
-const ID = '[A-Za-z0-9._:@-]{1,128}';
-const LINE_ID = new RegExp(`^(${ID})~([0-9]{4}-[0-9]{2})~(${ID})~([0-9]{1,9})$`);
-/** Line ids handed out before they were URL-safe: `{profileId}/{month}/{userId}/{n}`, URL-encoded in a path. */
-const SLASHED_LINE_ID = new RegExp(`^(${ID})/([0-9]{4}-[0-9]{2})/(${ID})/([0-9]{1,9})$`);
-/**
- * A statement line id as statements hand it out, `{profileId}~{YYYY-MM}~{userId}~{n}` (`~` is in no
- * identifier, so it splits unambiguously and needs no URL-encoding); the older `/` form is still
- * accepted, so that links saved before the change keep working, and decodes to the `~` form.
- */
-export const LineId = new t.Type<string, string, unknown>(
-  'a statement line id such as p-iad~2026-04~alice~1 (profile~month~user~n, as the statement shows it)',
-  (u): u is string => typeof u === 'string' && LINE_ID.test(u),
-  (u, c) => {
-    if (typeof u === 'string' && LINE_ID.test(u)) return t.success(u);
-    const slashed = typeof u === 'string' ? SLASHED_LINE_ID.exec(u) : null;
-    return slashed === null ? t.failure(u, c) : t.success(slashed.slice(1).join('~'));
-  },
-  t.identity,
-);
 
 const json = (body: unknown): QueryReply => ({ body });
 const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');

@@ -1,6 +1,9 @@
 import { StoreNotFound } from '../store/openStore';
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
 import { accountStatement } from './commands/accountStatement';
+import { changeCommands } from './commands/changes';
+import { events } from './commands/events';
+import { line } from './commands/line';
 import { exportCommand } from './commands/export';
 import { replay } from './commands/replay';
 import { seed } from './commands/seed';
@@ -11,7 +14,7 @@ import { token } from './commands/token';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, token];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token];
 
 const overview = (): string =>
   [

@@ -40,7 +40,7 @@ describe('changing the ledger from the command line', () => {
     expect(events.map((e: { type: string }) => e.type)).toEqual(['UserSubscribed', 'SubscriptionUpgraded', 'OverageSet', 'CreditsConsumed']);
     expect(new Set(events.map((e: { metadata: { actor: string } }) => e.metadata.actor))).toEqual(new Set(['cli']));
     const table = await ledger('events', '--profile', 'p-cli', '--after', String(events[2].globalPosition));
-    expect(table.stdout.split('\n').slice(2)).toEqual([expect.stringMatching(/CreditsConsumed .* cli /)]);
+    expect(table.stdout.trimEnd().split('\n').slice(2)).toEqual([expect.stringMatching(/CreditsConsumed .* cli /)]);
   });
 
   test('a retried usage request changes nothing and exits 0; a reused request id is refused with exit code 1', async () => {

@@ -56,7 +56,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getStatementLine',
     path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}',
-    summary: 'One statement line with the events it cites in full, data and metadata (L4)',
+    summary: 'One statement line with the events it cites in full, data and metadata: the audit trail of a charge',
     params: { ...statementParams, lineId: LineId },
     query: noQuery,
     response: { schema: 'StatementLineWithEvents' },
@@ -69,7 +69,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getAccountStatement',
     path: '/v1/accounts/{accountId}/statements/{month}',
-    summary: "An account's profiles and totals for a month, and the users billed in several of them (P4)",
+    summary: "An account's profiles and totals for a month, and the users billed in several of them (each profile bills its users on its own)",
     params: { accountId: AccountId, month: MonthString },
     query: noQuery,
     response: { schema: 'AccountStatement' },

@@ -14,7 +14,8 @@ export const accountStatement: CliCommand = {
   help: `Usage: ledger account-statement --account A --month YYYY-MM [--json] [--store URL]
 
 Prints the account's total for the month, each of its profiles' totals, and the users billed in
-more than one of its profiles (P4).
+more than one of its profiles (each profile bills its users on its own, so such a user is
+charged in each).
 
   --json        {"accountId", "month", "currency", "status", "total", "profiles", "usersInSeveralProfiles"}
   ${storeHelp}

@@ -38,7 +38,7 @@ export const serve: CliCommand = {
   summary: 'run the HTTP API',
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
 
-Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
+Serves the HTTP API (docs/api.md); OpenAPI at /openapi.json, browsable at /docs. One JSON log line
 per request on standard output. Every /v1 request needs an API token (ledger token create); while
 the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
 (another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets

@@ -16,7 +16,7 @@ export const statement: CliCommand = {
 Prints the statement of profile P for the month: its users, their lines and totals, and whether
 the month is still open (by this machine's clock) or final.
 
-  --json        the statement JSON of api.md
+  --json        the statement JSON of the API (docs/api.md)
   ${storeHelp}
 
 Exit codes: 0 ok, 1 no such profile, 2 bad usage.`,

@@ -20,7 +20,8 @@ charged in each).
   --json        {"accountId", "month", "currency", "status", "total", "profiles", "usersInSeveralProfiles"}
   ${storeHelp}
 
-Exit codes: 0 ok, 1 the account has no profile in that month, 2 bad usage.`,
+Exit codes: 0 ok, 1 the account has no profile in that month, 2 bad usage (a store that does
+not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { account: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { account: values.account, month: values.month });

@@ -17,7 +17,9 @@ events it read, how long that took, events per second and the process's peak mem
 Nothing is written.
 
   ${storeHelp}
-  --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb"}`,
+  --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb"}
+
+Exit codes: 0 ok, 2 bad usage (a store that does not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { store: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
     return withStore(io, 'replay', values.store, 'refuse', async ({ store }) => {

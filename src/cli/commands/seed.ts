@@ -31,6 +31,7 @@ Regions, M users per profile (neighbouring profiles share half their users), in 
 with upgrades, downgrades, cancellations, returns and overage toggles, and R usage requests per
 user and month with fractional credits that mostly stay within the allowance. Usage past the
 allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be in production.
+A store that does not exist yet is created (and said so).
 
   --usage-per-user-month R   default 20
   --seed S                   default 1

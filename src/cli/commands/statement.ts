@@ -19,7 +19,7 @@ the month is still open (by this machine's clock) or final.
   --json        the statement JSON of the API (docs/api.md)
   ${storeHelp}
 
-Exit codes: 0 ok, 1 no such profile, 2 bad usage.`,
+Exit codes: 0 ok, 1 no such profile, 2 bad usage (a store that does not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { profile: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { profile: values.profile, month: values.month });

@@ -95,6 +95,7 @@ API tokens for \`ledger serve\`, kept in the event store (stream meta/tokens) as
 While the store has never had a token, the server runs in local mode: loopback only, actor "local".
 
 create   prints the new token once (with --json: {"name": …, "token": …}); it cannot be shown again.
+         A store that does not exist yet is created (and said so): a first token starts a ledger.
   --name NAME     the actor its requests are recorded as; never reused, even after a revocation
   --role ROLE     reader (queries), operator (commands and queries), admin (also DefineTier,
                   which concerns every account: an admin with no --account)
@@ -104,7 +105,8 @@ list     names, roles, accounts, rates, creation and revocation times (never the
 revoke   refuses the token from the server's next request on
   ${storeHelp}
 
-Exit codes: 0 ok, 1 a rule violation (the name exists, no such token), 2 bad usage.`,
+Exit codes: 0 ok, 1 a rule violation (the name exists, no such token), 2 bad usage (list and
+revoke: a store that does not exist included).`,
   async run(args, io) {
     const [action, ...rest] = args;
     const run = action === undefined ? undefined : actions[action];

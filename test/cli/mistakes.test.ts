@@ -128,6 +128,7 @@ describe('the start-up line', () => {
     const fresh = path.join(dir, 'fresh.db');
     const r = await runLedger(['serve', '--host', '0.0.0.0', '--store', `sqlite:${fresh}`]);
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no API tokens in the store, so it serves only loopback hosts .* not 0\.0\.0\.0\.\nCreate one first: ledger token create/);
     expect(fs.existsSync(fresh)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { TokenRegistry } from '../../auth/tokenRegistry';
 import { snapshotStoreFor } from '../../app/snapshotStore';
 import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
+import { StoreNotFound } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { decodeOptions, storeHelp, withStore } from '../withLedger';
 
@@ -53,16 +54,18 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
+    const loopback = isLoopbackHost(o.host);
+    // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
+    const tokensFirst = (): number => {
+      io.err(`ledger serve: no API tokens in the store, so it serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
+      io.err('Create one first: ledger token create --name NAME --role admin');
+      return ExitCode.usage;
+    };
     // Another host needs a token, which a new store cannot have: refuse it before a store is left behind.
-    return withStore(io, 'serve', values.store, isLoopbackHost(o.host) ? 'create' : 'refuse', async ({ store, url }) => {
+    const served = withStore(io, 'serve', values.store, loopback ? 'create' : 'refuse', async ({ store, url }) => {
       const tokens = new TokenRegistry(store);
       if ((await tokens.tokens()).size === 0) {
-        // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
-        if (!isLoopbackHost(o.host)) {
-          io.err(`ledger serve: no API tokens in the store, so it serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
-          io.err('Create one first: ledger token create --name NAME --role admin');
-          return ExitCode.usage;
-        }
+        if (!loopback) return tokensFirst();
         io.err('no API tokens: local mode, loopback only, actor local');
       }
       const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url) }).open();
@@ -87,6 +90,10 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       // The next start catches up from here instead of replaying the log.
       await ledger.saveSnapshot();
       return ExitCode.ok;
+    });
+    return served.catch((e: unknown) => {
+      if (e instanceof StoreNotFound && !loopback) return tokensFirst();
+      throw e;
     });
   },
 };

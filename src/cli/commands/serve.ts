@@ -30,9 +30,8 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
 const where = (host: string, address: string): string =>
   host === '0.0.0.0' || host === '::' ? `listening on every interface (${host}), port ${new URL(address).port}; from this machine ${address}` : `listening at ${address}`;
 
-/** A store's first command writes the default tier catalog, so a "fresh" store is not at 0. */
-const eventsText = (n: number): string =>
-  n === 0 ? 'the log is empty' : `${n} events in the read model, the ${genesisCatalog.length} of the default tier catalog included`;
+/** Opening a ledger writes the default tier catalog into a new store, so even a fresh one has events to explain. */
+const eventsText = (n: number): string => `${n} events in the read model, the ${genesisCatalog.length} of the default tier catalog included`;
 
 export const serve: CliCommand = {
   name: 'serve',

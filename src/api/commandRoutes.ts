@@ -16,14 +16,14 @@ export interface CommandRoute {
 const subscription = '/v1/profiles/{profileId}/subscriptions/{userId}';
 
 export const commandRoutes: ReadonlyArray<CommandRoute> = [
-  { command: 'DefineTier', method: 'POST', path: '/v1/catalog/tiers', status: 201, summary: 'Add a tier, or change its price or credits from a later month (C3)' },
-  { command: 'CreateProfile', method: 'POST', path: '/v1/profiles', status: 201, summary: 'Create a billing profile: one AWS account in one Region (P1)' },
-  { command: 'Subscribe', method: 'POST', path: '/v1/profiles/{profileId}/subscriptions', status: 201, summary: 'Assign a tier to a user, directly or through a group (P2)' },
-  { command: 'Unsubscribe', method: 'POST', path: `${subscription}/unsubscribe`, status: 200, summary: 'Remove an assignment (M2)' },
-  { command: 'Upgrade', method: 'POST', path: `${subscription}/upgrade`, status: 200, summary: "Raise an assignment's tier (M3)" },
-  { command: 'Downgrade', method: 'POST', path: `${subscription}/downgrade`, status: 200, summary: "Lower an assignment's tier (M4)" },
-  { command: 'SetOverage', method: 'PUT', path: '/v1/profiles/{profileId}/overage', status: 200, summary: 'Switch overage on or off for the whole profile (K3)' },
-  { command: 'ConsumeCredits', method: 'POST', path: '/v1/profiles/{profileId}/usage', status: 201, summary: 'Record one request of credit consumption (K2, K4)' },
+  { command: 'DefineTier', method: 'POST', path: '/v1/catalog/tiers', status: 201, summary: 'Add a tier, or change its price or credits from a later month on (a started month is never re-priced)' },
+  { command: 'CreateProfile', method: 'POST', path: '/v1/profiles', status: 201, summary: 'Create a billing profile: one AWS account in one Region, at most one profile per pair' },
+  { command: 'Subscribe', method: 'POST', path: '/v1/profiles/{profileId}/subscriptions', status: 201, summary: 'Assign a tier to a user, directly or through a group; a user pays once per profile, at the highest tier held' },
+  { command: 'Unsubscribe', method: 'POST', path: `${subscription}/unsubscribe`, status: 200, summary: 'Remove an assignment; the month stays paid in full, the next one has no charge' },
+  { command: 'Upgrade', method: 'POST', path: `${subscription}/upgrade`, status: 200, summary: "Raise an assignment's tier; this month's lower charge is refunded and the higher tier charged in full" },
+  { command: 'Downgrade', method: 'POST', path: `${subscription}/downgrade`, status: 200, summary: "Lower an assignment's tier; the higher tier stays paid this month, the lower is charged from the next" },
+  { command: 'SetOverage', method: 'PUT', path: '/v1/profiles/{profileId}/overage', status: 200, summary: 'Switch overage on or off for every user of the profile (off by default)' },
+  { command: 'ConsumeCredits', method: 'POST', path: '/v1/profiles/{profileId}/usage', status: 201, summary: 'Record one request of credit consumption; a retry with the same requestId changes nothing; past the allowance it is refused unless overage is on' },
 ];
 
 export interface CommandRouteFields {

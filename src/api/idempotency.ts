@@ -12,6 +12,21 @@ import { appendedEventJson } from './wire';
 export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
+/**
+ * The header as sent, every value apart (Node's `headersDistinct`): two of them would otherwise
+ * arrive joined, "a, b", as one key that is neither.
+ */
+export const IdempotencyKeyHeader = new t.Type<string, ReadonlyArray<string>, unknown>(
+  IdempotencyKey.name,
+  IdempotencyKey.is,
+  (u, c) => {
+    if (!Array.isArray(u)) return t.failure(u, c);
+    if (u.length !== 1) return t.failure(u, c, `Idempotency-Key: must be sent once, got ${u.length} headers`);
+    return IdempotencyKey.validate(u[0], c);
+  },
+  (k) => [k],
+);
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** JSON with keys sorted at every level, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */

@@ -83,7 +83,10 @@ const queryOperation = (q: QueryRoute) => ({
   responses: {
     '200':
       q.response === 'csv'
-        ? { description: 'RFC 4180 CSV with a header row', content: { 'text/csv': { schema: { type: 'string' } } } }
+        ? {
+            description: 'RFC 4180 CSV with a header row; gzip-compressed with gzip=1',
+            content: { 'text/csv': { schema: { type: 'string' } }, 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+          }
         : { description: 'OK', content: jsonContent(ref(q.response.schema)) },
     ...errorResponses([400, ...ACCESS_STATUSES, 404]),
   },

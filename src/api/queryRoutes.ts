@@ -1,10 +1,12 @@
+import { gzipSync } from 'node:zlib';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
 import { exportStatements, knownAccountStatement, profileEvents, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
-import { AccountId, Identifier, integerText, MonthString, pattern } from '../domain/fields';
+import { AccountId, Identifier, integerText, MonthString } from '../domain/fields';
 import { billingExportCsv } from '../projections/billingExport';
+import { LineId } from '../projections/statementLineId';
 import { ApiError } from './apiError';
 import { recordedEventJson } from './wire';
 
@@ -34,10 +36,10 @@ const Position = integerText('a global position (an integer of 0 or more)', 0, N
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
-/** Line ids contain `/` (`{profileId}/{month}/{userId}/{n}`): the path carries them URL-encoded. */
-const LineId = pattern('a statement line id, URL-encoded', /^[A-Za-z0-9._:@/-]{1,300}$/);
 
 const json = (body: unknown): QueryReply => ({ body });
+const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');
+const isOn = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
 const noQuery = { required: {}, optional: {} };
 const statementParams = { profileId: Identifier, month: MonthString };
 
@@ -54,7 +56,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getStatementLine',
     path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}',
-    summary: 'One statement line with the events it cites in full, data and metadata (L4)',
+    summary: 'One statement line with the events it cites in full, data and metadata: the audit trail of a charge',
     params: { ...statementParams, lineId: LineId },
     query: noQuery,
     response: { schema: 'StatementLineWithEvents' },
@@ -67,7 +69,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getAccountStatement',
     path: '/v1/accounts/{accountId}/statements/{month}',
-    summary: "An account's profiles and totals for a month, and the users billed in several of them (P4)",
+    summary: "An account's profiles and totals for a month, and the users billed in several of them (each profile bills its users on its own)",
     params: { accountId: AccountId, month: MonthString },
     query: noQuery,
     response: { schema: 'AccountStatement' },
@@ -91,18 +93,20 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getBillingExport',
     path: '/v1/exports/{month}.csv',
-    summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all',
+    summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all; gzip=1 for a gzip-compressed file',
     params: { month: MonthString },
-    query: { required: {}, optional: { accountId: AccountId } },
+    query: { required: {}, optional: { accountId: AccountId, gzip: Flag } },
     response: 'csv',
-    run: (ledger, p: { month: string }, q: { accountId?: string }) =>
+    run: (ledger, p: { month: string }, q: { accountId?: string; gzip?: string }) =>
       pipe(
         exportStatements(ledger, p.month, q.accountId),
-        TE.map((statements) => ({
-          body: billingExportCsv(statements),
-          contentType: 'text/csv; charset=utf-8',
-          headers: { 'content-disposition': `attachment; filename="kiro-${q.accountId ?? 'all'}-${p.month}.csv"` },
-        })),
+        TE.map((statements) => {
+          const file = `kiro-${q.accountId ?? 'all'}-${p.month}.csv`;
+          const csv = billingExportCsv(statements);
+          return isOn(q.gzip)
+            ? { body: gzipSync(csv), contentType: 'application/gzip', headers: { 'content-disposition': `attachment; filename="${file}.gz"` } }
+            : { body: csv, contentType: 'text/csv; charset=utf-8', headers: { 'content-disposition': `attachment; filename="${file}"` } };
+        }),
       ),
   },
 ];

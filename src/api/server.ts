@@ -14,9 +14,10 @@ import { CommandContext } from '../commands/commandHandler';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
+import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
-import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
+import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -34,7 +35,22 @@ export interface ServerOptions {
   readonly tokens?: TokenRegistry;
   /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
   readonly testClock?: ScenarioClock;
+  readonly timeouts?: Partial<Timeouts>;
 }
+
+/** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
+export interface Timeouts {
+  /** Until the request's headers are in. */
+  readonly headers: number;
+  /** Until the whole request, body included, is in. */
+  readonly request: number;
+  /** An idle kept-alive connection: above the 60 s idle timeout of AWS load balancers, so that the balancer closes first. */
+  readonly keepAlive: number;
+  /** A socket with no traffic at all. */
+  readonly idle: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 65_000, idle: 120_000 };
 
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
@@ -47,7 +63,7 @@ interface LogFields {
 
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
-const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKey });
+const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -68,8 +84,15 @@ const serialized = (body: object): string => {
  * every input (path, query, header, body), errors as `{"error": {"code", "message"}}`.
  */
 export const buildServer = (ledger: LedgerService, options: ServerOptions = {}): FastifyInstance => {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? false,
+    connectionTimeout: timeouts.idle,
+    requestTimeout: timeouts.request,
+    keepAliveTimeout: timeouts.keepAlive,
+    // Node checks the header and request timeouts on this interval (default 30 s, which would let them run long).
+    http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: Math.min(1000, timeouts.headers) },
+    clientErrorHandler,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -86,7 +109,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
     const body = response.body;
-    if (typeof body !== 'object' || body === null) return reply.status(response.status).headers(headers).send(body);
+    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return reply.status(response.status).headers(headers).send(body);
     return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
   };
 
@@ -122,7 +145,8 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
+    // The path only: a query string may carry a secret a client put there by mistake.
+    request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
 
   const tokens = options.tokens ?? new TokenRegistry(ledger.store);
@@ -157,7 +181,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       const permitted = access.permit(request, commandAction(route.command));
       if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const principal = permitted.right;
-      const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.headers[IDEMPOTENCY_HEADER] });
+      const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
       if (E.isLeft(header)) return send(request, reply, failed(header.left));
       const key = header.right['Idempotency-Key'];
       if (key === undefined) return send(request, reply, await execute(request, principal, {}));

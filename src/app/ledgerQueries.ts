@@ -80,7 +80,7 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
       }
       return E.left<QueryError, { userId: string; line: StatementLine }>({
         code: 'NOT_FOUND',
-        message: `the statement of profile ${profileId} for ${month} has no line ${lineId}`,
+        message: `the statement of profile ${profileId} for ${month} has no line ${lineId}: expected one of its lines' ids, ${profileId}~${month}~{userId}~{n}, as the statement lists them`,
       });
     }),
     // The events the line lists; an OVERAGE line's usage ranges are paged through its events route instead.

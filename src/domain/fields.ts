@@ -32,17 +32,18 @@ export const Region = pattern(
   /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/,
 );
 export const TierCode = pattern('a tier code matching [A-Z][A-Z0-9_]* (at most 64 characters)', /^[A-Z][A-Z0-9_]{0,63}$/);
+// Strings, not JSON numbers, so that no amount passes through binary floating point; the description says so.
 export const DecimalString = pattern(
-  'a decimal with at most 2 places',
+  'a decimal with at most 2 places, as a string such as "20" or "12.50"',
   /^[0-9]{1,15}(\.[0-9]{1,2})?$/,
 );
 export const PositiveDecimalString = pattern(
-  'a decimal above 0 with at most 2 places',
+  'a decimal above 0 with at most 2 places, as a string such as "2500" or "12.50"',
   /^[0-9]{1,15}(\.[0-9]{1,2})?$/,
   // The pattern leaves only digits and a point: a non-zero digit anywhere means above 0.
   (s) => /[1-9]/.test(s),
 );
-export const MonthString = pattern('a month as YYYY-MM', /^[0-9]{4}-(0[1-9]|1[0-2])$/);
+export const MonthString = pattern('a month as YYYY-MM (months 01 to 12)', /^[0-9]{4}-(0[1-9]|1[0-2])$/);
 
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
 /** Calendar-checked: `2026-02-30T…Z` matches the pattern but is no instant. */

@@ -18,17 +18,40 @@ export const show = (u: unknown): string => {
   return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}…` : s;
 };
 
+/** A member of an intersection or union sits at an index of its own, which the input does not have. */
+const isComposite = (type: t.Decoder<unknown, unknown> | undefined): boolean => {
+  const tag = (type as { _tag?: string } | undefined)?._tag;
+  return tag === 'IntersectionType' || tag === 'UnionType';
+};
+
 const pathOf = (context: t.Context): string =>
   context
+    .filter((c, i) => c.key !== '' && !isComposite(context[i - 1]?.type))
     .map((c) => c.key)
-    .filter((k) => k !== '')
     .join('.');
+
+/** Shapes whose io-ts name would print the whole type (`Array<({ at: …, command: unknown } & …)>`). */
+const SHAPES: Readonly<Record<string, string>> = {
+  ArrayType: 'a list',
+  InterfaceType: 'an object',
+  PartialType: 'an object',
+  IntersectionType: 'an object',
+  DictionaryType: 'an object',
+  TupleType: 'a list',
+};
+const MAX_NAME = 80;
+const expectedOf = (type: t.Decoder<unknown, unknown> | undefined): string => {
+  if (type === undefined) return 'valid';
+  const shape = SHAPES[(type as { _tag?: string })._tag ?? ''];
+  return type.name.length > MAX_NAME && shape !== undefined ? shape : type.name;
+};
 
 export const describeError = (e: t.ValidationError): string => {
   if (e.message !== undefined) return e.message;
   const path = pathOf(e.context);
-  const expected = e.context[e.context.length - 1]?.type.name ?? 'valid';
-  return `${path === '' ? 'value' : path}: must be ${expected}, got ${show(e.value)}`;
+  const field = path === '' ? 'value' : path;
+  if (e.value === undefined) return `${field}: is required`;
+  return `${field}: must be ${expectedOf(e.context[e.context.length - 1]?.type)}, got ${show(e.value)}`;
 };
 
 export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<DomainError, A> =>

@@ -20,6 +20,10 @@ export const EXPORT_COLUMNS = [
   'line_item_unblended_cost',
   'line_item_currency_code',
   'line_item_line_item_description',
+  'bill_payer_account_id',
+  'bill_billing_period_end_date',
+  'identity_line_item_id',
+  'product_region_code',
   'ledger_event_ids',
 ] as const;
 
@@ -129,6 +133,11 @@ export const exportRows = (statements: ReadonlyArray<Statement>): ReadonlyArray<
           line_item_unblended_cost: l.amount,
           line_item_currency_code: s.currency,
           line_item_line_item_description: l.description,
+          // Each account pays its own bill: the ledger knows no consolidated-billing payer above it.
+          bill_payer_account_id: s.accountId,
+          bill_billing_period_end_date: monthEnd(s.month),
+          identity_line_item_id: l.lineId,
+          product_region_code: s.region,
           ledger_event_ids: eventIds(l),
         };
       }),

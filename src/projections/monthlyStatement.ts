@@ -74,8 +74,8 @@ const catalogRef = (v: TierVersion): ReadonlyArray<EventRef> => (v.ref === undef
 
 const dateOf = (instant: string) => instant.slice(0, 10);
 
-/** The one place a line id is made: `{profileId}/{month}/{userId}/{n}`, n counting the user's lines from 1. */
-const lineIdOf = (fold: Fold, userId: string, n: number): string => `${fold.profileId}/${fold.month}/${userId}/${n}`;
+/** The one place a line id is made: `{profileId}~{month}~{userId}~{n}` (URL-safe: `~` is in no id), n counting the user's lines from 1. */
+const lineIdOf = (fold: Fold, userId: string, n: number): string => `${fold.profileId}~${fold.month}~${userId}~${n}`;
 
 /** Why a line was billed: the events behind it and how it reads. */
 interface Cause {

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { commandRoutes } from '../../src/api/commandRoutes';
@@ -95,9 +96,10 @@ describe('a statement line and its events', () => {
     return user.lines.find((l: { kind: string }) => l.kind === kind);
   };
 
-  test('follows the URL-encoded line id to every cited event, with data and metadata', async () => {
+  test('follows the line id, as the statement hands it out, to every cited event, with data and metadata', async () => {
     const refund = await lineOf('p-iad', 'alice', 'REFUND');
-    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent(refund.lineId)}`);
+    expect(refund.lineId).toMatch(/^p-iad~2026-04~alice~[0-9]+$/);
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${refund.lineId}`);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ profileId: 'p-iad', month: '2026-04', userId: 'alice', lineId: refund.lineId, kind: 'REFUND', amount: '-20.00', reverses: refund.reverses });
     expect(answer.body.events.map((e: { eventId: string }) => e.eventId)).toEqual(refund.events.map((e: { eventId: string }) => e.eventId));
@@ -109,13 +111,29 @@ describe('a statement line and its events', () => {
     expect(overage.usage).toEqual([{ streamId: 'profile/p-fra/usage/carol/2026-04', fromPosition: 0, toPosition: 1, count: 2 }]);
     const page = await citedEventsPage((id, o) => server.store.readStream(id, o), overage, 0, 10);
     expect(page.events.map((e) => (e.data as { requestId: string }).requestId)).toEqual(['r-1', 'r-2']);
+    const answer = await get(`/v1/profiles/p-fra/statements/2026-04/lines/${overage.lineId}`);
+    expect(answer.body.events.map((e: { data: { requestId: string } }) => e.data.requestId)).toEqual(['r-1', 'r-2']);
   });
 
-  test('an unknown line is 404 NOT_FOUND', async () => {
-    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent('p-iad/2026-04/alice/99')}`);
-    expect(answer.status).toBe(404);
-    expect(answer.body.error.code).toBe('NOT_FOUND');
+  test('the older URL-encoded `/` form of a line id still finds the line', async () => {
+    const refund = await lineOf('p-iad', 'alice', 'REFUND');
+    const answer = await get(`/v1/profiles/p-iad/statements/2026-04/lines/${encodeURIComponent(refund.lineId.split('~').join('/'))}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.lineId).toBe(refund.lineId);
   });
+
+  test('an unknown line is 404 NOT_FOUND saying what a line id looks like', async () => {
+    const answer = await get('/v1/profiles/p-iad/statements/2026-04/lines/p-iad~2026-04~alice~99');
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('expected one of its lines\' ids, p-iad~2026-04~{userId}~{n}') });
+  });
+
+  test('a malformed line id is 400 VALIDATION with an example', async () => {
+    const answer = await get('/v1/profiles/p-iad/statements/2026-04/lines/alice-1');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/lineId: must be a statement line id such as p-iad~2026-04~alice~1/);
+  });
+
 });
 
 describe('the billing export', () => {
@@ -168,6 +186,32 @@ describe('the billing export', () => {
         for (let p = Number(from); p <= Number(to ?? from); p++) expect(known).toContain(`${streamId}@${p}`);
       }
     }
+  });
+
+  test('CUR 2.0 payer, period end, line id and Region columns; ledger_event_ids last', async () => {
+    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text);
+    expect(EXPORT_COLUMNS.slice(-5)).toEqual(['bill_payer_account_id', 'bill_billing_period_end_date', 'identity_line_item_id', 'product_region_code', 'ledger_event_ids']);
+    const statement = (await get('/v1/profiles/p-fra/statements/2026-04')).body;
+    const carol = statement.users.find((u: { userId: string }) => u.userId === 'carol');
+    const overage = carol.lines.find((l: { kind: string }) => l.kind === 'OVERAGE');
+    expect(rows.find((r) => r.identity_line_item_id === overage.lineId)).toMatchObject({
+      bill_payer_account_id: ACCOUNT,
+      bill_billing_period_start_date: '2026-04-01T00:00:00.000Z',
+      bill_billing_period_end_date: '2026-05-01T00:00:00.000Z',
+      product_region_code: 'eu-central-1',
+      line_item_line_item_type: 'Usage',
+    });
+    expect(new Set(rows.map((r) => r.identity_line_item_id)).size).toBe(rows.length);
+  });
+
+  test('gzip=1 is the same CSV, gzip-compressed, as a .csv.gz attachment', async () => {
+    const plain = (await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text;
+    const response = await fetch(`${server.base}/v1/exports/2026-04.csv?accountId=${ACCOUNT}&gzip=1`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/gzip');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="kiro-${ACCOUNT}-2026-04.csv.gz"`);
+    expect(gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8')).toBe(plain);
+    expect((await get('/v1/exports/2026-04.csv?gzip=yes')).status).toBe(400);
   });
 
   test('without accountId, every account', async () => {

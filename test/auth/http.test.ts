@@ -61,7 +61,7 @@ const profileCalls = (p: string): ReadonlyArray<readonly [string, Call]> => [
   ['SetOverage', { method: 'PUT', path: `/v1/profiles/${p}/overage`, body: { enabled: true } }],
   ['ConsumeCredits (a used requestId)', { method: 'POST', path: `/v1/profiles/${p}/usage`, body: { userId: 'alice', credits: '2', requestId: 'r-1' } }],
   ['statement', { method: 'GET', path: `/v1/profiles/${p}/statements/2026-04` }],
-  ['statement line', { method: 'GET', path: `/v1/profiles/${p}/statements/2026-04/lines/${encodeURIComponent(`${p}/2026-04/alice/1`)}` }],
+  ['statement line', { method: 'GET', path: `/v1/profiles/${p}/statements/2026-04/lines/${p}~2026-04~alice~1` }],
   ['events', { method: 'GET', path: `/v1/profiles/${p}/events?limit=5` }],
 ];
 const accountCalls = (a: string): ReadonlyArray<readonly [string, Call]> => [
@@ -195,7 +195,7 @@ describe('audit', () => {
   });
 
   test('a statement line shows who caused it', async () => {
-    const line = await server.request('GET', `/v1/profiles/p-mine/statements/2026-04/lines/${encodeURIComponent('p-mine/2026-04/alice/1')}`, { headers: bearer('ops') });
+    const line = await server.request('GET', `/v1/profiles/p-mine/statements/2026-04/lines/p-mine~2026-04~alice~1`, { headers: bearer('ops') });
     expect(line.status).toBe(200);
     expect(line.body.events.map((e: { metadata: { actor: string } }) => e.metadata.actor)).toContain('admin');
   });

@@ -1,43 +1,22 @@
-import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { LedgerService } from '../../src/app/ledgerService';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
+import { baseEnv, BIN, ROOT, Run, runLedger, tempDir } from '../support/cli';
 
-/** The built CLI (`npm test` builds it first, in `pretest`), run as a child process against a temp SQLite file. */
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/ledger.js');
 const ACCOUNT = '111122223333';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const baseEnv = (): NodeJS.ProcessEnv => {
-  const { LEDGER_STORE: _ignored, PORT: _port, HOST: _host, ...env } = process.env;
-  return env;
-};
-
-const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...baseEnv(), ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-    });
-  });
+const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): Promise<Run> => runLedger(args, { env });
 
 let dir: string;
 let storeFile: string;
 let store: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it in pretest)');
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-'));
+  dir = tempDir('ledger-cli-');
   storeFile = path.join(dir, 'ledger.db');
   store = `sqlite:${storeFile}`;
   let now = new Date('2026-03-01T00:00:00Z');

@@ -14,10 +14,16 @@ describe('command input (section 7 formats)', () => {
   test('a well-formed command decodes', () => expect(decode(CommandInput, consume)).toEqual(E.right(consume)));
 
   test('credits with 3 places names the field, the rule and the value', () =>
-    expect(message({ ...consume, credits: '1.234' })).toBe('credits: must be a decimal above 0 with at most 2 places, got "1.234"'));
+    expect(message({ ...consume, credits: '1.234' })).toBe('credits: must be a decimal above 0 with at most 2 places, as a string such as "2500" or "12.50", got "1.234"'));
 
   test.each([['0'], ['-5'], ['1e3'], [' 1'], ['NaN'], ['1.'], [12]])('credits %p is rejected', (credits) =>
     expect(message({ ...consume, credits })).toMatch(/^credits: must be/));
+
+  test('credits as a JSON number is told to be a string', () =>
+    expect(message({ ...consume, credits: 2500 })).toBe('credits: must be a decimal above 0 with at most 2 places, as a string such as "2500" or "12.50", got 2500'));
+
+  test('a month past 12 says months run from 01 to 12', () =>
+    expect(message({ type: 'DefineTier', tier: 'PRO', name: 'Pro', credits: '1000', price: '20', fromMonth: '2026-13' })).toBe('fromMonth: must be a month as YYYY-MM (months 01 to 12), got "2026-13"'));
 
   test('a missing field is named', () => expect(message({ type: 'Subscribe', profileId: 'p-1', tier: 'PRO' })).toBe('userId: is required'));
 

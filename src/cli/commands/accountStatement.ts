@@ -14,17 +14,19 @@ export const accountStatement: CliCommand = {
   help: `Usage: ledger account-statement --account A --month YYYY-MM [--json] [--store URL]
 
 Prints the account's total for the month, each of its profiles' totals, and the users billed in
-more than one of its profiles (P4).
+more than one of its profiles (each profile bills its users on its own, so such a user is
+charged in each).
 
   --json        {"accountId", "month", "currency", "status", "total", "profiles", "usersInSeveralProfiles"}
   ${storeHelp}
 
-Exit codes: 0 ok, 1 the account has no profile in that month, 2 bad usage.`,
+Exit codes: 0 ok, 1 the account has no profile in that month, 2 bad usage (a store that does
+not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { account: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { account: values.account, month: values.month });
-    return withLedger(io, values.store, async (ledger) =>
-      answer(io, 'account-statement', await knownAccountStatement(ledger, o.account, o.month)(), (a) =>
+    return withLedger(io, 'account-statement', values.store, async (ledger, url) =>
+      answer(io, 'account-statement', url, await knownAccountStatement(ledger, o.account, o.month)(), (a) =>
         values.json ? JSON.stringify(a, null, 2) : renderAccountStatement(a),
       ),
     );

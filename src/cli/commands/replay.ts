@@ -2,11 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LedgerService } from '../../app/ledgerService';
 import { snapshotStoreFor } from '../../app/snapshotStore';
-import { openStore, storeUrlFrom } from '../../store/openStore';
+import { storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { peakRss } from '../peakRss';
 import { progress } from '../progress';
-import { storeHelp } from '../withLedger';
+import { storeHelp, withStore } from '../withLedger';
 
 export const replay: CliCommand = {
   name: 'replay',
@@ -20,13 +20,13 @@ rewrites the read-model snapshot (beside a SQLite file) from what it rebuilt, wh
 held; no ledger event is written.
 
   ${storeHelp}
-  --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb", "snapshot"}`,
+  --json        {"events", "head", "seconds", "eventsPerSec", "peakRssMb", "snapshot"}
+
+Exit codes: 0 ok, 2 bad usage (a store that does not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { store: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-    const url = storeUrlFrom(io.env, values.store);
-    const store = await openStore(url);
-    const snapshots = snapshotStoreFor(url);
-    try {
+    return withStore(io, 'replay', values.store, 'refuse', async ({ store, url }) => {
+      const snapshots = snapshotStoreFor(url);
       const head = await store.headPosition();
       const bar = progress('replay', head + 1, io);
       const rss = peakRss();
@@ -52,8 +52,6 @@ held; no ledger event is written.
       if (values.json) io.out(JSON.stringify({ events: replayed, head, seconds, eventsPerSec, peakRssMb, snapshot }));
       else io.out(`Replayed ${replayed} events in ${seconds.toFixed(2)} s (${eventsPerSec} events/s); peak RSS ${peakRssMb} MB.${snapshot === null ? '' : ` Snapshot rewritten: ${snapshot}.`}`);
       return ExitCode.ok;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

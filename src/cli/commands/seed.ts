@@ -4,10 +4,9 @@ import * as t from 'io-ts';
 import { integerText, MonthString } from '../../domain/fields';
 import { seedLedger } from '../../simulation/seedLedger';
 import { estimatedCommands, seedPlan, SeedOptions } from '../../simulation/seedPlan';
-import { openStore, storeUrlFrom } from '../../store/openStore';
 import { CLI_ACTOR, CliCommand, ExitCode } from '../cliCommand';
 import { progress } from '../progress';
-import { decodeOptions, storeHelp } from '../withLedger';
+import { decodeOptions, storeHelp, withStore } from '../withLedger';
 
 const wholeNumber = (min: number, max: number) => integerText(`a whole number from ${min} to ${max}`, min, max);
 
@@ -32,6 +31,7 @@ Regions, M users per profile (neighbouring profiles share half their users), in 
 with upgrades, downgrades, cancellations, returns and overage toggles, and R usage requests per
 user and month with fractional credits that mostly stay within the allowance. Usage past the
 allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be in production.
+A store that does not exist yet is created (and said so).
 
   --usage-per-user-month R   default 20
   --seed S                   default 1
@@ -62,8 +62,7 @@ allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be i
       seed: a.seed,
       start: a.start,
     };
-    const store = await openStore(storeUrlFrom(io.env, values.store));
-    try {
+    return withStore(io, 'seed', values.store, 'create', async ({ store }) => {
       const estimate = estimatedCommands(options);
       const bar = progress('seed', estimate, io);
       const started = performance.now();
@@ -86,8 +85,6 @@ allowance while overage is off is rejected (CREDITS_EXHAUSTED), as it would be i
         io.out(`${counts.events} events appended; the store's head is at position ${head}.`);
       }
       return ExitCode.ok;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

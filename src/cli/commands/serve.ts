@@ -6,10 +6,11 @@ import { ScenarioClock } from '../../app/scenarioClock';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
 import { snapshotStoreFor } from '../../app/snapshotStore';
+import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
-import { openStore, storeUrlFrom } from '../../store/openStore';
+import { StoreNotFound } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
-import { decodeOptions, storeHelp } from '../withLedger';
+import { decodeOptions, storeHelp, withStore } from '../withLedger';
 
 const Port = integerText('a TCP port from 0 to 65535', 0, 65535);
 const Host = pattern('a host name or IP address', /^[A-Za-z0-9.:_-]{1,253}$/);
@@ -26,23 +27,33 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
     process.on('SIGINT', stop);
   });
 
+/** Fastify names a loopback address for a wildcard host, which alone would hide that every interface is served. */
+const where = (host: string, address: string): string =>
+  host === '0.0.0.0' || host === '::' ? `listening on every interface (${host}), port ${new URL(address).port}; from this machine ${address}` : `listening at ${address}`;
+
+/** Opening a ledger writes the default tier catalog into a new store, so even a fresh one has events to explain. */
+const eventsText = (n: number): string => `${n} events in the read model, the ${genesisCatalog.length} of the default tier catalog included`;
+
 export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock]
 
-Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
+Serves the HTTP API (docs/api.md); OpenAPI at /openapi.json, browsable at /docs. One JSON log line
 per request on standard output. Every /v1 request needs an API token (ledger token create); while
 the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
 (another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
-the requests in flight finish, closes the store and exits 0.
+the requests in flight finish, closes the store and exits 0. A store that does not exist yet is
+created (and said so).
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
   ${storeHelp}
   --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
                 the latest occurredAt the server has been sent (T2, T4, statement status and the
-                5-minute rule follow it), for playing scenario files over HTTP. Loopback only.`,
+                5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
+
+Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -56,17 +67,18 @@ the requests in flight finish, closes the store and exits 0.
       return ExitCode.usage;
     }
     const testClock = values['test-clock'] === true ? new ScenarioClock() : undefined;
-    const url = storeUrlFrom(io.env, values.store);
-    const store = await openStore(url);
-    try {
+    const loopback = isLoopbackHost(o.host);
+    // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
+    const tokensFirst = (): number => {
+      io.err(`ledger serve: no API tokens in the store, so it serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
+      io.err('Create one first: ledger token create --name NAME --role admin');
+      return ExitCode.usage;
+    };
+    // Another host needs a token, which a new store cannot have: refuse it before a store is left behind.
+    const served = withStore(io, 'serve', values.store, loopback ? 'create' : 'refuse', async ({ store, url }) => {
       const tokens = new TokenRegistry(store);
       if ((await tokens.tokens()).size === 0) {
-        // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
-        if (!isLoopbackHost(o.host)) {
-          io.err(`ledger serve: no API tokens in the store, so it serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
-          io.err('Create one first: ledger token create --name NAME --role admin');
-          return ExitCode.usage;
-        }
+        if (!loopback) return tokensFirst();
         io.err('no API tokens: local mode, loopback only, actor local');
       }
       if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
@@ -74,17 +86,28 @@ the requests in flight finish, closes the store and exits 0.
       const app = buildServer(ledger, { logger: true, tokens, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
-      const address = await app.listen({ host: o.host, port: o.port });
+      let address: string;
+      try {
+        address = await app.listen({ host: o.host, port: o.port });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        await app.close();
+        io.err(`ledger serve: port ${o.port} on ${o.host} is in use (another server?): choose another with --port N or PORT=N (0: any free port)`);
+        return ExitCode.usage;
+      }
       // For people: where it is, on stderr, so that stdout stays one JSON log line per request.
-      io.err(`ledger serve: ${address} on ${url} (${ledger.eventsApplied} events in the read model); OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
+      io.err(`ledger serve: ${where(o.host, address)} on ${url}; ${eventsText(ledger.eventsApplied)}`);
+      io.err(`OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();
       // The next start catches up from here instead of replaying the log.
       await ledger.saveSnapshot();
       return ExitCode.ok;
-    } finally {
-      await store.close();
-    }
+    });
+    return served.catch((e: unknown) => {
+      if (e instanceof StoreNotFound && !loopback) return tokensFirst();
+      throw e;
+    });
   },
 };

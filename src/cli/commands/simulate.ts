@@ -26,11 +26,17 @@ Exit codes: 0 the scenario ran and met its expectations, 1 it did not, 2 bad usa
     const { values, positionals } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
     const file = positionals[0];
     if (file === undefined || positionals.length > 1) throw new UsageError('expected exactly one scenario file');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+      throw new UsageError(`${file} is not JSON (${(e as Error).message}); a scenario is a JSON file, see shared/scenarios/README.md`);
     }
     const scenario = decode(Scenario, raw);
     if (E.isLeft(scenario)) throw new UsageError(`${file} is not a scenario: ${scenario.left.message}`);

@@ -16,15 +16,15 @@ export const statement: CliCommand = {
 Prints the statement of profile P for the month: its users, their lines and totals, and whether
 the month is still open (by this machine's clock) or final.
 
-  --json        the statement JSON of api.md
+  --json        the statement JSON of the API (docs/api.md)
   ${storeHelp}
 
-Exit codes: 0 ok, 1 no such profile, 2 bad usage.`,
+Exit codes: 0 ok, 1 no such profile, 2 bad usage (a store that does not exist included).`,
   async run(args, io) {
     const { values } = parseArgs({ args: [...args], options: { profile: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
     const o = decodeOptions(Options, { profile: values.profile, month: values.month });
-    return withLedger(io, values.store, async (ledger) =>
-      answer(io, 'statement', await profileStatement(ledger, o.profile, o.month)(), (s) => (values.json ? JSON.stringify(s, null, 2) : renderStatement(s))),
+    return withLedger(io, 'statement', values.store, async (ledger, url) =>
+      answer(io, 'statement', url, await profileStatement(ledger, o.profile, o.month)(), (s) => (values.json ? JSON.stringify(s, null, 2) : renderStatement(s))),
     );
   },
 };

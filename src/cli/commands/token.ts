@@ -1,35 +1,24 @@
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { DEFAULT_RATE } from '../../auth/rateLimit';
-import { TokenError, TokenRecord } from '../../auth/tokenDecider';
+import { TokenRecord } from '../../auth/tokenDecider';
 import { MAX_RATE, Role, RequestsPerSecond, TokenName } from '../../auth/tokenEvents';
 import { TokenRegistry } from '../../auth/tokenRegistry';
 import { AccountId, integerText } from '../../domain/fields';
 import { strictObject } from '../../domain/validation';
-import { EventStore } from '../../store/eventStore';
-import { openStore, storeUrlFrom } from '../../store/openStore';
+import { OpenStoreOptions } from '../../store/openStore';
 import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliCommand';
 import { renderTable } from '../table';
-import { decodeOptions, storeHelp } from '../withLedger';
+import { decodeOptions, refused, storeHelp, withStore } from '../withLedger';
 
 const RateOption = integerText(RequestsPerSecond.name, 1, MAX_RATE);
 const CreateOptions = strictObject('options', { name: TokenName, role: Role, rate: RateOption }, {});
 const AccountOption = strictObject('options', { account: AccountId }, {});
 const NameArgument = strictObject('arguments', { NAME: TokenName }, {});
 
-const withRegistry = async <A>(io: CliIO, storeFlag: string | undefined, use: (registry: TokenRegistry) => Promise<A>): Promise<A> => {
-  const store: EventStore = await openStore(storeUrlFrom(io.env, storeFlag));
-  try {
-    return await use(new TokenRegistry(store));
-  } finally {
-    await store.close();
-  }
-};
-
-const failed = (io: CliIO, e: TokenError): number => {
-  io.err(`ledger token: ${e.code}: ${e.message}`);
-  return ExitCode.ruleViolation;
-};
+/** Only `token create` may start a ledger: its first token is how a production store begins. */
+const withRegistry = <A>(io: CliIO, storeFlag: string | undefined, ifMissing: OpenStoreOptions['ifMissing'], use: (registry: TokenRegistry, url: string) => Promise<A>): Promise<A> =>
+  withStore(io, 'token', storeFlag, ifMissing, ({ store, url }) => use(new TokenRegistry(store), url));
 
 const accountsText = (t: TokenRecord): string => (t.accounts === 'all' ? 'all' : t.accounts.join(','));
 
@@ -51,9 +40,9 @@ const create = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> =
   const o = decodeOptions(CreateOptions, { name: values.name, role: values.role, rate: values.rate });
   const listed = (values.account ?? []).map((account) => decodeOptions(AccountOption, { account }).account);
   const accounts = listed.length === 0 ? ('all' as const) : [...new Set(listed)].sort();
-  return withRegistry(io, values.store, async (registry) => {
+  return withRegistry(io, values.store, 'create', async (registry, url) => {
     const created = await registry.create({ name: o.name, role: o.role, accounts, rate: o.rate }, { actor: CLI_ACTOR });
-    if (E.isLeft(created)) return failed(io, created.left);
+    if (E.isLeft(created)) return refused(io, 'token', url, created.left);
     if (values.json) {
       io.out(JSON.stringify(created.right));
     } else {
@@ -67,7 +56,7 @@ const create = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> =
 
 const list = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> => {
   const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
-  return withRegistry(io, values.store, async (registry) => {
+  return withRegistry(io, values.store, 'refuse', async (registry) => {
     const tokens = [...(await registry.tokens()).values()];
     if (values.json) {
       // Never the hash: a listing goes to terminals and logs.
@@ -85,9 +74,9 @@ const revoke = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> =
   const { values, positionals } = parseArgs({ args: [...args], options: { store: { type: 'string' } }, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('expected exactly one token name');
   const { NAME } = decodeOptions(NameArgument, { NAME: positionals[0] });
-  return withRegistry(io, values.store, async (registry) => {
+  return withRegistry(io, values.store, 'refuse', async (registry, url) => {
     const revoked = await registry.revoke(NAME, { actor: CLI_ACTOR });
-    if (E.isLeft(revoked)) return failed(io, revoked.left);
+    if (E.isLeft(revoked)) return refused(io, 'token', url, revoked.left);
     io.out(`token ${NAME} revoked`);
     return ExitCode.ok;
   });
@@ -106,6 +95,7 @@ API tokens for \`ledger serve\`, kept in the event store (stream meta/tokens) as
 While the store has never had a token, the server runs in local mode: loopback only, actor "local".
 
 create   prints the new token once (with --json: {"name": …, "token": …}); it cannot be shown again.
+         A store that does not exist yet is created (and said so): a first token starts a ledger.
   --name NAME     the actor its requests are recorded as; never reused, even after a revocation
   --role ROLE     reader (queries), operator (commands and queries), admin (also DefineTier,
                   which concerns every account: an admin with no --account)
@@ -115,7 +105,8 @@ list     names, roles, accounts, rates, creation and revocation times (never the
 revoke   refuses the token from the server's next request on
   ${storeHelp}
 
-Exit codes: 0 ok, 1 a rule violation (the name exists, no such token), 2 bad usage.`,
+Exit codes: 0 ok, 1 a rule violation (the name exists, no such token), 2 bad usage (list and
+revoke: a store that does not exist included).`,
   async run(args, io) {
     const [action, ...rest] = args;
     const run = action === undefined ? undefined : actions[action];

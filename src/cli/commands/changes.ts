@@ -1,0 +1,187 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { appendedEventJson } from '../../api/wire';
+import { CommandHandler } from '../../commands/commandHandler';
+import { CommandFields, CommandType } from '../../domain/commands';
+import { strictObject } from '../../domain/validation';
+import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliCommand';
+import { renderTable } from '../table';
+import { decodeOptions, refused, storeHelp, withStore } from '../withLedger';
+
+/**
+ * The commands that change a ledger, from the command line: the very commands of the API, decoded
+ * by the same field codecs and executed by the same CommandHandler, with the actor "cli".
+ */
+
+type Field = string;
+
+/** Each command field's flag, and what it is for people reading --help. */
+const FLAGS: Readonly<Record<Field, { readonly flag: string; readonly help: string }>> = {
+  profileId: { flag: 'profile', help: 'the profile (1 to 128 characters of A-Z a-z 0-9 . _ : @ -)' },
+  accountId: { flag: 'account', help: 'its 12-digit AWS account id' },
+  region: { flag: 'region', help: 'its AWS Region code, such as us-east-1' },
+  name: { flag: 'name', help: 'a display name' },
+  userId: { flag: 'user', help: 'the user' },
+  groupId: { flag: 'group', help: 'the group the assignment comes through; none: a direct assignment' },
+  tier: { flag: 'tier', help: 'a tier code such as PRO, PRO_PLUS, POWER' },
+  credits: { flag: 'credits', help: 'credits, a decimal with at most 2 places, such as 2500 or 12.50' },
+  price: { flag: 'price', help: 'monthly price in USD, a decimal with at most 2 places' },
+  fromMonth: { flag: 'from-month', help: 'the first month it applies to, YYYY-MM, later than the current month' },
+  requestId: { flag: 'request-id', help: 'the id of the metered request: a retry with the same id, user and credits changes nothing' },
+  occurredAt: { flag: 'occurred-at', help: 'when it happened, such as 2026-04-01T09:00:00Z (default: now); never before the profile\'s latest change, never in a closed month' },
+};
+
+const flagOf = (field: Field): string => FLAGS[field]?.flag ?? field;
+
+/** How a CLI command fills the fields its flags do not: `overage on|off` takes `enabled` from its argument. */
+interface Argument {
+  readonly usage: string;
+  readonly field: Field;
+  readonly codec: t.Decoder<unknown, unknown>;
+}
+
+interface ChangeSpec {
+  readonly name: string;
+  readonly type: CommandType;
+  readonly summary: string;
+  /** The rules, in words, that decide whether the command is accepted and what it bills. */
+  readonly about: string;
+  readonly argument?: Argument;
+}
+
+const EXIT_CODES = `Exit codes: 0 ok (also a retry that changed nothing), 1 refused by a rule (printed as CODE: why,
+such as PROFILE_NOT_FOUND or NOT_SUBSCRIBED), 2 bad usage (a malformed or missing option, a store
+that does not exist).`;
+
+const describeEvents = (events: ReadonlyArray<ReturnType<typeof appendedEventJson>>): string =>
+  `${events.length} event${events.length === 1 ? '' : 's'}:\n${renderTable(['event', 'stream', 'position', 'occurred'], events.map((e) => [e.type, e.streamId, String(e.position), e.occurredAt]))}`;
+
+const changeCommand = (spec: ChangeSpec): CliCommand => {
+  const fields = CommandFields[spec.type] as { readonly required: t.Props; readonly optional: t.Props };
+  const byArgument = spec.argument?.field;
+  const required = Object.keys(fields.required).filter((f) => f !== byArgument);
+  const optional = Object.keys(fields.optional);
+  // The flags decode with the command's own field codecs, so that a message names the flag (--credits: must be …).
+  const flagCodec = strictObject(
+    'options',
+    Object.fromEntries(required.map((f) => [flagOf(f), fields.required[f] as t.Mixed])),
+    Object.fromEntries(optional.map((f) => [flagOf(f), fields.optional[f] as t.Mixed])),
+  );
+  const options: ParseArgsConfig['options'] = {
+    ...Object.fromEntries([...required, ...optional].map((f) => [flagOf(f), { type: 'string' as const }])),
+    json: { type: 'boolean' },
+    store: { type: 'string' },
+  };
+  const flagUsage = [...required.map((f) => `--${flagOf(f)} ${flagOf(f).toUpperCase()}`), ...optional.map((f) => `[--${flagOf(f)} ${flagOf(f).toUpperCase()}]`)];
+  const help = `Usage: ledger ${spec.name}${spec.argument === undefined ? '' : ` ${spec.argument.usage}`} ${flagUsage.join(' ')}
+       [--json] [--store URL]
+
+${spec.about}
+
+${[...required, ...optional].map((f) => `  --${flagOf(f).padEnd(14)} ${FLAGS[f]?.help ?? ''}`).join('\n')}
+  --json           {"events": [{"streamId", "position", "eventId", "type", "occurredAt", "data"}]}, as the API answers
+  ${storeHelp}
+
+The events are recorded with the actor "cli".
+
+${EXIT_CODES}`;
+
+  const run = async (args: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: spec.argument !== undefined });
+    const argument = spec.argument;
+    if (argument !== undefined && positionals.length !== 1) throw new UsageError(`expected ${argument.usage}`);
+    const flags = Object.fromEntries(Object.entries(values).filter(([k]) => k !== 'json' && k !== 'store'));
+    const decoded = decodeOptions(flagCodec, flags) as Record<string, unknown>;
+    const input: Record<string, unknown> = { type: spec.type };
+    for (const f of [...required, ...optional]) if (decoded[flagOf(f)] !== undefined) input[f] = decoded[flagOf(f)];
+    if (argument !== undefined) {
+      const value = argument.codec.decode(positionals[0]);
+      if (E.isLeft(value)) throw new UsageError(`expected ${argument.usage}, got ${JSON.stringify(positionals[0])}`);
+      input[argument.field] = value.right;
+    }
+    return withStore(io, spec.name, values.store as string | undefined, 'refuse', async ({ store, url }) => {
+      const result = await new CommandHandler({ store, clock: () => new Date() }).execute(input, { actor: CLI_ACTOR });
+      if (E.isLeft(result)) {
+        // What the flags could not catch (a date ahead of the clock) is still bad usage, named as its flag.
+        if (result.left.code === 'VALIDATION') throw new UsageError(`--${result.left.message.replace(/^([A-Za-z]+)/, (field) => flagOf(field))}`);
+        return refused(io, spec.name, url, result.left);
+      }
+      const events = result.right.events.map(appendedEventJson);
+      if (values.json) io.out(JSON.stringify({ events }, null, 2));
+      else io.out(`${result.right.duplicate ? 'Applied before (a retry changes nothing), recorded as' : 'Recorded'} ${describeEvents(events)}`);
+      return ExitCode.ok;
+    });
+  };
+  return { name: spec.name, summary: spec.summary, help, run };
+};
+
+const OnOff = t.keyof({ on: null, off: null });
+
+export const changeCommands: ReadonlyArray<CliCommand> = [
+  changeCommand({
+    name: 'create-profile',
+    type: 'CreateProfile',
+    summary: 'create a profile: one AWS account in one Region',
+    about: `Creates a profile, the unit that is billed: one AWS account in one Region. A second profile
+for the same account and Region is refused (PROFILE_EXISTS).`,
+  }),
+  changeCommand({
+    name: 'define-tier',
+    type: 'DefineTier',
+    summary: "add a tier, or change a tier's price or credits from a month on",
+    about: `Adds a tier, or changes a tier's price or monthly credits, from --from-month on. A month that
+has started is never re-priced: --from-month must be later than the current month and than the
+month of --occurred-at (else PERIOD_STARTED). Defining a tier twice for the same month: the later
+definition stands. Tiers rank by price in the month in question, then by credits.`,
+  }),
+  changeCommand({
+    name: 'subscribe',
+    type: 'Subscribe',
+    summary: 'subscribe a user to a profile at a tier',
+    about: `Subscribes a user to a profile at a tier, directly or through --group (one assignment per user
+and group). A user is charged once per profile and month, at the highest tier held in the
+month, in full from the first day; several assignments cost the highest one only.`,
+  }),
+  changeCommand({
+    name: 'unsubscribe',
+    type: 'Unsubscribe',
+    summary: 'end a user\'s assignment (effective at the end of the month)',
+    about: `Ends one assignment of the user (the direct one, or --group's). The month stays paid in full,
+and the user keeps access and credits until its end; the next month has no charge unless the
+user holds another assignment.`,
+  }),
+  changeCommand({
+    name: 'upgrade',
+    type: 'Upgrade',
+    summary: "raise an assignment's tier (refund of the lower tier, charge of the higher)",
+    about: `Raises one assignment of the user to a higher tier. If the user's billed tier rises, this
+month's charge of the lower tier is refunded and the higher tier is charged in full, and its
+credits apply to the whole month.`,
+  }),
+  changeCommand({
+    name: 'downgrade',
+    type: 'Downgrade',
+    summary: "lower an assignment's tier (from the next month)",
+    about: `Lowers one assignment of the user to a lower tier. The higher tier stays paid, with its credits,
+for the rest of this month; the lower tier is charged from the next month.`,
+  }),
+  changeCommand({
+    name: 'usage',
+    type: 'ConsumeCredits',
+    summary: "record a request's credit consumption",
+    about: `Records the credits one request of a user consumed. The request id makes it safe to retry: the
+same id with the same user and credits changes nothing, with others it is refused
+(REQUEST_ID_REUSED). A request past the user's monthly allowance is refused whole
+(CREDITS_EXHAUSTED) unless the profile's overage is on; then each credit past it costs 0.04 USD.`,
+  }),
+  changeCommand({
+    name: 'overage',
+    type: 'SetOverage',
+    summary: 'turn a profile\'s overage on or off',
+    about: `Turns overage on or off for every user of the profile (off for a new profile). While it is off,
+a request past a user's monthly credits is refused; while on, the credits past the allowance are
+billed at 0.04 USD each. Overage already consumed stays billable after it is turned off.`,
+    argument: { usage: 'on|off', field: 'enabled', codec: new t.Type<boolean, string, unknown>('on|off', t.boolean.is, (u, c) => (OnOff.is(u) ? t.success(u === 'on') : t.failure(u, c)), (b) => (b ? 'on' : 'off')) },
+  }),
+];

@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The built CLI (`npm test` builds it first, in `pretest`), run as a child process. */
+export const ROOT = path.resolve(__dirname, '../..');
+export const BIN = path.join(ROOT, 'bin/ledger.js');
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment without the variables that would pick a store, port or host behind a test's back. */
+export const baseEnv = (): NodeJS.ProcessEnv => {
+  const { LEDGER_STORE: _store, PORT: _port, HOST: _host, ...env } = process.env;
+  return env;
+};
+
+export const runLedger = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...baseEnv(), ...options.env } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+    });
+  });
+
+/** A temporary folder for a test file's stores and outputs. */
+export const tempDir = (prefix: string): string => {
+  if (!fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it in pretest)');
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+};

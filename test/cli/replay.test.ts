@@ -68,7 +68,7 @@ test('ledger serve starts on a truncated snapshot, with one warning naming the f
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await new Promise<void>((resolve, reject) => {
-    const started = () => stderr.includes('ledger serve: http://') && resolve();
+    const started = () => stderr.includes('ledger serve: listening at http://') && resolve();
     child.stderr.on('data', started);
     child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
   });

@@ -33,7 +33,7 @@ test('--test-clock says so at start-up, and "now" is the latest occurredAt sent'
   try {
     const base = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', () => {
-        const address = /ledger serve: (http:\/\/\S+) on/.exec(stderr)?.[1];
+        const address = /ledger serve: listening at (http:\/\/\S+) on/.exec(stderr)?.[1];
         if (address !== undefined) resolve(address);
       });
       child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));

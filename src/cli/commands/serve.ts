@@ -50,8 +50,8 @@ created (and said so).
   --port PORT   default: PORT, else 3000 (0: any free port)
   ${storeHelp}
   --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
-                the latest occurredAt the server has been sent (T2, T4, statement status and the
-                5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
+                the latest occurredAt the server has been sent (time order, closed months,
+                statement status and the 5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
 
 Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {

@@ -39,11 +39,16 @@ interface Priced {
   readonly amount: Dec;
 }
 
+/** What the month is billed at so far, and the CHARGE line that billed it, which a REFUND reverses. */
+interface Charged {
+  readonly billing: Billing;
+  readonly lineId: string;
+}
+
 /** One user's month as far as the fold has gone; each step returns a new one. */
 interface UserMonth {
   readonly assignments: Assignments;
-  /** What the month is billed at so far, and the CHARGE line that billed it, which a REFUND reverses. */
-  readonly charged: { readonly billing: Billing; readonly lineId: string } | undefined;
+  readonly charged: Charged | undefined;
   readonly lines: ReadonlyArray<Priced>;
 }
 
@@ -84,6 +89,24 @@ interface Cause {
   readonly describe: (to: TierVersion, from: TierVersion | undefined) => string;
 }
 
+/** L2: the REFUND of the tier billed so far, on the rise to `to`. */
+const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, to: TierVersion, cause: Cause): Priced => {
+  const amount = previous.billing.tier.price.negated();
+  return {
+    line: {
+      lineId: lineIdOf(fold, userId, u.lines.length + 1),
+      kind: 'REFUND',
+      tier: previous.billing.tier.tier,
+      amount: format2(amount),
+      description: `${previous.billing.tier.name} refunded on the rise to ${to.name}`,
+      at: cause.at,
+      events: cause.refs,
+      reverses: previous.lineId,
+    },
+    amount,
+  };
+};
+
 /**
  * L1/L2: the user's effective tier is now `effective`. The month's first holding is charged; a rise
  * above the tier billed so far refunds that tier's CHARGE and charges the new tier; anything else
@@ -94,24 +117,7 @@ const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion
   const billing = billAt(previous?.billing, effective);
   if (billing === undefined || billing === previous?.billing) return u;
   const to = billing.tier;
-  const refund: ReadonlyArray<Priced> =
-    previous === undefined
-      ? []
-      : [
-          {
-            line: {
-              lineId: lineIdOf(fold, userId, u.lines.length + 1),
-              kind: 'REFUND',
-              tier: previous.billing.tier.tier,
-              amount: format2(previous.billing.tier.price.negated()),
-              description: `${previous.billing.tier.name} refunded on the rise to ${to.name}`,
-              at: cause.at,
-              events: cause.refs,
-              reverses: previous.lineId,
-            },
-            amount: previous.billing.tier.price.negated(),
-          },
-        ];
+  const refund = previous === undefined ? [] : [refundOf(fold, userId, u, previous, to, cause)];
   const lineId = lineIdOf(fold, userId, u.lines.length + refund.length + 1);
   const charge: Priced = {
     line: {

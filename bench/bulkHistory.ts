@@ -6,7 +6,7 @@ import { CommandInput } from '../src/domain/commands';
 import { SCHEMA_VERSION, Streams } from '../src/domain/events';
 import { Dec } from '../src/domain/money';
 import { Month, monthEnd, monthOf, monthStart, nextMonth, toMillis } from '../src/domain/time';
-import { EventStore, ExpectedRevision } from '../src/store/eventStore';
+import { EventStore, ExpectedRevision, NewEvent } from '../src/store/eventStore';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 
 /** One profile's history: `users` users over `months` months, `usagePerUserMonth` requests each. */
@@ -35,10 +35,16 @@ export interface BulkConsumption {
   readonly occurredAt: string;
 }
 
+/** The event the handler appends for an accepted consumption: payload and metadata, its command id included. */
+export const consumptionEvent = (c: BulkConsumption): NewEvent => {
+  const commandId = consumeCommandId(c.profileId, c.requestId);
+  return { eventId: randomUUID(), type: 'CreditsConsumed', data: c, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } };
+};
+
 /**
  * Consumptions appended straight through the store, exactly as the handler writes them (stream,
- * payload, metadata, command id), each with its expected revision, in group commits of
- * APPENDS_PER_COMMIT appends issued in one event-loop turn. Their usage streams must start empty.
+ * event, command id), each with its expected revision, in group commits of APPENDS_PER_COMMIT
+ * appends issued in one event-loop turn. Their usage streams must start empty.
  */
 export const appendConsumptions = async (store: EventStore, consumptions: Iterable<BulkConsumption>, onCommit?: () => Promise<void>): Promise<void> => {
   const revisions = new Map<string, number>();
@@ -52,14 +58,8 @@ export const appendConsumptions = async (store: EventStore, consumptions: Iterab
     const streamId = Streams.usage(c.profileId, c.userId, monthOf(c.occurredAt));
     const revision = revisions.get(streamId) ?? -1;
     revisions.set(streamId, revision + 1);
-    const commandId = consumeCommandId(c.profileId, c.requestId);
-    pending.push(
-      store.append(
-        streamId,
-        [{ eventId: randomUUID(), type: 'CreditsConsumed', data: c, metadata: { schemaVersion: SCHEMA_VERSION, commandId, correlationId: commandId, actor: 'bench' } }],
-        { expectedRevision: ExpectedRevision.after(revision), commandIds: [commandId] },
-      ),
-    );
+    const event = consumptionEvent(c);
+    pending.push(store.append(streamId, [event], { expectedRevision: ExpectedRevision.after(revision), commandIds: [event.metadata.commandId as string] }));
     if (pending.length === APPENDS_PER_COMMIT) await commit();
   }
   if (pending.length > 0) await commit();

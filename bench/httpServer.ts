@@ -1,17 +1,26 @@
 import { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildServer } from '../src/api/server';
 import { LedgerService } from '../src/app/ledgerService';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 
 /**
  * The server the HTTP figures measure, as `ledger serve` runs it (SQLite, synchronous=FULL, no
- * request log), on an ephemeral port of 127.0.0.1. Prints `{"port": N}` once it listens.
+ * request log), on an ephemeral port of 127.0.0.1. Prints `{"port": N}` once it listens, and on
+ * each SIGUSR2 `{"eventLoopMaxStallMs": N}`: the longest the event loop was held since the last one.
  */
 const main = async (storePath: string): Promise<void> => {
   const store = new SqliteEventStore(storePath);
   const ledger = await new LedgerService(store).open();
   const app = buildServer(ledger);
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Resolution 1 ms: a stall shows within a millisecond of its length.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  process.on('SIGUSR2', () => {
+    process.stdout.write(`${JSON.stringify({ eventLoopMaxStallMs: delay.max / 1e6 })}\n`);
+    delay.reset();
+  });
   process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`);
   process.once('SIGTERM', () => {
     void app.close().then(() => store.close());

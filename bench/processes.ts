@@ -34,6 +34,8 @@ export const createToken = async (storePath: string): Promise<string> =>
 
 export interface RunningServer {
   readonly base: string;
+  /** The longest the server's event loop was held since the last call (or since it listened). */
+  eventLoopMaxStallMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -44,10 +46,16 @@ export const startServer = (storePath: string): Promise<RunningServer> =>
     const exited = new Promise<void>((done) => child.on('close', () => done()));
     child.on('error', reject);
     child.on('close', (code) => reject(new Error(`bench server exited with ${code} before it listened`)));
-    createInterface({ input: child.stdout }).once('line', (line) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
       const { port } = JSON.parse(line) as { port: number };
       resolve({
         base: `http://127.0.0.1:${port}`,
+        eventLoopMaxStallMs: () =>
+          new Promise((answer) => {
+            lines.once('line', (stall) => answer((JSON.parse(stall) as { eventLoopMaxStallMs: number }).eventLoopMaxStallMs));
+            child.kill('SIGUSR2');
+          }),
         stop: async () => {
           child.kill('SIGTERM');
           await exited;

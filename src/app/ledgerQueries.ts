@@ -84,5 +84,7 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
       });
     }),
     // The events the line lists; an OVERAGE line's usage ranges are paged through its events route instead.
-    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await readSpans((id, o) => ledger.store.readStream(id, o), citedSpans({ events: line.events })) }))),
+    TE.chain(({ userId, line }) =>
+      TE.fromTask(async () => ({ userId, line, events: await readSpans((id, o) => ledger.store.readStream(id, o), citedSpans({ events: line.events })) })),
+    ),
   );

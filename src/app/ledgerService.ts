@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
@@ -27,6 +28,8 @@ export interface LedgerServiceOptions {
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
 const SNAPSHOT_EVERY = 100_000;
+/** Events applied between two turns of the event loop while catching up: a few milliseconds' work. */
+const CATCH_UP_SLICE = 2_000;
 /** Statements kept for reuse, most recently asked first out last; a large profile's is a few MB. */
 const STATEMENTS_KEPT = 32;
 
@@ -153,6 +156,8 @@ export class LedgerService {
       else this.view.skip(e.globalPosition, e.eventId);
       read += 1;
       if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
+      // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
+      if (read % CATCH_UP_SLICE === 0) await yieldToEventLoop();
     }
     this.options.onProgress?.(read, head);
     this.sinceSnapshot += read;

@@ -18,3 +18,9 @@ export const format2 = (d: Dec): string => toCents(d).toFixed(2);
 export const sum = (values: ReadonlyArray<Dec>): Dec => values.reduce((a, b) => a.plus(b), ZERO);
 
 export const max = (a: Dec, b: Dec): Dec => (a.greaterThan(b) ? a : b);
+
+/**
+ * An amount in the wire form (exactly 2 places) as integer cents, exact; undefined for any other
+ * form. For checks that sum thousands of amounts, where a Decimal per amount would dominate.
+ */
+export const centsOf = (text: string): bigint | undefined => (/^-?[0-9]+\.[0-9]{2}$/.test(text) ? BigInt(text.replace('.', '')) : undefined);

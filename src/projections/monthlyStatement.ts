@@ -3,7 +3,7 @@ import { GroupKey, groupKey } from '../domain/assignment';
 import { Catalog, TiersInEffect, tiersInEffect } from '../domain/catalog';
 import { EventRef, ProfileEvent, Recorded } from '../domain/events';
 import { assertInvariant } from '../domain/invariant';
-import { Dec, format2, max, sum, toCents, ZERO } from '../domain/money';
+import { Dec, format2, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
@@ -39,11 +39,16 @@ interface Priced {
   readonly amount: Dec;
 }
 
+/** What the month is billed at so far, and the CHARGE line that billed it, which a REFUND reverses. */
+interface Charged {
+  readonly billing: Billing;
+  readonly lineId: string;
+}
+
 /** One user's month as far as the fold has gone; each step returns a new one. */
 interface UserMonth {
   readonly assignments: Assignments;
-  /** What the month is billed at so far, and the CHARGE line that billed it, which a REFUND reverses. */
-  readonly charged: { readonly billing: Billing; readonly lineId: string } | undefined;
+  readonly charged: Charged | undefined;
   readonly lines: ReadonlyArray<Priced>;
 }
 
@@ -84,6 +89,24 @@ interface Cause {
   readonly describe: (to: TierVersion, from: TierVersion | undefined) => string;
 }
 
+/** L2: the REFUND of the tier billed so far, on the rise to `to`. */
+const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, to: TierVersion, cause: Cause): Priced => {
+  const amount = previous.billing.tier.price.negated();
+  return {
+    line: {
+      lineId: lineIdOf(fold, userId, u.lines.length + 1),
+      kind: 'REFUND',
+      tier: previous.billing.tier.tier,
+      amount: format2(amount),
+      description: `${previous.billing.tier.name} refunded on the rise to ${to.name}`,
+      at: cause.at,
+      events: cause.refs,
+      reverses: previous.lineId,
+    },
+    amount,
+  };
+};
+
 /**
  * L1/L2: the user's effective tier is now `effective`. The month's first holding is charged; a rise
  * above the tier billed so far refunds that tier's CHARGE and charges the new tier; anything else
@@ -94,24 +117,7 @@ const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion
   const billing = billAt(previous?.billing, effective);
   if (billing === undefined || billing === previous?.billing) return u;
   const to = billing.tier;
-  const refund: ReadonlyArray<Priced> =
-    previous === undefined
-      ? []
-      : [
-          {
-            line: {
-              lineId: lineIdOf(fold, userId, u.lines.length + 1),
-              kind: 'REFUND',
-              tier: previous.billing.tier.tier,
-              amount: format2(previous.billing.tier.price.negated()),
-              description: `${previous.billing.tier.name} refunded on the rise to ${to.name}`,
-              at: cause.at,
-              events: cause.refs,
-              reverses: previous.lineId,
-            },
-            amount: previous.billing.tier.price.negated(),
-          },
-        ];
+  const refund = previous === undefined ? [] : [refundOf(fold, userId, u, previous, to, cause)];
   const lineId = lineIdOf(fold, userId, u.lines.length + refund.length + 1);
   const charge: Priced = {
     line: {
@@ -172,31 +178,27 @@ const rises = (fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: Read
 };
 
 /** Step 4 (K6, L3, L4): overage once per user and month, last, citing the month's consumption by ranges. */
-const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): ReadonlyArray<Priced> => {
-  const credits = max(ZERO, (usage?.credits ?? ZERO).minus(billing.allowance));
-  if (usage === undefined || !credits.greaterThan(0)) return [];
+const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth, credits: Dec): Priced => {
   const amount = toCents(credits.times(OVERAGE_PRICE_PER_CREDIT));
-  return [
-    {
-      line: {
-        lineId: lineIdOf(fold, userId, u.lines.length + 1),
-        kind: 'OVERAGE',
-        tier: billing.tier.tier,
-        amount: format2(amount),
-        description: `${format2(credits)} credits over the month's allowance of ${format2(billing.allowance)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
-        at: usage.lastAt,
-        events: [],
-        usage: usage.ranges,
-      },
-      amount,
+  return {
+    line: {
+      lineId: lineIdOf(fold, userId, u.lines.length + 1),
+      kind: 'OVERAGE',
+      tier: billing.tier.tier,
+      amount: format2(amount),
+      description: `${format2(credits)} credits over the month's allowance of ${fold.show(billing.allowance)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
+      at: usage.lastAt,
+      events: [],
+      usage: usage.ranges,
     },
-  ];
+    amount,
+  };
 };
 
 /** Step 5: a billed user's statement, totals summed from the lines' decimals (L5). */
 const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
-  const lines = [...u.lines, ...overage(fold, userId, u, billing, usage)];
-  const used = usage?.credits ?? ZERO;
+  const over = usage !== undefined && usage.credits.greaterThan(billing.allowance) ? usage.credits.minus(billing.allowance) : ZERO;
+  const lines = usage === undefined || over.isZero() ? u.lines : [...u.lines, overage(fold, userId, u, billing, usage, over)];
   const total = sum(lines.map((l) => l.amount));
   return {
     total,
@@ -204,9 +206,9 @@ const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billin
       userId,
       billedTier: billing.tier.tier,
       creditsIncluded: fold.show(billing.allowance),
-      creditsUsed: format2(used),
-      overageCredits: format2(max(ZERO, used.minus(billing.allowance))),
-      total: format2(total),
+      creditsUsed: fold.show(usage?.credits ?? ZERO),
+      overageCredits: fold.show(over),
+      total: fold.show(total),
       lines: lines.map((l) => l.line),
     },
   };

@@ -1,29 +1,38 @@
 import { assertInvariant } from '../domain/invariant';
-import { Dec, format2, sum } from '../domain/money';
+import { centsOf, Dec, format2, sum, toCents } from '../domain/money';
 import { Statement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
-const parsed = (amounts: ReadonlyArray<string>): Dec => sum(amounts.map((a) => new Dec(a)));
+/** Cents of wire-form amounts; one that is not an exact decimal with 2 places breaks L5 itself. */
+const cents = (where: string, amounts: ReadonlyArray<string>): bigint =>
+  amounts.reduce((total, a) => {
+    const c = centsOf(a);
+    assertInvariant(c !== undefined, 'L5', () => `${where}: amount ${JSON.stringify(a)} is not an exact decimal with 2 places`);
+    return total + c;
+  }, 0n);
+
+const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100));
 
 /**
  * What a statement must satisfy whatever the fold did, checked on the statement as it will be sent
- * (its wire strings parsed back), against the month's consumption it was folded from:
+ * (its wire strings read back as exact cents), against the month's consumption it was folded from:
  * - L5: statement total = sum of user totals = sum of every line; user total = sum of its lines.
  * - L6: every consumption dated in M is on M's statement: each user who consumed is billed, the
  *   `creditsUsed` add up to the month's consumption, and an OVERAGE line's ranges name every
- *   consumption event of its user-month, each range a contiguous run of positions.
+ *   consumption event of its user-month, each range a contiguous run of positions (L4).
  * Throws InvariantViolation: a broken statement is never answered.
  */
 export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): void => {
   const where = `statement of ${s.profileId} for ${s.month}`;
-  const userTotals = parsed(s.users.map((u) => u.total));
-  const lineTotal = parsed(s.users.flatMap((u) => u.lines.map((l) => l.amount)));
-  assertInvariant(userTotals.equals(s.total) && lineTotal.equals(s.total), 'L5', () => `${where}: total ${s.total}, users ${format2(userTotals)}, lines ${format2(lineTotal)}`);
+  const total = cents(where, [s.total]);
+  const userTotals = cents(where, s.users.map((u) => u.total));
+  const lineTotal = cents(where, s.users.flatMap((u) => u.lines.map((l) => l.amount)));
+  assertInvariant(userTotals === total && lineTotal === total, 'L5', () => `${where}: total ${s.total}, users ${show(userTotals)}, lines ${show(lineTotal)}`);
   const placed = new Set<string>();
   for (const u of s.users) {
     placed.add(u.userId);
-    const lines = parsed(u.lines.map((l) => l.amount));
-    assertInvariant(lines.equals(u.total), 'L5', () => `${where}, user ${u.userId}: total ${u.total}, lines ${format2(lines)}`);
+    const lines = cents(where, u.lines.map((l) => l.amount));
+    assertInvariant(lines === cents(where, [u.total]), 'L5', () => `${where}, user ${u.userId}: total ${u.total}, lines ${show(lines)}`);
     const consumed = usage.get(u.userId);
     for (const l of u.lines) {
       if (l.kind !== 'OVERAGE') continue;
@@ -38,7 +47,8 @@ export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<strin
   for (const [userId, u] of usage) {
     assertInvariant(placed.has(userId), 'L6', () => `${where}: user ${userId} consumed ${format2(u.credits)} credits in ${u.count} events but is billed nothing`);
   }
-  const used = parsed(s.users.map((u) => u.creditsUsed));
-  const consumed = sum([...usage.values()].map((u) => u.credits));
-  assertInvariant(used.equals(consumed), 'L6', () => `${where}: creditsUsed add up to ${format2(used)}, the month's consumption to ${format2(consumed)}`);
+  const used = cents(where, s.users.map((u) => u.creditsUsed));
+  // Credits have at most 2 places (K2), so their sum is exact in cents.
+  const consumed = toCents(sum([...usage.values()].map((u) => u.credits)));
+  assertInvariant(used === BigInt(consumed.times(100).toFixed(0)), 'L6', () => `${where}: creditsUsed add up to ${show(used)}, the month's consumption to ${format2(consumed)}`);
 };

@@ -1,12 +1,15 @@
 import * as E from 'fp-ts/Either';
-import { appendConsumptions, BulkConsumption } from '../../bench/bulkHistory';
+import { consumptionEvent } from '../../bench/bulkHistory';
 import { citedEventsPage } from '../../src/app/citedEvents';
 import { LedgerService } from '../../src/app/ledgerService';
 import { Streams } from '../../src/domain/events';
+import { ExpectedRevision } from '../../src/store/eventStore';
 import { InMemoryEventStore } from '../../src/store/inMemoryEventStore';
 
 const REQUESTS = 200_000;
+const BATCH = 10_000;
 const MONTH = '2026-04';
+const STREAM = Streams.usage('p-1', 'agent', MONTH);
 
 /**
  * Issue 12: a Power user's agent makes hundreds of thousands of requests a month. Their statement
@@ -26,12 +29,13 @@ describe('the statement of a user with 200,000 requests in the month', () => {
       { type: 'Subscribe', profileId: 'p-1', userId: 'bob', tier: 'PRO' },
     ]) expect(E.isRight(await ledger.execute(c))).toBe(true);
     // 0.06 credits a request: 12,000 credits, past Power's 10,000, so the month has an OVERAGE line.
-    const requests = function* (): Iterable<BulkConsumption> {
-      for (let n = 0; n < REQUESTS; n++) {
-        yield { profileId: 'p-1', userId: 'agent', credits: '0.06', requestId: `r-${n}`, occurredAt: new Date(Date.parse('2026-04-02T00:00:00.000Z') + n * 1000).toISOString() };
-      }
-    };
-    await appendConsumptions(store, requests());
+    // The handler's events, appended in batches of 10,000 (its command-id index is not what is tested here).
+    const start = Date.parse('2026-04-02T00:00:00.000Z');
+    const request = (n: number) => ({ profileId: 'p-1', userId: 'agent', credits: '0.06', requestId: `r-${n}`, occurredAt: new Date(start + n * 1000).toISOString() });
+    for (let from = 0; from < REQUESTS; from += BATCH) {
+      const batch = Array.from({ length: BATCH }, (_, i) => consumptionEvent(request(from + i)));
+      await store.append(STREAM, batch, { expectedRevision: ExpectedRevision.after(from - 1) });
+    }
     now = new Date('2026-05-02T00:00:00.000Z');
   });
 
@@ -49,11 +53,11 @@ describe('the statement of a user with 200,000 requests in the month', () => {
     // The ranges cover the usage stream's positions, each once.
     const covered = new Set<number>();
     for (const r of ranges) {
-      expect(r.streamId).toBe(Streams.usage('p-1', 'agent', MONTH));
+      expect(r.streamId).toBe(STREAM);
       for (let p = r.fromPosition; p <= r.toPosition; p++) covered.add(p);
     }
     expect(covered.size).toBe(REQUESTS);
-    expect((await store.readStream(Streams.usage('p-1', 'agent', MONTH))).length).toBe(REQUESTS);
+    expect((await store.readStream(STREAM)).length).toBe(REQUESTS);
 
     // Expanded page by page, as the line's events route does: every requestId once.
     const seen = new Set<string>();

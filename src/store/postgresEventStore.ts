@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool, PoolClient, PoolConfig } from 'pg';
+import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
 import {
   AppendOptions,
   AppendResult,
@@ -7,6 +7,7 @@ import {
   checkGuards,
   EventMetadata,
   EventStore,
+  ExpectedRevision,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -17,9 +18,6 @@ import {
  * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
  * already applied. Append only: never edit a released entry, add a new one.
  *
- * Why the functions: `ledger_write` is where an append gets its transaction id and its global
- * positions, together, under a short lock (docs/stores.md, "Global order"); `ledger_lock` takes an
- * append's advisory locks one by one in the order given, which a single SELECT does not promise.
  */
 const MIGRATIONS: ReadonlyArray<string> = [
   `CREATE SEQUENCE ledger_global_position MINVALUE 0 START 0;
@@ -45,23 +43,53 @@ const MIGRATIONS: ReadonlyArray<string> = [
      first_global_position bigint  NOT NULL,
      count                 integer NOT NULL
    );
-   CREATE FUNCTION ledger_lock(keys bigint[], exclusive boolean[]) RETURNS void LANGUAGE plpgsql AS $$
-   BEGIN
-     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
-       IF exclusive[i] THEN PERFORM pg_advisory_xact_lock(keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(keys[i]); END IF;
-     END LOOP;
-   END $$;
-   CREATE FUNCTION ledger_write(
-     allocation_lock bigint, stream text, first_revision integer, recorded timestamptz,
-     event_ids text[], types text[], datas json[], metadatas json[], command_ids text[]
-   ) RETURNS bigint LANGUAGE plpgsql AS $$
+   -- The one place that knows what an ExpectedRevision means in SQL; the TypeScript check
+   -- (checkExpectedRevision) runs again on the state returned, and must agree.
+   CREATE FUNCTION ledger_expectation_holds(kind text, revision integer, current integer) RETURNS boolean
+     LANGUAGE sql IMMUTABLE AS $$
+       SELECT CASE kind WHEN 'any' THEN true WHEN 'noStream' THEN current < 0 WHEN 'streamExists' THEN current >= 0
+                        WHEN 'exact' THEN current = revision END $$;
+   CREATE FUNCTION ledger_append(
+     allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], command_ids text[],
+     stream text, expected_kind text, expected_revision integer,
+     guard_streams text[], guard_kinds text[], guard_revisions integer[],
+     prefixes text[], prefix_ends text[], afters bigint[],
+     recorded timestamptz, event_ids text[], types text[], datas json[], metadatas json[]
+   ) RETURNS jsonb LANGUAGE plpgsql AS $$
    DECLARE
-     n   integer := array_length(event_ids, 1);
-     xid xid8;
-     first bigint;
+     n       integer := coalesce(array_length(event_ids, 1), 0);
+     state   jsonb;
+     current integer;
+     xid     xid8;
+     first   bigint;
    BEGIN
+     FOR i IN 1 .. coalesce(array_length(lock_keys, 1), 0) LOOP
+       IF lock_exclusive[i] THEN PERFORM pg_advisory_xact_lock(lock_keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(lock_keys[i]); END IF;
+     END LOOP;
+     -- A new statement, so a new snapshot (READ COMMITTED): it sees what every earlier holder of these locks committed.
+     SELECT jsonb_build_object(
+       'command', (SELECT jsonb_build_object('first', c.first_global_position::text, 'count', c.count)
+                   FROM unnest(command_ids) WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
+                   ORDER BY u.ord LIMIT 1),
+       'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
+                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)),
+       'firstUnder', (SELECT coalesce(jsonb_agg((SELECT min(e.global_position)::text FROM ledger_streams s
+                                                  JOIN ledger_events e ON e.stream_id = s.stream_id AND e.global_position > g.after
+                                                  WHERE s.stream_id >= g.prefix AND s.stream_id < g.prefix_end AND s.last_global_position > g.after)
+                                                ORDER BY g.ord), '[]')
+                      FROM unnest(prefixes, prefix_ends, afters) WITH ORDINALITY AS g(prefix, prefix_end, after, ord)))
+       INTO state;
+     current := coalesce((state->'revisions'->>stream)::integer, -1);
+     IF n = 0 OR state->'command' <> 'null'
+        OR NOT ledger_expectation_holds(expected_kind, expected_revision, current)
+        OR EXISTS (SELECT 1 FROM unnest(guard_streams, guard_kinds, guard_revisions) AS g(id, kind, revision)
+                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1)))
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(state->'firstUnder') AS f WHERE f <> 'null') THEN
+       RETURN state;
+     END IF;
+     -- The transaction id and the positions, together under a short lock: see docs/stores.md, "Global order".
      IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-       RAISE EXCEPTION 'ledger_write must be the first write of its transaction (its global order relies on it)';
+       RAISE EXCEPTION 'ledger_append must make the first write of its transaction: the global order relies on it';
      END IF;
      PERFORM pg_advisory_lock(allocation_lock);
      xid := pg_current_xact_id();
@@ -69,12 +97,12 @@ const MIGRATIONS: ReadonlyArray<string> = [
      IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
      PERFORM pg_advisory_unlock(allocation_lock);
      INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at)
-       SELECT first + i - 1, xid, stream, first_revision + i - 1, event_ids[i], types[i], datas[i], metadatas[i], recorded
+       SELECT first + i - 1, xid, stream, current + i, event_ids[i], types[i], datas[i], metadatas[i], recorded
        FROM generate_series(1, n) AS i;
-     INSERT INTO ledger_streams (stream_id, revision, last_global_position) VALUES (stream, first_revision + n - 1, first + n - 1)
+     INSERT INTO ledger_streams (stream_id, revision, last_global_position) VALUES (stream, current + n, first + n - 1)
        ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_global_position = excluded.last_global_position;
      INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
-     RETURN first;
+     RETURN state || jsonb_build_object('first', first::text);
    END $$;`,
 ];
 
@@ -143,24 +171,32 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 /** SQLSTATE of a lock wait that PostgreSQL broke as a deadlock; the append is retried. */
 const DEADLOCK_DETECTED = '40P01';
 const isDeadlock = (error: unknown): boolean => (error as { code?: unknown }).code === DEADLOCK_DETECTED;
+/** An error the server reported (it has a SQLSTATE), as opposed to one of the port's own. */
+const isPgError = (error: unknown): boolean => error instanceof DatabaseError;
 
 /** Pool size unless the URL says `pool_max=N` (a ledger parameter, taken out before pg sees the URL). */
 export const DEFAULT_POOL_MAX = 10;
 
-/** The pg pool settings for a `postgres://` / `postgresql://` URL; `sslmode` and the rest are pg's own. */
+/**
+ * The pg pool settings for a `postgres://` / `postgresql://` URL; `sslmode` and the rest are pg's own.
+ * Every connection commits synchronously whatever the server's default: an acknowledged append must
+ * survive a crash of the server too (appended to the URL's own `options`, if any).
+ */
 export const poolConfigFrom = (url: string): PoolConfig => {
   const parsed = new URL(url);
   const poolMax = parsed.searchParams.get('pool_max');
   parsed.searchParams.delete('pool_max');
   const max = poolMax === null ? DEFAULT_POOL_MAX : Number(poolMax);
   if (!Number.isSafeInteger(max) || max < 1 || max > 1000) throw new Error(`pool_max must be an integer from 1 to 1000, not "${poolMax}"`);
+  const options = [parsed.searchParams.get('options'), '-c synchronous_commit=on'].filter((o) => o !== null).join(' ');
+  parsed.searchParams.set('options', options);
   return { connectionString: parsed.toString(), max };
 };
 
 /**
  * PostgreSQL store: several ledger processes share one database (docs/stores.md). An append is one
- * transaction: advisory locks on what it reads and writes, taken in one order; then its checks;
- * then `ledger_write`. Readers see the log only up to the last position below which no append is
+ * statement, `ledger_append`, in its own transaction: advisory locks on what it reads and writes,
+ * taken in one order; then what its checks read; then the write if they hold. Readers see the log only up to the last position below which no append is
  * still in flight, so a checkpoint never passes an event that commits later.
  */
 export class PostgresEventStore implements EventStore {
@@ -180,8 +216,6 @@ export class PostgresEventStore implements EventStore {
   /** Connects, creates or migrates the schema, and returns the store. */
   static async open(url: string, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
     const pool = new Pool(poolConfigFrom(url));
-    // An acknowledged append must survive a crash of the server too, whatever the server's default.
-    pool.on('connect', (client) => void client.query('SET synchronous_commit = on').catch(() => undefined));
     // An idle client's connection dropping must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {
@@ -195,20 +229,29 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     for (;;) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
       try {
-        return await this.transaction((client) => this.appendIn(client, streamId, events, options));
+        return await this.appendWith(client, streamId, events, options);
       } catch (error) {
+        // ledger_append holds the allocation lock (session level) only between statements that cannot
+        // fail in practice; should one have, the lock must not outlive this append.
+        if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
         // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
         if (!isDeadlock(error)) throw error;
+      } finally {
+        // A connection in an unknown state is closed rather than given to the next caller.
+        client.release(broken);
       }
     }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ledger_events WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
-      [streamId, options.fromRevision ?? 0, options.limit ?? null],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'ledger_read_stream',
+      text: `SELECT ${COLUMNS} FROM ledger_events WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
+      values: [streamId, options.fromRevision ?? 0, options.limit ?? null],
+    });
     return rows.map(toRecorded);
   }
 
@@ -246,7 +289,7 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * The newest position below which every append has finished. Appends get their transaction id and
-   * positions together (ledger_write), so an event whose transaction id is below the oldest one in
+   * positions together (ledger_append), so an event whose transaction id is below the oldest one in
    * flight has no unfinished append before it. When newer events are already committed, it waits
    * (up to visibilityWaitMs) for the older appends to finish, so that what was acknowledged is read.
    */
@@ -271,77 +314,55 @@ export class PostgresEventStore implements EventStore {
     await this.pool.end();
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-        // ledger_write holds the allocation lock (session level) only between two statements that
-        // cannot fail in practice; should one have, the lock must not outlive this append.
-        await client.query('SELECT pg_advisory_unlock_all()');
-      } catch (cleanup) {
-        broken = cleanup as Error;
-      }
-      throw error;
-    } finally {
-      // A connection in an unknown state is closed rather than given to the next append.
-      client.release(broken);
-    }
-  }
-
-  private async appendIn(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+  private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     const commandIds = options.commandIds ?? [];
     const guards = options.guards ?? [];
-    await lockFor(client, streamId, commandIds, guards);
-
-    // After the locks: each statement reads what every earlier holder committed (READ COMMITTED).
-    for (const id of commandIds) {
-      const previous = await commandEvents(client, id);
-      const last = previous?.[previous.length - 1];
-      if (previous !== undefined && last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
-    }
-    const read = [streamId, ...guards.flatMap((g) => (g.kind === 'stream' ? [g.streamId] : []))];
-    const { rows } = await client.query<{ stream_id: string; revision: number }>('SELECT stream_id, revision FROM ledger_streams WHERE stream_id = ANY($1)', [read]);
-    const revisions = new Map(rows.map((r) => [r.stream_id, r.revision]));
-    const revisionOf = (id: string): number => revisions.get(id) ?? -1;
-    const current = revisionOf(streamId);
-    checkExpectedRevision(streamId, options.expectedRevision, current);
-    const firstUnder = new Map<string, number | undefined>();
-    for (const g of guards) {
-      if (g.kind !== 'prefix') continue;
-      const { rows: found } = await client.query<{ first: string | null }>(
-        `SELECT min(e.global_position) AS first FROM ledger_streams s JOIN ledger_events e ON e.stream_id = s.stream_id AND e.global_position > $1
-         WHERE s.stream_id >= $2 AND s.stream_id < $3 AND s.last_global_position > $1`,
-        [g.after, g.streamPrefix, prefixEnd(g.streamPrefix)],
-      );
-      const first = found[0]?.first;
-      firstUnder.set(`${g.streamPrefix}\u0000${g.after}`, first == null ? undefined : toPosition(first));
-    }
-    checkGuards(guards, revisionOf, (prefix, after) => firstUnder.get(`${prefix}\u0000${after}`));
-    if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
-
+    const streamGuards = guards.flatMap((g) => (g.kind === 'stream' ? [g] : []));
+    const prefixGuards = guards.flatMap((g) => (g.kind === 'prefix' ? [g] : []));
+    const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
     const recordedAt = this.clock().toISOString();
-    const { rows: written } = await client.query<{ first: string }>(
-      'SELECT ledger_write($1, $2, $3, $4, $5, $6, $7::json[], $8::json[], $9) AS first',
-      [
+    const { rows } = await client.query<{ state: AppendState }>({
+      name: 'ledger_append',
+      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[]) AS state',
+      values: [
         ALLOCATION_LOCK,
+        lockKeys,
+        lockExclusive,
+        commandIds,
         streamId,
-        current + 1,
+        ...expectationArgs(options.expectedRevision),
+        streamGuards.map((g) => g.streamId),
+        streamGuards.map((g) => expectationArgs(g.expectedRevision)[0]),
+        streamGuards.map((g) => expectationArgs(g.expectedRevision)[1]),
+        prefixGuards.map((g) => g.streamPrefix),
+        prefixGuards.map((g) => prefixEnd(g.streamPrefix)),
+        prefixGuards.map((g) => g.after),
         recordedAt,
         events.map((e) => e.eventId),
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data ?? null)),
         events.map((e) => JSON.stringify(e.metadata)),
-        commandIds,
       ],
-    );
-    const first = toPosition((written[0] as { first: string }).first);
+    });
+    const state = (rows[0] as { state: AppendState }).state;
+    if (state.command !== null) {
+      const previous = await eventsFrom(client, toPosition(state.command.first), state.command.count);
+      const last = previous[previous.length - 1];
+      if (last === undefined) throw new Error(`command ${commandIds.join(', ')}: its events are missing from the log`);
+      return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+    }
+    const revisionOf = (id: string): number => state.revisions[id] ?? -1;
+    const current = revisionOf(streamId);
+    checkExpectedRevision(streamId, options.expectedRevision, current);
+    const guardKey = (prefix: string, after: number): string => `${after}:${prefix}`;
+    const firstUnder = new Map(prefixGuards.map((g, i) => [guardKey(g.streamPrefix, g.after), state.firstUnder[i] ?? null]));
+    checkGuards(guards, revisionOf, (prefix, after) => {
+      const found = firstUnder.get(guardKey(prefix, after));
+      return found == null ? undefined : toPosition(found);
+    });
+    if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
+    if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
+    const first = toPosition(state.first);
     const recorded = events.map(
       (e, i): RecordedEvent => ({
         streamId,
@@ -357,7 +378,6 @@ export class PostgresEventStore implements EventStore {
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
   }
 }
-
 /**
  * The append's advisory locks, in ascending key order so that two appends never wait for each
  * other in a cycle: exclusive on its command ids and its stream; shared on streams it guards and on
@@ -365,7 +385,7 @@ export class PostgresEventStore implements EventStore {
  * the prefix a prefix guard covers, which waits for every writer under it and keeps new ones out
  * until this append commits.
  */
-const lockFor = async (client: PoolClient, streamId: string, commandIds: ReadonlyArray<string>, guards: AppendOptions['guards'] = []): Promise<void> => {
+const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: AppendOptions['guards'] = []): [string[], boolean[]] => {
   const locks = new Map<string, boolean>();
   const want = (key: string, exclusive: boolean): void => {
     locks.set(key, exclusive || (locks.get(key) ?? false));
@@ -378,19 +398,40 @@ const lockFor = async (client: PoolClient, streamId: string, commandIds: Readonl
     else want(prefixKey(guardLockPrefix(g.streamPrefix)), true);
   }
   const ordered = [...locks].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-  await client.query('SELECT ledger_lock($1::bigint[], $2::boolean[])', [ordered.map(([k]) => k), ordered.map(([, x]) => x)]);
+  return [ordered.map(([k]) => k), ordered.map(([, x]) => x)];
+};
+
+/** What ledger_append read once the locks were held, and where it wrote (positions as text: bigint). */
+interface AppendState {
+  /** The first of the append's command ids already claimed, if any. */
+  readonly command: { readonly first: string; readonly count: number } | null;
+  readonly revisions: Readonly<Record<string, number>>;
+  /** Per prefix guard, in order: the first global position above its `after` under its prefix. */
+  readonly firstUnder: ReadonlyArray<string | null>;
+  /** The global position of the first event written; absent when nothing was. */
+  readonly first?: string;
+}
+
+/** An ExpectedRevision as ledger_expectation_holds takes it. */
+const expectationArgs = (e: ExpectedRevision): [string, number | null] => [e.kind, e.kind === 'exact' ? e.revision : null];
+
+const eventsFrom = async (db: Pool | PoolClient, first: number, count: number): Promise<RecordedEvent[]> => {
+  const { rows } = await db.query<EventRow>({
+    name: 'ledger_events_range',
+    text: `SELECT ${COLUMNS} FROM ledger_events WHERE global_position >= $1 AND global_position < $2 ORDER BY global_position`,
+    values: [first, first + count],
+  });
+  return rows.map(toRecorded);
 };
 
 const commandEvents = async (db: Pool | PoolClient, commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> => {
-  const { rows } = await db.query<EventRow & { found: boolean }>(
-    `SELECT ${COLUMNS.split(', ')
-      .map((c) => `e.${c}`)
-      .join(', ')} FROM ledger_commands c JOIN ledger_events e
-       ON e.global_position >= c.first_global_position AND e.global_position < c.first_global_position + c.count
-     WHERE c.command_id = $1 ORDER BY e.global_position`,
-    [commandId],
-  );
-  return rows.length === 0 ? undefined : rows.map(toRecorded);
+  const { rows } = await db.query<{ first: string; count: number }>({
+    name: 'ledger_command',
+    text: 'SELECT first_global_position AS first, count FROM ledger_commands WHERE command_id = $1',
+    values: [commandId],
+  });
+  const command = rows[0];
+  return command === undefined ? undefined : eventsFrom(db, toPosition(command.first), command.count);
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { StartedTestContainer } from 'testcontainers';
 import { join } from 'node:path';
-import { PG_SKIP_VAR, probePostgres } from './postgresDatabase';
+import { probePostgres } from '../../bench/scratchPostgres';
+import { adminUrl, PG_SKIP_VAR } from './postgresDatabase';
 
 /**
  * Probes PostgreSQL once (see postgresDatabase.ts). Starts ONE EventStoreDB container for the whole jest run, and only when the ESDB suite is
@@ -26,7 +27,7 @@ interface GlobalConfig {
 
 export default async function globalSetup(config: GlobalConfig): Promise<void> {
   // PostgreSQL is not started here (CI and the dev machines run one); the suites that need it skip without it.
-  const noPostgres = await probePostgres();
+  const noPostgres = await probePostgres(adminUrl());
   if (noPostgres !== undefined) process.env[PG_SKIP_VAR] = noPostgres;
   // An external server (LEDGER_TEST_ESDB_URL=esdb://…) replaces the container.
   if (process.env[ESDB_URL_VAR] !== undefined) return;

@@ -3,12 +3,13 @@ import { ExpectedRevision } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { PostgresEventStore } from '../../src/store/postgresEventStore';
 import { collect, describeEventStoreContract, newEvent } from './contract';
-import { postgresSkipReason, TestDatabase } from './postgresDatabase';
+import { ScratchDatabase } from '../../bench/scratchPostgres';
+import { postgresSkipReason, testDatabase } from './postgresDatabase';
 
 const skip = postgresSkipReason('postgres.contract');
-let db: TestDatabase;
+let db: ScratchDatabase;
 beforeAll(async () => {
-  if (skip === undefined) db = await TestDatabase.create('contract');
+  if (skip === undefined) db = await testDatabase('contract');
 });
 afterAll(() => db?.drop());
 
@@ -17,7 +18,7 @@ describeEventStoreContract('PostgreSQL', () => openStore(db.url()), { skip, heav
 const suite = skip === undefined ? describe : describe.skip;
 suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, () => {
   test('several nodes opening one fresh database at once migrate it once', async () => {
-    const fresh = await TestDatabase.create('migrate');
+    const fresh = await testDatabase('migrate');
     try {
       const stores = await Promise.all(Array.from({ length: 5 }, () => PostgresEventStore.open(fresh.url('pool_max=2'))));
       await stores[0]?.append('s', [newEvent()], { expectedRevision: ExpectedRevision.noStream });

@@ -18,6 +18,10 @@ import {
  * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
  * already applied. Append only: never edit a released entry, add a new one.
  *
+ * Why a function: an append is then one statement, so one round trip and its own (implicit)
+ * transaction. It takes the append's advisory locks one by one in the order given (which a single
+ * SELECT does not promise), reads what the checks need, and writes only if they hold; either way it
+ * returns what it read, and the port's TypeScript checks decide the outcome.
  */
 const MIGRATIONS: ReadonlyArray<string> = [
   `CREATE SEQUENCE ledger_global_position MINVALUE 0 START 0;

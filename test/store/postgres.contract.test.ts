@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { ExpectedRevision } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
-import { PostgresEventStore } from '../../src/store/postgresEventStore';
+import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
 import { collect, describeEventStoreContract, newEvent } from './contract';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { postgresSkipReason, testDatabase } from './postgresDatabase';
@@ -32,6 +32,21 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (1)');
     } finally {
       await fresh.drop();
+    }
+  });
+
+  test('every connection commits synchronously, even where the database says otherwise', async () => {
+    const admin = new Client({ connectionString: db.url() });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${db.name} SET synchronous_commit = off`);
+    await admin.end();
+    const client = new Client(poolConfigFrom(db.url()));
+    await client.connect();
+    try {
+      expect((await client.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'on' }]);
+    } finally {
+      await client.query(`ALTER DATABASE ${db.name} RESET synchronous_commit`);
+      await client.end();
     }
   });
 

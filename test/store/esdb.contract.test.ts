@@ -1,7 +1,7 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { EsdbEventStore } from '../../src/store/esdbEventStore';
 import { describeEventStoreContract } from './contract';
-import { describeEsdbAdapter } from './esdbAdapter';
+import { describeEsdbAdapter, ESDB_NO_ATOMIC_GUARDS } from './esdbAdapter';
 import { ESDB_ERROR_VAR, ESDB_SKIP_VAR, ESDB_URL_VAR } from './globalSetup';
 
 // Set by test/store/globalSetup.ts (or by hand, to run against an external server).
@@ -26,7 +26,7 @@ if (startError !== undefined) {
   describeEventStoreContract('EventStoreDB', connect, {
     skip,
     heavyTimeoutMs: 180_000,
-    noAtomicGuards: 'EventStoreDB appends to one stream at a time; guards are checked just before the write (docs/stores.md)',
+    noAtomicGuards: ESDB_NO_ATOMIC_GUARDS,
   });
   describeEsdbAdapter('server', () => () => EventStoreDBClient.connectionString(url as string), skip === undefined ? {} : { skip });
 }

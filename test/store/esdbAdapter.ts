@@ -3,6 +3,9 @@ import { EsdbClient, EsdbEventStore } from '../../src/store/esdbEventStore';
 import { ExpectedRevision } from '../../src/store/eventStore';
 import { collect, newEvent } from './contract';
 
+/** Why the contract's atomic-guard tests do not apply to the EventStoreDB adapter. */
+export const ESDB_NO_ATOMIC_GUARDS = 'EventStoreDB appends to one stream at a time; guards are checked just before the write (docs/stores.md)';
+
 /**
  * What the EventStoreDB adapter must get right beyond the contract, where ESDB differs from one
  * atomic store. `server()` gives a way to connect clients to one fresh server (or fake): two

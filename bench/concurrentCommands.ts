@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LedgerService } from '../src/app/ledgerService';
+import { EventStore } from '../src/store/eventStore';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 import { Scale } from './scale';
 import { bareTwin, eventRows, insertRowsPerSec } from './sqliteBaseline';
@@ -25,7 +26,7 @@ export const measureConcurrentCommands = async (dir: string, scale: Scale) => {
   // Alternated and the best of each kept: fsync latency here swings with the neighbours' I/O.
   for (let round = 0; round < scale.repeats; round++) {
     const path = join(dir, `concurrent-${round}.db`);
-    concurrentCommandsPerSec = Math.max(concurrentCommandsPerSec, await concurrentRun(path, scale.concurrentCommands));
+    concurrentCommandsPerSec = Math.max(concurrentCommandsPerSec, await concurrentRun(new SqliteEventStore(path), scale.concurrentCommands));
     const raw = bareTwin(path, join(dir, `raw-batch-${round}.db`));
     try {
       rawBatchInsertPerSec = Math.max(rawBatchInsertPerSec, insertRowsPerSec(raw, eventRows(path), 1000));
@@ -36,9 +37,8 @@ export const measureConcurrentCommands = async (dir: string, scale: Scale) => {
   return { concurrentCommandsPerSec, rawBatchInsertPerSec };
 };
 
-/** Commands per second of one run on a fresh store. */
-const concurrentRun = async (path: string, total: number): Promise<number> => {
-  const store = new SqliteEventStore(path);
+/** Commands per second of one run on a fresh store, which it closes. */
+export const concurrentRun = async (store: EventStore, total: number): Promise<number> => {
   const ledger = await new LedgerService(store).open();
   const profileOf = (caller: number) => `p-c${caller % PROFILES}`;
   const userOf = (caller: number) => `u-c${caller}`;

@@ -7,12 +7,23 @@ import { measureCommandThroughput } from './commandThroughput';
 import { measureConcurrentCommands } from './concurrentCommands';
 import { measureHeavyUserStatement } from './heavyUserStatement';
 import { measureHttpCommands } from './httpCommands';
+import { measurePostgres } from './postgres';
 import { measureReplay, replayInChild } from './replay';
 import { Scale, SCALES } from './scale';
 import { measureStatementLatency } from './statementLatency';
 
-/** The targets of issue 6, as `figure / baseline` ratios or bounds. */
+/** The targets of issue 6 (and of issue 10 for PostgreSQL, when it ran), as `figure / baseline` ratios or bounds. */
 const targets = (f: Figures) => [
+  ...(f.pgCommandsPerSec === undefined || f.pgRawInsertPerSec === undefined
+    ? []
+    : [
+        {
+          name: 'pgCommandsPerSec / pgRawInsertPerSec',
+          value: f.pgCommandsPerSec / f.pgRawInsertPerSec,
+          target: '>= 0.5',
+          met: f.pgCommandsPerSec / f.pgRawInsertPerSec >= 0.5,
+        },
+      ]),
   { name: 'commandsPerSec / rawInsertPerSec', value: f.commandsPerSec / f.rawInsertPerSec, target: '>= 0.5', met: f.commandsPerSec / f.rawInsertPerSec >= 0.5 },
   {
     name: 'replayEventsPerSec / rawScanEventsPerSec',
@@ -46,22 +57,25 @@ const history = async (path: string, shape: HistoryShape): Promise<number> => {
 };
 
 const measureAll = async (dir: string, scale: Scale) => {
-  log('1/6 sequential commands and bare single-row inserts');
+  log('1/7 sequential commands and bare single-row inserts');
   const commands = await measureCommandThroughput(dir, scale);
-  log('6/6 32 concurrent callers and bare 1,000-row transactions');
+  log('6/7 32 concurrent callers and bare 1,000-row transactions');
   const concurrent = await measureConcurrentCommands(dir, scale);
+  log('7/7 PostgreSQL: sequential commands against bare inserts, 32 concurrent callers');
+  const postgres = await measurePostgres(scale);
+  if ('skipped' in postgres) log(`PostgreSQL figures skipped: ${postgres.skipped}`);
   const historyPath = join(dir, 'history.db');
-  log(`2/6 replay against a bare scan (building ${scale.history.users} users × ${scale.history.months} months × ${scale.history.usagePerUserMonth} requests)`);
+  log(`2/7 replay against a bare scan (building ${scale.history.users} users × ${scale.history.months} months × ${scale.history.usagePerUserMonth} requests)`);
   await history(historyPath, scale.history);
   const replay = await measureReplay(historyPath, scale.repeats);
-  log('3/6 statements over HTTP');
+  log('3/7 statements over HTTP');
   const statement = await measureStatementLatency(historyPath, scale.history, scale.statementRequests);
-  log(`3b/6 the statement of a profile with one heavy user (${scale.heavyUserRequests} requests) and 99 ordinary ones`);
+  log(`3b/7 the statement of a profile with one heavy user (${scale.heavyUserRequests} requests) and 99 ordinary ones`);
   const heavy = await measureHeavyUserStatement(join(dir, 'heavy-user.db'), scale.heavyUserRequests, scale.statementRequests);
-  log('4/6 commands over HTTP');
+  log('4/7 commands over HTTP');
   const http = await measureHttpCommands(dir, scale);
   const largePath = join(dir, 'history-large.db');
-  log(`5/6 replay memory at four times the events (${scale.largeHistory.usagePerUserMonth} requests per user-month)`);
+  log(`5/7 replay memory at four times the events (${scale.largeHistory.usagePerUserMonth} requests per user-month)`);
   await history(largePath, scale.largeHistory);
   const large = await replayInChild(largePath);
   return {
@@ -74,6 +88,7 @@ const measureAll = async (dir: string, scale: Scale) => {
     replayEventsPerSec4M: large.eventsPerSec,
     replayPeakRssMb4M: large.peakRssMb,
     ...concurrent,
+    ...('skipped' in postgres ? {} : postgres),
   };
 };
 

@@ -3,10 +3,12 @@ import { resolve } from 'node:path';
 import { EsdbEventStore } from './esdbEventStore';
 import { EventStore } from './eventStore';
 import { InMemoryEventStore } from './inMemoryEventStore';
+import { PostgresEventStore } from './postgresEventStore';
 import { DEFAULT_SQLITE_PATH, SqliteEventStore } from './sqliteEventStore';
 
 export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
 
+const POSTGRES_SCHEMES = /^postgres(ql)?:\/\//;
 const ESDB_SCHEMES = /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\//;
 
 /**
@@ -35,7 +37,8 @@ export class StoreNotFound extends Error {
 
 /**
  * Opens the store a URL names:
- * `sqlite:PATH` (the embedded default), `sqlite::memory:`, `memory:` (not durable), or an
+ * `sqlite:PATH` (the embedded default), `sqlite::memory:`, `memory:` (not durable), a PostgreSQL
+ * URL (`postgres://`, `postgresql://`; `sslmode` and `pool_max` in its query), or an
  * EventStoreDB/KurrentDB connection string (`esdb://`, `esdb+discover://`, `kurrentdb://`).
  * Without options a missing store is created silently (tests, benchmarks); the CLI always says which.
  */
@@ -51,11 +54,13 @@ export const openStore = async (url: string, options: OpenStoreOptions = { ifMis
     if (!exists) options.onCreate?.(file);
     return store;
   }
-  // A server is there or unreachable; it has no "missing" to refuse (its first append creates the streams).
+  // A database server answers for an existing database or refuses naming it: it has no "missing" of ours to refuse.
+  if (POSTGRES_SCHEMES.test(url)) return PostgresEventStore.open(url);
+  // An EventStoreDB server is there or unreachable; it has no "missing" to refuse (its first append creates the streams).
   if (ESDB_SCHEMES.test(url)) return EsdbEventStore.connect(url);
   throw new Error(
-    `unknown event store URL "${url}": expected sqlite:PATH, sqlite::memory:, memory: ` +
-      `or an EventStoreDB connection string (esdb://host:2113?tls=false, esdb+discover://…, kurrentdb://…)`,
+    `unknown event store URL "${url}": expected sqlite:PATH, sqlite::memory:, memory:, ` +
+      `postgres://user@host:5432/db or an EventStoreDB connection string (esdb://host:2113?tls=false, esdb+discover://…, kurrentdb://…)`,
   );
 };
 

@@ -1,16 +1,15 @@
 'use strict';
 // Child process of crash.test.ts, plain JS on the compiled store so nothing compiles at test time.
-// Several writers append under load to one SQLite file and print an append's event ids on stdout
+// Several writers append under load to one store (a URL: sqlite:FILE, postgres://…) and print an append's event ids on stdout
 // only once the append has resolved: every printed id is an acknowledged write. The parent
 // SIGKILLs this process at an arbitrary moment.
-const { SqliteEventStore } = require('../../dist/src/store/sqliteEventStore.js');
+const { openStore } = require('../../dist/src/store/openStore.js');
 const { ExpectedRevision } = require('../../dist/src/store/eventStore.js');
 
-const [file, round] = process.argv.slice(2);
+const [url, round] = process.argv.slice(2);
 const WRITERS = 8;
-const store = new SqliteEventStore(file);
 
-const writer = async (w) => {
+const writer = async (store, w) => {
   const streamId = `crash-${w}`;
   // A later round resumes the stream where the killed one left it.
   let known = (await store.readStream(streamId)).length - 1;
@@ -31,9 +30,10 @@ const writer = async (w) => {
   }
 };
 
-for (let w = 0; w < WRITERS; w++) {
-  writer(w).catch((error) => {
-    process.stderr.write(`writer ${w} failed: ${error.stack}\n`);
-    process.exit(1);
-  });
-}
+const fail = (error) => {
+  process.stderr.write(`writer failed: ${error.stack}\n`);
+  process.exit(1);
+};
+openStore(url).then((store) => {
+  for (let w = 0; w < WRITERS; w++) writer(store, w).catch(fail);
+}, fail);

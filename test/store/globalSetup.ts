@@ -1,8 +1,10 @@
 import type { StartedTestContainer } from 'testcontainers';
 import { join } from 'node:path';
+import { probePostgres } from '../../bench/scratchPostgres';
+import { adminUrl, PG_SKIP_VAR } from './postgresDatabase';
 
 /**
- * Starts ONE EventStoreDB container for the whole jest run, and only when the ESDB suite is
+ * Probes PostgreSQL once (see postgresDatabase.ts). Starts ONE EventStoreDB container for the whole jest run, and only when the ESDB suite is
  * selected and a container runtime answers. Tells the suite what happened through these
  * variables (jest workers are forked after this runs, so they inherit them).
  */
@@ -24,6 +26,9 @@ interface GlobalConfig {
 }
 
 export default async function globalSetup(config: GlobalConfig): Promise<void> {
+  // PostgreSQL is not started here (CI and the dev machines run one); the suites that need it skip without it.
+  const noPostgres = await probePostgres(adminUrl());
+  if (noPostgres !== undefined) process.env[PG_SKIP_VAR] = noPostgres;
   // An external server (LEDGER_TEST_ESDB_URL=esdb://…) replaces the container.
   if (process.env[ESDB_URL_VAR] !== undefined) return;
   if (config.testPathPatterns?.toExecutor({ rootDir: config.rootDir }).isMatch(ESDB_SUITE) === false) return;

@@ -58,8 +58,8 @@ describe('openStore', () => {
   });
 
   test('an unknown scheme is refused with the accepted forms', async () => {
-    await expect(openStore('postgres://db/ledger')).rejects.toThrow(
-      /unknown event store URL "postgres:\/\/db\/ledger": expected sqlite:PATH, sqlite::memory:, memory: or .*esdb:\/\//,
+    await expect(openStore('mysql://db/ledger')).rejects.toThrow(
+      /unknown event store URL "mysql:\/\/db\/ledger": expected sqlite:PATH, sqlite::memory:, memory:, postgres:\/\/.* or .*esdb:\/\//,
     );
   });
 });

@@ -1,0 +1,471 @@
+import { createHash } from 'node:crypto';
+import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
+import {
+  AppendOptions,
+  AppendResult,
+  checkExpectedRevision,
+  checkGuards,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './eventStore';
+
+/**
+ * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
+ * already applied. Append only: never edit a released entry, add a new one.
+ *
+ * Why a function: an append is then one statement, so one round trip and its own (implicit)
+ * transaction. It takes the append's advisory locks one by one in the order given (which a single
+ * SELECT does not promise), reads what the checks need, and writes only if they hold; either way it
+ * returns what it read, and the port's TypeScript checks decide the outcome.
+ */
+const MIGRATIONS: ReadonlyArray<string> = [
+  `CREATE SEQUENCE ledger_global_position MINVALUE 0 START 0;
+   CREATE TABLE ledger_events (
+     global_position bigint      PRIMARY KEY,
+     transaction_id  xid8        NOT NULL,
+     stream_id       text        COLLATE "C" NOT NULL,
+     position        integer     NOT NULL,
+     event_id        text        NOT NULL UNIQUE,
+     type            text        NOT NULL,
+     data            json        NOT NULL,
+     metadata        json        NOT NULL,
+     recorded_at     timestamptz NOT NULL,
+     UNIQUE (stream_id, position)
+   );
+   CREATE TABLE ledger_streams (
+     stream_id            text    COLLATE "C" PRIMARY KEY,
+     revision             integer NOT NULL,
+     last_global_position bigint  NOT NULL
+   );
+   CREATE TABLE ledger_commands (
+     command_id            text    PRIMARY KEY,
+     first_global_position bigint  NOT NULL,
+     count                 integer NOT NULL
+   );
+   -- The one place that knows what an ExpectedRevision means in SQL; the TypeScript check
+   -- (checkExpectedRevision) runs again on the state returned, and must agree.
+   CREATE FUNCTION ledger_expectation_holds(kind text, revision integer, current integer) RETURNS boolean
+     LANGUAGE sql IMMUTABLE AS $$
+       SELECT CASE kind WHEN 'any' THEN true WHEN 'noStream' THEN current < 0 WHEN 'streamExists' THEN current >= 0
+                        WHEN 'exact' THEN current = revision END $$;
+   CREATE FUNCTION ledger_append(
+     allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], command_ids text[],
+     stream text, expected_kind text, expected_revision integer,
+     guard_streams text[], guard_kinds text[], guard_revisions integer[],
+     prefixes text[], prefix_ends text[], afters bigint[],
+     recorded timestamptz, event_ids text[], types text[], datas json[], metadatas json[]
+   ) RETURNS jsonb LANGUAGE plpgsql AS $$
+   DECLARE
+     n       integer := coalesce(array_length(event_ids, 1), 0);
+     state   jsonb;
+     current integer;
+     xid     xid8;
+     first   bigint;
+   BEGIN
+     FOR i IN 1 .. coalesce(array_length(lock_keys, 1), 0) LOOP
+       IF lock_exclusive[i] THEN PERFORM pg_advisory_xact_lock(lock_keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(lock_keys[i]); END IF;
+     END LOOP;
+     -- A new statement, so a new snapshot (READ COMMITTED): it sees what every earlier holder of these locks committed.
+     SELECT jsonb_build_object(
+       'command', (SELECT jsonb_build_object('first', c.first_global_position::text, 'count', c.count)
+                   FROM unnest(command_ids) WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
+                   ORDER BY u.ord LIMIT 1),
+       'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
+                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)),
+       'firstUnder', (SELECT coalesce(jsonb_agg((SELECT min(e.global_position)::text FROM ledger_streams s
+                                                  JOIN ledger_events e ON e.stream_id = s.stream_id AND e.global_position > g.after
+                                                  WHERE s.stream_id >= g.prefix AND s.stream_id < g.prefix_end AND s.last_global_position > g.after)
+                                                ORDER BY g.ord), '[]')
+                      FROM unnest(prefixes, prefix_ends, afters) WITH ORDINALITY AS g(prefix, prefix_end, after, ord)))
+       INTO state;
+     current := coalesce((state->'revisions'->>stream)::integer, -1);
+     IF n = 0 OR state->'command' <> 'null'
+        OR NOT ledger_expectation_holds(expected_kind, expected_revision, current)
+        OR EXISTS (SELECT 1 FROM unnest(guard_streams, guard_kinds, guard_revisions) AS g(id, kind, revision)
+                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1)))
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(state->'firstUnder') AS f WHERE f <> 'null') THEN
+       RETURN state;
+     END IF;
+     -- The transaction id and the positions, together under a short lock: see docs/stores.md, "Global order".
+     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+       RAISE EXCEPTION 'ledger_append must make the first write of its transaction: the global order relies on it';
+     END IF;
+     PERFORM pg_advisory_lock(allocation_lock);
+     xid := pg_current_xact_id();
+     first := nextval('ledger_global_position');
+     IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
+     PERFORM pg_advisory_unlock(allocation_lock);
+     INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at)
+       SELECT first + i - 1, xid, stream, current + i, event_ids[i], types[i], datas[i], metadatas[i], recorded
+       FROM generate_series(1, n) AS i;
+     INSERT INTO ledger_streams (stream_id, revision, last_global_position) VALUES (stream, current + n, first + n - 1)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_global_position = excluded.last_global_position;
+     INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
+     RETURN state || jsonb_build_object('first', first::text);
+   END $$;`,
+];
+
+/** Advisory lock keys of their own: a 64-bit hash of a namespaced name. */
+const lockKey = (name: string): string => createHash('sha256').update(`ledger:${name}`).digest().readBigInt64BE(0).toString();
+const MIGRATION_LOCK = lockKey('migration');
+const ALLOCATION_LOCK = lockKey('allocation');
+const streamKey = (streamId: string): string => lockKey(`stream:${streamId}`);
+const prefixKey = (prefix: string): string => lockKey(`prefix:${prefix}`);
+
+/** Every `/`-terminated prefix of a stream id, and the empty one: what a writer locks shared. */
+const slashPrefixes = (streamId: string): string[] => {
+  const out = [''];
+  for (let i = streamId.indexOf('/'); i >= 0; i = streamId.indexOf('/', i + 1)) out.push(streamId.slice(0, i + 1));
+  return out;
+};
+
+/** The lock a prefix guard takes: its longest `/`-terminated prefix, which every writer under the guard's prefix holds shared. */
+const guardLockPrefix = (prefix: string): string => prefix.slice(0, prefix.lastIndexOf('/') + 1);
+
+/** The least string above every id that starts with `prefix` (ids compare bytewise: COLLATE "C"). */
+const prefixEnd = (prefix: string): string => `${prefix}\u{10ffff}`;
+
+export interface PostgresEventStoreOptions {
+  readonly clock?: () => Date;
+  /** Rows fetched per query by `readAll`. */
+  readonly readAllPageSize?: number;
+  /**
+   * How long a reader waits for appends older than the newest committed one to finish before it
+   * settles for the position below them (stale, never skipping). See docs/stores.md.
+   */
+  readonly visibilityWaitMs?: number;
+}
+
+interface EventRow {
+  readonly global_position: string;
+  readonly stream_id: string;
+  readonly position: number;
+  readonly event_id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly recorded_at: Date;
+}
+
+const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at';
+
+/** bigint columns arrive as text; beyond 2^53 a position would silently round. */
+const toPosition = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`global position ${text} is not a safe integer`);
+  return n;
+};
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  streamId: row.stream_id,
+  position: row.position,
+  globalPosition: toPosition(row.global_position),
+  eventId: row.event_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  recordedAt: row.recorded_at.toISOString(),
+});
+
+/** SQLSTATE of a lock wait that PostgreSQL broke as a deadlock; the append is retried. */
+const DEADLOCK_DETECTED = '40P01';
+const isDeadlock = (error: unknown): boolean => (error as { code?: unknown }).code === DEADLOCK_DETECTED;
+/** An error the server reported (it has a SQLSTATE), as opposed to one of the port's own. */
+const isPgError = (error: unknown): boolean => error instanceof DatabaseError;
+
+/** Pool size unless the URL says `pool_max=N` (a ledger parameter, taken out before pg sees the URL). */
+export const DEFAULT_POOL_MAX = 10;
+
+/**
+ * The pg pool settings for a `postgres://` / `postgresql://` URL; `sslmode` and the rest are pg's own.
+ * Every connection commits synchronously whatever the server's default: an acknowledged append must
+ * survive a crash of the server too (appended to the URL's own `options`, if any).
+ */
+export const poolConfigFrom = (url: string): PoolConfig => {
+  const parsed = new URL(url);
+  const poolMax = parsed.searchParams.get('pool_max');
+  parsed.searchParams.delete('pool_max');
+  const max = poolMax === null ? DEFAULT_POOL_MAX : Number(poolMax);
+  if (!Number.isSafeInteger(max) || max < 1 || max > 1000) throw new Error(`pool_max must be an integer from 1 to 1000, not "${poolMax}"`);
+  const options = [parsed.searchParams.get('options'), '-c synchronous_commit=on'].filter((o) => o !== null).join(' ');
+  parsed.searchParams.set('options', options);
+  return { connectionString: parsed.toString(), max };
+};
+
+/**
+ * PostgreSQL store: several ledger processes share one database (docs/stores.md). An append is one
+ * statement, `ledger_append`, in its own transaction: advisory locks on what it reads and writes,
+ * taken in one order; then what its checks read; then the write if they hold. Readers see the log only up to the last position below which no append is
+ * still in flight, so a checkpoint never passes an event that commits later.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly clock: () => Date;
+  private readonly pageSize: number;
+  private readonly visibilityWaitMs: number;
+
+  private constructor(
+    private readonly pool: Pool,
+    options: PostgresEventStoreOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.pageSize = options.readAllPageSize ?? 1000;
+    this.visibilityWaitMs = options.visibilityWaitMs ?? 5000;
+  }
+
+  /** Connects, creates or migrates the schema, and returns the store. */
+  static async open(url: string, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    const pool = new Pool(poolConfigFrom(url));
+    // An idle client's connection dropping must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresEventStore(pool, options);
+  }
+
+  async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    for (;;) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await this.appendWith(client, streamId, events, options);
+      } catch (error) {
+        // ledger_append holds the allocation lock (session level) only between statements that cannot
+        // fail in practice; should one have, the lock must not outlive this append.
+        if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
+        // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
+        if (!isDeadlock(error)) throw error;
+      } finally {
+        // A connection in an unknown state is closed rather than given to the next caller.
+        client.release(broken);
+      }
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'ledger_read_stream',
+      text: `SELECT ${COLUMNS} FROM ledger_events WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
+      values: [streamId, options.fromRevision ?? 0, options.limit ?? null],
+    });
+    return rows.map(toRecorded);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    // Every event up to `settled` has committed or never will: pages below it never change.
+    const settled = await this.headPosition();
+    const until = Math.min(settled, options.until ?? Infinity);
+    let after = options.after ?? -1;
+    let remaining = options.limit ?? Infinity;
+    const prefix = options.streamPrefix;
+    while (remaining > 0 && after < until) {
+      const size = Math.min(this.pageSize, remaining);
+      // No upper bound in SQL: with one, a table whose statistics lag a bulk load gets a plan that
+      // sorts the whole rest of the log for every page. Rows above `until` end the read here.
+      const { rows } =
+        prefix === undefined
+          ? await this.pool.query<EventRow>({
+              name: 'ledger_read_all',
+              text: `SELECT ${COLUMNS} FROM ledger_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+              values: [after, size],
+            })
+          : await this.pool.query<EventRow>(
+              `SELECT ${COLUMNS} FROM ledger_events WHERE global_position > $1 AND stream_id >= $2 AND stream_id < $3
+               ORDER BY global_position LIMIT $4`,
+              [after, prefix, prefixEnd(prefix), size],
+            );
+      for (const row of rows) {
+        const event = toRecorded(row);
+        if (event.globalPosition > until) return;
+        yield event;
+      }
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < size) return;
+      after = toPosition(last.global_position);
+      remaining -= rows.length;
+    }
+  }
+
+  async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
+    return commandEvents(this.pool, commandId);
+  }
+
+  /**
+   * The newest position below which every append has finished. Appends get their transaction id and
+   * positions together (ledger_append), so an event whose transaction id is below the oldest one in
+   * flight has no unfinished append before it. When newer events are already committed, it waits
+   * (up to visibilityWaitMs) for the older appends to finish, so that what was acknowledged is read.
+   */
+  async headPosition(): Promise<number> {
+    const deadline = Date.now() + this.visibilityWaitMs;
+    let target: number | undefined;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      const { rows } = await this.pool.query<{ committed: string | null; settled: string | null }>(
+        `SELECT (SELECT max(global_position) FROM ledger_events) AS committed,
+                (SELECT global_position FROM ledger_events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY global_position DESC LIMIT 1) AS settled`,
+      );
+      const row = rows[0];
+      const settled = row?.settled == null ? -1 : toPosition(row.settled);
+      target ??= row?.committed == null ? -1 : toPosition(row.committed);
+      if (settled >= target || Date.now() >= deadline) return settled;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    const commandIds = options.commandIds ?? [];
+    const guards = options.guards ?? [];
+    const streamGuards = guards.flatMap((g) => (g.kind === 'stream' ? [g] : []));
+    const prefixGuards = guards.flatMap((g) => (g.kind === 'prefix' ? [g] : []));
+    const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
+    const recordedAt = this.clock().toISOString();
+    const { rows } = await client.query<{ state: AppendState }>({
+      name: 'ledger_append',
+      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[]) AS state',
+      values: [
+        ALLOCATION_LOCK,
+        lockKeys,
+        lockExclusive,
+        commandIds,
+        streamId,
+        ...expectationArgs(options.expectedRevision),
+        streamGuards.map((g) => g.streamId),
+        streamGuards.map((g) => expectationArgs(g.expectedRevision)[0]),
+        streamGuards.map((g) => expectationArgs(g.expectedRevision)[1]),
+        prefixGuards.map((g) => g.streamPrefix),
+        prefixGuards.map((g) => prefixEnd(g.streamPrefix)),
+        prefixGuards.map((g) => g.after),
+        recordedAt,
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data ?? null)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ],
+    });
+    const state = (rows[0] as { state: AppendState }).state;
+    if (state.command !== null) {
+      const previous = await eventsFrom(client, toPosition(state.command.first), state.command.count);
+      const last = previous[previous.length - 1];
+      if (last === undefined) throw new Error(`command ${commandIds.join(', ')}: its events are missing from the log`);
+      return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+    }
+    const revisionOf = (id: string): number => state.revisions[id] ?? -1;
+    const current = revisionOf(streamId);
+    checkExpectedRevision(streamId, options.expectedRevision, current);
+    const guardKey = (prefix: string, after: number): string => `${after}:${prefix}`;
+    const firstUnder = new Map(prefixGuards.map((g, i) => [guardKey(g.streamPrefix, g.after), state.firstUnder[i] ?? null]));
+    checkGuards(guards, revisionOf, (prefix, after) => {
+      const found = firstUnder.get(guardKey(prefix, after));
+      return found == null ? undefined : toPosition(found);
+    });
+    if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
+    if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
+    const first = toPosition(state.first);
+    const recorded = events.map(
+      (e, i): RecordedEvent => ({
+        streamId,
+        position: current + 1 + i,
+        globalPosition: first + i,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data ?? null,
+        metadata: e.metadata,
+        recordedAt,
+      }),
+    );
+    return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
+  }
+}
+/**
+ * The append's advisory locks, in ascending key order so that two appends never wait for each
+ * other in a cycle: exclusive on its command ids and its stream; shared on streams it guards and on
+ * every `/`-prefix of its stream (writers under a prefix do not exclude each other); exclusive on
+ * the prefix a prefix guard covers, which waits for every writer under it and keeps new ones out
+ * until this append commits.
+ */
+const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: AppendOptions['guards'] = []): [string[], boolean[]] => {
+  const locks = new Map<string, boolean>();
+  const want = (key: string, exclusive: boolean): void => {
+    locks.set(key, exclusive || (locks.get(key) ?? false));
+  };
+  for (const id of commandIds) want(lockKey(`command:${id}`), true);
+  want(streamKey(streamId), true);
+  for (const prefix of slashPrefixes(streamId)) want(prefixKey(prefix), false);
+  for (const g of guards) {
+    if (g.kind === 'stream') want(streamKey(g.streamId), false);
+    else want(prefixKey(guardLockPrefix(g.streamPrefix)), true);
+  }
+  const ordered = [...locks].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  return [ordered.map(([k]) => k), ordered.map(([, x]) => x)];
+};
+
+/** What ledger_append read once the locks were held, and where it wrote (positions as text: bigint). */
+interface AppendState {
+  /** The first of the append's command ids already claimed, if any. */
+  readonly command: { readonly first: string; readonly count: number } | null;
+  readonly revisions: Readonly<Record<string, number>>;
+  /** Per prefix guard, in order: the first global position above its `after` under its prefix. */
+  readonly firstUnder: ReadonlyArray<string | null>;
+  /** The global position of the first event written; absent when nothing was. */
+  readonly first?: string;
+}
+
+/** An ExpectedRevision as ledger_expectation_holds takes it. */
+const expectationArgs = (e: ExpectedRevision): [string, number | null] => [e.kind, e.kind === 'exact' ? e.revision : null];
+
+const eventsFrom = async (db: Pool | PoolClient, first: number, count: number): Promise<RecordedEvent[]> => {
+  const { rows } = await db.query<EventRow>({
+    name: 'ledger_events_range',
+    text: `SELECT ${COLUMNS} FROM ledger_events WHERE global_position >= $1 AND global_position < $2 ORDER BY global_position`,
+    values: [first, first + count],
+  });
+  return rows.map(toRecorded);
+};
+
+const commandEvents = async (db: Pool | PoolClient, commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> => {
+  const { rows } = await db.query<{ first: string; count: number }>({
+    name: 'ledger_command',
+    text: 'SELECT first_global_position AS first, count FROM ledger_commands WHERE command_id = $1',
+    values: [commandId],
+  });
+  const command = rows[0];
+  return command === undefined ? undefined : eventsFrom(db, toPosition(command.first), command.count);
+};
+
+/**
+ * Creates or upgrades the schema in one transaction under an advisory lock, so that several nodes
+ * starting together migrate once and the others find it done.
+ */
+const migrate = async (pool: Pool): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS ledger_schema (version integer NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM ledger_schema');
+    const version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) throw new Error(`database schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
+    for (const sql of MIGRATIONS.slice(version)) await client.query(sql);
+    if (rows.length === 0) await client.query('INSERT INTO ledger_schema (version) VALUES ($1)', [MIGRATIONS.length]);
+    else await client.query('UPDATE ledger_schema SET version = $1', [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+};

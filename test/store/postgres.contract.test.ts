@@ -1,0 +1,104 @@
+import { Client } from 'pg';
+import { ExpectedRevision } from '../../src/store/eventStore';
+import { openStore } from '../../src/store/openStore';
+import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
+import { collect, describeEventStoreContract, newEvent } from './contract';
+import { ScratchDatabase } from '../../bench/scratchPostgres';
+import { postgresSkipReason, testDatabase } from './postgresDatabase';
+
+const skip = postgresSkipReason('postgres.contract');
+let db: ScratchDatabase;
+beforeAll(async () => {
+  if (skip === undefined) db = await testDatabase('contract');
+});
+afterAll(() => db?.drop());
+
+describeEventStoreContract('PostgreSQL', () => openStore(db.url()), { skip, heavyTimeoutMs: 120_000 });
+
+const suite = skip === undefined ? describe : describe.skip;
+suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, () => {
+  test('several nodes opening one fresh database at once migrate it once', async () => {
+    const fresh = await testDatabase('migrate');
+    try {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => PostgresEventStore.open(fresh.url('pool_max=2'))));
+      await stores[0]?.append('s', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+      expect(await stores[4]?.readStream('s')).toHaveLength(1);
+      await Promise.all(stores.map((s) => s.close()));
+      const client = new Client({ connectionString: fresh.url() });
+      await client.connect();
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 1 }]);
+      await client.query('UPDATE ledger_schema SET version = 99');
+      await client.end();
+      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (1)');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  test('every connection commits synchronously, even where the database says otherwise', async () => {
+    const admin = new Client({ connectionString: db.url() });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${db.name} SET synchronous_commit = off`);
+    await admin.end();
+    const client = new Client(poolConfigFrom(db.url()));
+    await client.connect();
+    try {
+      expect((await client.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'on' }]);
+    } finally {
+      await client.query(`ALTER DATABASE ${db.name} RESET synchronous_commit`);
+      await client.end();
+    }
+  });
+
+  test('pool_max must be a sane integer; sslmode and the rest go to pg', async () => {
+    await expect(openStore(db.url('pool_max=0'))).rejects.toThrow('pool_max must be an integer from 1 to 1000, not "0"');
+    await expect(openStore(db.url('sslmode=verify-full'))).rejects.toThrow(/SSL/i);
+  });
+
+  test('readers never pass an event that commits later: many concurrent writers, a reader catching up', async () => {
+    // Writers on separate connections commit out of position order; the reader must still see each event.
+    const writers = await Promise.all(Array.from({ length: 4 }, () => PostgresEventStore.open(db.url('pool_max=8'))));
+    const reader = await PostgresEventStore.open(db.url('pool_max=2'));
+    const start = await reader.headPosition();
+    const base = `gapless-${Date.now()}`;
+    const acknowledged = new Set<string>();
+    let writing = true;
+    const writes = writers.flatMap((store, w) =>
+      Array.from({ length: 8 }, async (_, k) => {
+        const stream = `${base}/w${w}/k${k}`;
+        for (let i = 0; i < 40; i++) {
+          const events = Array.from({ length: 1 + (i % 3) }, () => newEvent({ w, k, i }));
+          await store.append(stream, events, { expectedRevision: ExpectedRevision.after(i === 0 ? -1 : (await store.readStream(stream)).length - 1) });
+          events.forEach((e) => acknowledged.add(e.eventId));
+        }
+      }),
+    );
+    const done = Promise.all(writes).finally(() => (writing = false));
+
+    const seen: string[] = [];
+    let checkpoint = start;
+    let stalls = 0;
+    while (writing || stalls < 1) {
+      const before = checkpoint;
+      for await (const e of reader.readAll({ after: checkpoint })) {
+        expect(e.globalPosition).toBeGreaterThan(checkpoint);
+        checkpoint = e.globalPosition;
+        if (e.streamId.startsWith(base)) seen.push(e.eventId);
+      }
+      if (!writing && checkpoint === before) stalls++;
+    }
+    await done;
+    expect(seen.length).toBe(acknowledged.size);
+    expect(new Set(seen)).toEqual(acknowledged);
+    await Promise.all([...writers, reader].map((s) => s.close()));
+  }, 120_000);
+
+  test('readAll pages through the log without skipping or repeating', async () => {
+    const store = await PostgresEventStore.open(db.url(), { readAllPageSize: 3 });
+    const start = await store.headPosition();
+    const stream = `paged-${Date.now()}`;
+    for (let i = 0; i < 10; i++) await store.append(stream, [newEvent({ i })], { expectedRevision: ExpectedRevision.any });
+    expect((await collect(store.readAll({ after: start }))).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => ({ i })));
+    await store.close();
+  });
+});

@@ -18,7 +18,7 @@ import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRec
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes } from './queryRoutes';
+import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
 import { appendedEventJson } from './wire';
 
@@ -206,13 +206,16 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const permitted = access.permit(request, 'query');
       if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+      const now = ledger.now();
       const result = await pipe(
         TE.fromEither(decode(params, request.params)),
+        TE.map((p) => resolveCurrentMonth(p, now)),
         TE.chainW((p) =>
           pipe(
             TE.fromEither(decode(query, request.query)),
-            TE.chainFirstW((q) => () => access.queryScope(permitted.right, { ...q, ...p })),
-            TE.chainW((q) => route.run(ledger, p, q)),
+            TE.map((q) => resolveCurrentMonth(q, now)),
+            TE.chainFirstW((q) => () => access.queryScope(permitted.right, route.reads, { ...q, ...p })),
+            TE.chainW((q) => route.run(ledger, p, q, access.readable(permitted.right))),
           ),
         ),
       )();

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
-import { EventRef } from '../domain/events';
 import { Month } from '../domain/time';
+import { ProfileNow } from '../projections/profileNow';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
 import { LedgerService } from './ledgerService';
@@ -70,26 +70,8 @@ export interface LineWithEvents {
   readonly events: ReadonlyArray<RecordedEvent>;
 }
 
-/** One range read per cited stream, since an OVERAGE line can cite every usage event of a month. */
-const readCited = async (ledger: LedgerService, refs: ReadonlyArray<EventRef>): Promise<ReadonlyArray<RecordedEvent>> => {
-  const byStream = new Map<string, number[]>();
-  for (const r of refs) {
-    const positions = byStream.get(r.streamId) ?? [];
-    positions.push(r.position);
-    byStream.set(r.streamId, positions);
-  }
-  const found = new Map<string, RecordedEvent>();
-  for (const [streamId, positions] of byStream) {
-    // reduce, not Math.min(...): a month of usage can cite more events than a call takes arguments.
-    const from = positions.reduce((a, b) => Math.min(a, b));
-    const to = positions.reduce((a, b) => Math.max(a, b));
-    const events = await ledger.store.readStream(streamId, { fromRevision: from, limit: to - from + 1 });
-    for (const e of events) found.set(`${e.streamId}@${e.position}`, e);
-  }
-  return refs.flatMap((r) => found.get(`${r.streamId}@${r.position}`) ?? []);
-};
-
-export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
+/** The line of a statement, with the user it bills; NOT_FOUND when the statement has no such line. */
+const findLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, { userId: string; line: StatementLine }> =>
   pipe(
     profileStatement(ledger, profileId, month),
     TE.chainEitherK((s) => {
@@ -102,5 +84,31 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
         message: `the statement of profile ${profileId} for ${month} has no line ${lineId}`,
       });
     }),
-    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await readCited(ledger, line.events) }))),
+  );
+
+export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
+  pipe(
+    findLine(ledger, profileId, month, lineId),
+    TE.chain(({ userId, line }) => TE.fromTask(async () => ({ userId, line, events: await ledger.readEvents(line.events) }))),
+  );
+
+/** A page of the events a line cites, in log order, after a global position. */
+export const lineEvents = (
+  ledger: LedgerService,
+  profileId: string,
+  month: Month,
+  lineId: string,
+  after: number | undefined,
+  limit: number,
+): TE.TaskEither<QueryError, ReadonlyArray<RecordedEvent>> =>
+  pipe(
+    findLine(ledger, profileId, month, lineId),
+    TE.chain(({ line }) => TE.fromTask(() => ledger.lineEvents(line, after, limit))),
+  );
+
+/** The profile as it stands now. */
+export const profileNow = (ledger: LedgerService, profileId: string): TE.TaskEither<QueryError, ProfileNow> =>
+  pipe(
+    TE.fromTask(() => ledger.profile(profileId)),
+    TE.chainEitherK(E.fromNullable(profileNotFound(profileId))),
   );

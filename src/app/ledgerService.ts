@@ -1,12 +1,15 @@
 import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow, refOf } from '../commands/decodeRecorded';
-import { isLedgerStream, Streams } from '../domain/events';
+import { EventRef, isLedgerStream, Streams } from '../domain/events';
+import { ProfileInfo } from '../domain/registryDecider';
 import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
+import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
 import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
-import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
+import { ProfileNow, profileNow } from '../projections/profileNow';
+import { AccountStatement, Statement, StatementLine, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SnapshotStore } from './snapshotStore';
@@ -18,6 +21,12 @@ export interface LedgerServiceOptions {
   /** Where the read model is saved with its checkpoint; without one, every start replays the log. */
   readonly snapshots?: SnapshotStore;
 }
+
+/**
+ * The events a line cites, as refs: the one place that knows how a line cites them, so that a new way
+ * of citing (usage ranges) changes this function alone.
+ */
+export const citedEvents = (line: StatementLine): ReadonlyArray<EventRef> => line.events;
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
 const SNAPSHOT_EVERY = 100_000;
@@ -150,6 +159,55 @@ export class LedgerService {
 
   profileInfo(profileId: string) {
     return this.view.profile(profileId);
+  }
+
+  /** The accounts `visible` admits, each with its profiles (created so far), sorted by id. */
+  async accounts(visible: (accountId: string) => boolean): Promise<ReadonlyArray<{ readonly accountId: string; readonly profiles: ReadonlyArray<ProfileInfo> }>> {
+    await this.catchUp();
+    return this.view
+      .accountIds()
+      .filter(visible)
+      .map((accountId) => ({ accountId, profiles: [...this.view.profilesOfAccount(accountId)].sort((a, b) => (a.profileId < b.profileId ? -1 : 1)) }));
+  }
+
+  /** The profile as it stands on the clock's instant: overage switch, active assignments, effective tiers. */
+  async profile(profileId: string): Promise<ProfileNow | undefined> {
+    await this.catchUp();
+    const info = this.view.profile(profileId);
+    const lifecycle = this.view.lifecycleOf(profileId);
+    return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
+  }
+
+  async catalog(month: Month): Promise<CatalogOffer> {
+    await this.catchUp();
+    return catalogOffer(this.view.catalogSoFar(), month);
+  }
+
+  /** The events a statement line cites, in log order, those after a global position, at most `limit`. */
+  async lineEvents(line: StatementLine, after: number | undefined, limit: number): Promise<ReadonlyArray<RecordedEvent>> {
+    const cited = await this.readEvents(citedEvents(line));
+    return [...cited]
+      .sort((a, b) => a.globalPosition - b.globalPosition)
+      .filter((e) => after === undefined || e.globalPosition > after)
+      .slice(0, limit);
+  }
+
+  /** The events behind refs, in the refs' order: one range read per stream, since a line can cite a month of usage. */
+  async readEvents(refs: ReadonlyArray<EventRef>): Promise<ReadonlyArray<RecordedEvent>> {
+    const byStream = new Map<string, { from: number; to: number }>();
+    for (const r of refs) {
+      const range = byStream.get(r.streamId);
+      byStream.set(r.streamId, range === undefined ? { from: r.position, to: r.position } : { from: Math.min(range.from, r.position), to: Math.max(range.to, r.position) });
+    }
+    const found = new Map<string, RecordedEvent>();
+    for (const [streamId, { from, to }] of byStream) {
+      for (const e of await this.store.readStream(streamId, { fromRevision: from, limit: to - from + 1 })) found.set(`${e.streamId}@${e.position}`, e);
+    }
+    return refs.map((r) => {
+      const e = found.get(`${r.streamId}@${r.position}`);
+      if (e === undefined) throw new Error(`a statement cites ${r.streamId}@${r.position}, which is not in the store`);
+      return e;
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ import { RateLimiter } from '../auth/rateLimit';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandType } from '../domain/commands';
 import { ApiError, apiError } from './apiError';
+import { CONSOLE_PREFIX } from './consoleAssets';
 import { QueryRoute } from './queryRoutes';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -21,8 +22,12 @@ export const correlationIdOf = (header: unknown): string => (typeof header === '
 
 const bearerOf = (authorization: string | undefined): string | undefined => /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
 
-/** The API's description is public; every other route, an unknown one included, needs a principal. */
-const isOpen = (routeUrl: string | undefined): boolean => routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false);
+/**
+ * The API's description and the console's files are public (the console asks for a token when the API
+ * does); every other route, an unknown one included, needs a principal.
+ */
+const isOpen = (routeUrl: string | undefined): boolean =>
+  routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false) || routeUrl === '/' || routeUrl === CONSOLE_PREFIX || routeUrl === `${CONSOLE_PREFIX}/*`;
 
 /** A request turned away before its route ran, with the headers that explain it. */
 export interface Refusal {

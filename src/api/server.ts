@@ -15,6 +15,7 @@ import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessCont
 import { ApiError, apiError, ApiFailure, errorBody, httpStatusOf } from './apiError';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { IDEMPOTENCY_HEADER, IdempotencyKey, idempotentCommandId, IdempotencyRecords, RecordedResponse, requestHash } from './idempotency';
+import { registerConsole } from './consoleAssets';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
+  /** Where the built console is; by default dist/console of this package. */
+  readonly consoleDir?: string;
 }
 
 interface HttpResponse {
@@ -250,6 +253,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerConsole(app, options.consoleDir);
   return app;
 };
 

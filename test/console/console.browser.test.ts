@@ -182,7 +182,7 @@ suite('the console in Chromium', () => {
       try {
         await open('/console/profiles/p-fra/2026-04');
         await page.getByTestId('users').waitFor();
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
         await shot('profile-390');
       } finally {
         await page.setViewportSize({ width: 1400, height: 900 });
@@ -212,12 +212,12 @@ suite('the console in Chromium', () => {
       await page.getByText('did not accept that token').waitFor();
       await signIn(tokens.everyone as string);
       await page.getByTestId('account-total').waitFor();
-      expect(await page.evaluate(() => sessionStorage.getItem('ledger.token'))).toBe(tokens.everyone);
+      expect(await page.evaluate<string | null>("sessionStorage.getItem('ledger.token')")).toBe(tokens.everyone);
       await open(`/console/accounts/${OTHER}/2026-04`);
       await page.getByTestId('account-total').waitFor();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-      expect(await page.evaluate(() => sessionStorage.getItem('ledger.token'))).toBeNull();
+      expect(await page.evaluate<string | null>("sessionStorage.getItem('ledger.token')")).toBeNull();
     });
 
     test('a reader of one account sees only that one, and is told so for another', async () => {

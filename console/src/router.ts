@@ -72,6 +72,8 @@ export const interceptLinks = () => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     const a = (e.target as Element | null)?.closest('a');
     if (a === null || a === undefined || a.target !== '' || a.hasAttribute('download') || a.origin !== location.origin || !a.pathname.startsWith(`${BASE}/`)) return;
+    // A jump within the page (a refund to its charge) is the browser's own.
+    if (a.pathname === location.pathname && a.search === location.search && a.hash !== '') return;
     e.preventDefault();
     navigate(a.pathname + a.search);
   });

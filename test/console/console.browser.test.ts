@@ -133,9 +133,12 @@ suite('the console in Chromium', () => {
       await page.getByRole('button', { name: 'alice' }).click();
       const refund = page.locator('tr.line.refund');
       const reverses = refund.getByRole('link');
-      const target = await reverses.getAttribute('href');
+      const target = decodeURIComponent((await reverses.getAttribute('href')) ?? '').replace(/^#/, '');
       await reverses.click();
-      expect(await page.locator(`tr${target ?? ''}`).locator('td').first().textContent()).toBe('CHARGE');
+      expect(decodeURIComponent(new URL(page.url()).hash.slice(1))).toBe(target);
+      const charge = page.locator(`[id="${target}"]`);
+      expect(await charge.locator('td').first().textContent()).toBe('CHARGE');
+      expect(await charge.locator('td').last().textContent()).toBe('20.00');
     });
 
     test('the month picker moves back, forth and to the current month', async () => {

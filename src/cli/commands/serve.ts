@@ -30,7 +30,8 @@ export const serve: CliCommand = {
   summary: 'run the HTTP API',
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
 
-Serves the HTTP API of api.md; OpenAPI at /openapi.json, browsable at /docs. One JSON log line
+Serves the HTTP API of api.md and the browser console at /console/ (/ redirects there);
+OpenAPI at /openapi.json, browsable at /docs. One JSON log line
 per request on standard output. Every /v1 request needs an API token (ledger token create); while
 the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
 (another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
@@ -61,7 +62,7 @@ the requests in flight finish, closes the store and exits 0.
       const stopped = untilSignal();
       const address = await app.listen({ host: o.host, port: o.port });
       // For people: where it is, on stderr, so that stdout stays one JSON log line per request.
-      io.err(`ledger serve: ${address} on ${url} (${ledger.eventsApplied} events in the read model); OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
+      io.err(`ledger serve: ${address} on ${url} (${ledger.eventsApplied} events in the read model); console at ${address}/console/, OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();

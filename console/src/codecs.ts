@@ -31,9 +31,9 @@ export const AccountStatement = t.type({
 });
 export type AccountStatement = t.TypeOf<typeof AccountStatement>;
 
-const EventRef = t.type({ streamId: t.string, position: t.number, type: t.string });
+/** A line's cited events are not decoded here: the console reads them through the line's events route, a page at a time. */
 export const Line = t.intersection([
-  t.type({ lineId: t.string, kind: t.string, tier: t.string, amount: Decimal2, description: t.string, at: t.string, events: t.array(EventRef) }),
+  t.type({ lineId: t.string, kind: t.string, tier: t.string, amount: Decimal2, description: t.string, at: t.string }),
   t.partial({ reverses: t.string }),
 ]);
 export type Line = t.TypeOf<typeof Line>;

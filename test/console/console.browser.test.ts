@@ -100,6 +100,15 @@ suite('the console in Chromium', () => {
       expect(chartRows).toHaveLength(12);
       expect(chartRows[11]).toMatch(new RegExp(`^April 2026\\s+${statement.total.replace('.', '\\.')}$`));
       expect(chartRows[0]).toMatch(/^May 2025\s+nothing billed$/);
+      // Figures arriving do not push the page around: cumulative layout shift under 0.1 ("good").
+      const shift = await page.evaluate<number>(
+        `new Promise((done) => {
+          let sum = 0;
+          new PerformanceObserver((list) => list.getEntries().forEach((e) => (sum += e.value))).observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => done(sum), 200);
+        })`,
+      );
+      expect(shift).toBeLessThan(0.1);
       await shot('account');
     });
 

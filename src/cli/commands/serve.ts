@@ -31,11 +31,11 @@ export const serve: CliCommand = {
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL]
 
 Serves the HTTP API of api.md and the browser console at /console/ (/ redirects there);
-OpenAPI at /openapi.json, browsable at /docs. One JSON log line
-per request on standard output. Every /v1 request needs an API token (ledger token create); while
-the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
-(another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
-the requests in flight finish, closes the store and exits 0.
+OpenAPI at /openapi.json, browsable at /docs. One JSON log line per request on standard output.
+Every /v1 request needs an API token (ledger token create); while the store has never had one, the
+server runs in local mode: loopback hosts only, actor "local" (another --host is refused with exit
+code 2). SIGTERM or SIGINT stops accepting connections, lets the requests in flight finish, closes
+the store and exits 0.
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)

@@ -31,7 +31,7 @@ export const MonthlyChart = ({ totals }: { totals: ReadonlyArray<MonthTotal> }) 
         cursor: { show: false },
         scales: { x: { time: false, range: [-0.5, totals.length - 0.5] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { values: (_u, splits) => splits.map((i) => monthName(totals[i]?.month ?? '').replace(/^(...)\S* (..)(..)$/, '$1 $3')), space: 40, incrs: [1] },
+          { values: (_u, splits) => splits.map((i) => monthName(totals[i]?.month ?? '').replace(/^(...)\S* (..)(..)$/, '$1 $3')), space: 40, incrs: [1, 2, 3, 6] },
           { size: 70, values: (_u, splits) => splits.map((v) => v.toLocaleString('en-US')) },
         ],
         series: [{}, { label: 'Total (USD)', fill: '#2f6fb2', stroke: '#2f6fb2', paths: bars, points: { show: false } }],

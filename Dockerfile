@@ -8,6 +8,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY bench ./bench
+COPY console ./console
 # `npm ci` builds dist/ through the `prepare` script; then the dev dependencies go.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 

@@ -11,6 +11,8 @@ import { RateLimiter } from '../auth/rateLimit';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandType } from '../domain/commands';
 import { ApiError, apiError } from './apiError';
+import { CONSOLE_PREFIX } from './consoleAssets';
+import { QueryRoute } from './queryRoutes';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
@@ -20,8 +22,12 @@ export const correlationIdOf = (header: unknown): string => (typeof header === '
 
 const bearerOf = (authorization: string | undefined): string | undefined => /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
 
-/** The API's description is public; every other route, an unknown one included, needs a principal. */
-const isOpen = (routeUrl: string | undefined): boolean => routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false);
+/**
+ * The API's description and the console's files are public (the console asks for a token when the API
+ * does); every other route, an unknown one included, needs a principal.
+ */
+const isOpen = (routeUrl: string | undefined): boolean =>
+  routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false) || routeUrl === '/' || routeUrl === CONSOLE_PREFIX || routeUrl === `${CONSOLE_PREFIX}/*`;
 
 /** A request turned away before its route ran, with the headers that explain it. */
 export interface Refusal {
@@ -89,12 +95,19 @@ export class AccessControl {
     return E.mapLeft(forbidden)(commandAccess(principal, command));
   }
 
+  /** The accounts a principal may read, for a route that lists only those. */
+  readable(principal: Principal): (accountId: string) => boolean {
+    return (accountId) => E.isRight(authorize(principal, 'query', accountId));
+  }
+
   /**
    * For a decoded query. A profile or account outside the principal's answers exactly what the query
    * answers for a missing one. A profile is looked up in the caught-up read model and the answer
    * given from that one snapshot, so a profile created meanwhile elsewhere cannot slip through.
    */
-  async queryScope(principal: Principal, fields: Readonly<Record<string, unknown>>): Promise<E.Either<ApiError, void>> {
+  async queryScope(principal: Principal, reads: QueryRoute['reads'], fields: Readonly<Record<string, unknown>>): Promise<E.Either<ApiError, void>> {
+    // The route filters by `readable` itself, or reads what is the same for every account: the role's part was checked.
+    if (reads !== undefined) return E.right(undefined);
     const target = queryTarget(fields);
     switch (target.kind) {
       case 'profile': {

@@ -163,6 +163,29 @@ const components: Record<string, Schema> = {
   }),
   NewToken: object({ name: str, token: { type: 'string', description: 'ldg_…: shown this once; only its SHA-256 is stored' } }),
   RevokedToken: object({ name: str, revokedAt: str }),
+  Profile: object({
+    profileId: str,
+    accountId: str,
+    region: str,
+    name: { type: 'string', nullable: true },
+    createdAt: str,
+    overage: { type: 'boolean' },
+    users: arrayOf(
+      object({
+        userId: str,
+        assignments: arrayOf(object({ groupId: { type: 'string', nullable: true, description: 'null: the direct assignment' }, tier: str })),
+        effectiveTier: { type: 'string', description: 'the highest tier of the assignments in the current catalog (C4)' },
+      }),
+    ),
+  }),
+  AccountList: object({
+    accounts: arrayOf(object({ accountId: str, profiles: arrayOf(object({ profileId: str, accountId: str, region: str, name: { type: 'string', nullable: true }, createdAt: str })) })),
+  }),
+  Catalog: object({
+    month: str,
+    currency: str,
+    tiers: arrayOf(object({ tier: str, name: str, credits: money, price: money, fromMonth: str, event: object(eventFields) })),
+  }),
   AccountStatement: object({
     accountId: str,
     month: str,

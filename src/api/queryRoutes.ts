@@ -2,12 +2,14 @@ import { gzipSync } from 'node:zlib';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
-import { exportStatements, knownAccountStatement, profileEvents, profileStatement, statementLine } from '../app/ledgerQueries';
+import { exportStatements, knownAccountStatement, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
-import { AccountId, Identifier, integerText, MonthString } from '../domain/fields';
+import { AccountId, Identifier, integerText, pattern } from '../domain/fields';
+import { Month, monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
 import { LineId } from '../projections/statementLineId';
 import { ApiError } from './apiError';
+import { RecordedEvent } from '../store/eventStore';
 import { recordedEventJson } from './wire';
 
 /** A query's answer: JSON unless it names another content type. */
@@ -25,23 +27,41 @@ export interface QueryRoute {
   readonly summary: string;
   readonly params: t.Props;
   readonly query: { readonly required: t.Props; readonly optional: t.Props };
+  /**
+   * What the route reads, for access control: by default what its fields name (a profile, an account,
+   * else every account); `visibleAccounts`: it lists only the accounts the principal may read, so any
+   * reader may call it; `catalog`: the prices, the same for every account, which any reader may see.
+   */
+  readonly reads?: 'visibleAccounts' | 'catalog';
   /** A schema of the OpenAPI components, or CSV. */
   readonly response: { readonly schema: string } | 'csv';
-  /** Called with params and query decoded by the codecs above. */
-  run(ledger: LedgerService, params: unknown, query: unknown): TE.TaskEither<ApiError, QueryReply>;
+  /** Called with params and query decoded by the codecs above (a month `current` resolved), and the accounts the caller may read. */
+  run(ledger: LedgerService, params: unknown, query: unknown, mayRead: (accountId: string) => boolean): TE.TaskEither<ApiError, QueryReply>;
 }
 
 /** Global positions start at 0. */
 const Position = integerText('a global position (an integer of 0 or more)', 0, Number.MAX_SAFE_INTEGER);
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
+/** A line's events are paged by how many were seen: an OVERAGE line's ranges span streams, so no one position orders them. */
+const CitedOffset = integerText('the number of the line\'s events already read (the previous page\'s next)', 0, Number.MAX_SAFE_INTEGER);
 const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
+
+/** Wherever a month is taken, `current` stands for the clock's (api.md). */
+const MonthParam = pattern('a month as YYYY-MM (months run 01 to 12), or current', /^([0-9]{4}-(0[1-9]|1[0-2])|current)$/);
+
+/** Decoded fields with a month `current` replaced by the month of `now`: routes and access control see real months only. */
+export const resolveCurrentMonth = <T extends { readonly month?: Month }>(fields: T, now: string): T =>
+  fields.month === 'current' ? { ...fields, month: monthOf(now) } : fields;
 
 const json = (body: unknown): QueryReply => ({ body });
 const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');
 const isOn = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
 const noQuery = { required: {}, optional: {} };
-const statementParams = { profileId: Identifier, month: MonthString };
+const statementParams = { profileId: Identifier, month: MonthParam };
+const eventPage = (events: ReadonlyArray<RecordedEvent>, limit: number): QueryReply =>
+  json({ events: events.map(recordedEventJson), next: events.length === limit ? (events[events.length - 1]?.globalPosition ?? null) : null });
+const paging = { required: {}, optional: { after: Position, limit: PageSize } };
 
 export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
@@ -70,7 +90,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
     operationId: 'getAccountStatement',
     path: '/v1/accounts/{accountId}/statements/{month}',
     summary: "An account's profiles and totals for a month, and the users billed in several of them (each profile bills its users on its own)",
-    params: { accountId: AccountId, month: MonthString },
+    params: { accountId: AccountId, month: MonthParam },
     query: noQuery,
     response: { schema: 'AccountStatement' },
     run: (ledger, p: { accountId: string; month: string }) => pipe(knownAccountStatement(ledger, p.accountId, p.month), TE.map(json)),
@@ -80,21 +100,63 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
     path: '/v1/profiles/{profileId}/events',
     summary: `A profile's events in log order, after a global position; ${DEFAULT_PAGE} a page unless limit says otherwise. Follow next until it is null`,
     params: { profileId: Identifier },
-    query: { required: {}, optional: { after: Position, limit: PageSize } },
+    query: paging,
     response: { schema: 'EventPage' },
     run: (ledger, p: { profileId: string }, q: { after?: number; limit?: number }) => {
       const limit = q.limit ?? DEFAULT_PAGE;
       return pipe(
         profileEvents(ledger, p.profileId, q.after, limit),
-        TE.map((events) => json({ events: events.map(recordedEventJson), next: events.length === limit ? (events[events.length - 1]?.globalPosition ?? null) : null })),
+        TE.map((events) => eventPage(events, limit)),
       );
     },
+  },
+  {
+    operationId: 'getStatementLineEvents',
+    path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}/events',
+    summary: `The events a statement line cites, usage ranges expanded, in log order; ${DEFAULT_PAGE} a page unless limit says otherwise. Pass the answer's next as after until it is null`,
+    params: { ...statementParams, lineId: LineId },
+    query: { required: {}, optional: { after: CitedOffset, limit: PageSize } },
+    response: { schema: 'EventPage' },
+    run: (ledger, p: { profileId: string; month: string; lineId: string }, q: { after?: number; limit?: number }) =>
+      pipe(
+        lineEvents(ledger, p.profileId, p.month, p.lineId, q.after ?? 0, q.limit ?? DEFAULT_PAGE),
+        TE.map((page) => json({ events: page.events.map(recordedEventJson), next: page.next ?? null })),
+      ),
+  },
+  {
+    operationId: 'getProfile',
+    path: '/v1/profiles/{profileId}',
+    summary: "The profile now: its account, Region, overage switch, and every user's active assignments and effective tier",
+    params: { profileId: Identifier },
+    query: noQuery,
+    response: { schema: 'Profile' },
+    run: (ledger, p: { profileId: string }) => pipe(profileNow(ledger, p.profileId), TE.map(json)),
+  },
+  {
+    operationId: 'listAccounts',
+    path: '/v1/accounts',
+    summary: 'The accounts the caller may read, each with its profiles',
+    params: {},
+    query: noQuery,
+    reads: 'visibleAccounts',
+    response: { schema: 'AccountList' },
+    run: (ledger, _p, _q, mayRead) => TE.fromTask(async () => json({ accounts: await ledger.accounts(mayRead) })),
+  },
+  {
+    operationId: 'getCatalog',
+    path: '/v1/catalog',
+    summary: "The tiers offered in a month (default: the clock's), in C4 order, each with the TierDefined event it comes from",
+    params: {},
+    query: { required: {}, optional: { month: MonthParam } },
+    reads: 'catalog',
+    response: { schema: 'Catalog' },
+    run: (ledger, _p, q: { month?: string }) => TE.fromTask(async () => json(await ledger.catalog(q.month ?? monthOf(ledger.now())))),
   },
   {
     operationId: 'getBillingExport',
     path: '/v1/exports/{month}.csv',
     summary: 'The billing export: one CSV row per statement line, with AWS CUR 2.0 column names, for one account or all; gzip=1 for a gzip-compressed file',
-    params: { month: MonthString },
+    params: { month: MonthParam },
     query: { required: {}, optional: { accountId: AccountId, gzip: Flag } },
     response: 'csv',
     run: (ledger, p: { month: string }, q: { accountId?: string; gzip?: string }) =>

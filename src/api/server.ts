@@ -18,10 +18,11 @@ import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
+import { registerConsole } from './consoleAssets';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes } from './queryRoutes';
+import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
   readonly testClock?: ScenarioClock;
   readonly timeouts?: Partial<Timeouts>;
+  /** Where the built console is; by default dist/console of this package. */
+  readonly consoleDir?: string;
 }
 
 /** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
@@ -203,13 +206,16 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const permitted = access.permit(request, 'query');
       if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+      const now = ledger.now();
       const result = await pipe(
         TE.fromEither(decode(params, request.params)),
+        TE.map((p) => resolveCurrentMonth(p, now)),
         TE.chainW((p) =>
           pipe(
             TE.fromEither(decode(query, request.query)),
-            TE.chainFirstW((q) => () => access.queryScope(permitted.right, { ...q, ...p })),
-            TE.chainW((q) => route.run(ledger, p, q)),
+            TE.map((q) => resolveCurrentMonth(q, now)),
+            TE.chainFirstW((q) => () => access.queryScope(permitted.right, route.reads, { ...q, ...p })),
+            TE.chainW((q) => route.run(ledger, p, q, access.readable(permitted.right))),
           ),
         ),
       )();
@@ -244,5 +250,6 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerConsole(app, options.consoleDir);
   return app;
 };

@@ -2,9 +2,10 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { Month } from '../domain/time';
+import { ProfileNow } from '../projections/profileNow';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
-import { citedSpans, readSpans } from './citedEvents';
+import { CitedPage, citedEventsPage, citedSpans, readSpans } from './citedEvents';
 import { LedgerService } from './ledgerService';
 
 /**
@@ -70,7 +71,8 @@ export interface LineWithEvents {
   readonly events: ReadonlyArray<RecordedEvent>;
 }
 
-export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
+/** The line of a statement, with the user it bills; NOT_FOUND when the statement has no such line. */
+const findLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, { userId: string; line: StatementLine }> =>
   pipe(
     profileStatement(ledger, profileId, month),
     TE.chainEitherK((s) => {
@@ -83,8 +85,34 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
         message: `the statement of profile ${profileId} for ${month} has no line ${lineId}: expected one of its lines' ids, ${profileId}~${month}~{userId}~{n}, as the statement lists them`,
       });
     }),
+  );
+
+export const statementLine = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineWithEvents> =>
+  pipe(
+    findLine(ledger, profileId, month, lineId),
     // The events the line lists; an OVERAGE line's usage ranges are paged through its events route instead.
     TE.chain(({ userId, line }) =>
       TE.fromTask(async () => ({ userId, line, events: await readSpans((id, o) => ledger.store.readStream(id, o), citedSpans({ events: line.events })) })),
     ),
+  );
+
+/** A page of the events a line cites, usage ranges expanded, in log order; `after` counts the cited events already seen. */
+export const lineEvents = (
+  ledger: LedgerService,
+  profileId: string,
+  month: Month,
+  lineId: string,
+  after: number,
+  limit: number,
+): TE.TaskEither<QueryError, CitedPage> =>
+  pipe(
+    findLine(ledger, profileId, month, lineId),
+    TE.chain(({ line }) => TE.fromTask(() => citedEventsPage((id, o) => ledger.store.readStream(id, o), line, after, limit))),
+  );
+
+/** The profile as it stands now. */
+export const profileNow = (ledger: LedgerService, profileId: string): TE.TaskEither<QueryError, ProfileNow> =>
+  pipe(
+    TE.fromTask(() => ledger.profile(profileId)),
+    TE.chainEitherK(E.fromNullable(profileNotFound(profileId))),
   );

@@ -4,11 +4,14 @@ import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, Com
 import { decodeOrThrow } from '../commands/decodeRecorded';
 import { isLedgerStream, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
+import { ProfileInfo } from '../domain/registryDecider';
 import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
+import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
 import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
-import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
+import { ProfileNow, profileNow } from '../projections/profileNow';
+import { AccountStatement, Statement, StatementLine, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SealKey, seal, snapshotKey, snapshotKeyForSaving, unseal } from './snapshotSeal';
@@ -194,6 +197,28 @@ export class LedgerService {
 
   profileInfo(profileId: string) {
     return this.view.profile(profileId);
+  }
+
+  /** The accounts `visible` admits, each with its profiles (created so far), sorted by id. */
+  async accounts(visible: (accountId: string) => boolean): Promise<ReadonlyArray<{ readonly accountId: string; readonly profiles: ReadonlyArray<ProfileInfo> }>> {
+    await this.catchUp();
+    return this.view
+      .accountIds()
+      .filter(visible)
+      .map((accountId) => ({ accountId, profiles: [...this.view.profilesOfAccount(accountId)].sort((a, b) => (a.profileId < b.profileId ? -1 : 1)) }));
+  }
+
+  /** The profile as it stands on the clock's instant: overage switch, active assignments, effective tiers. */
+  async profile(profileId: string): Promise<ProfileNow | undefined> {
+    await this.catchUp();
+    const info = this.view.profile(profileId);
+    const lifecycle = this.view.lifecycleOf(profileId);
+    return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
+  }
+
+  async catalog(month: Month): Promise<CatalogOffer> {
+    await this.catchUp();
+    return catalogOffer(this.view.catalogSoFar(), month);
   }
 
   /**

@@ -100,6 +100,16 @@ export class LedgerView {
     return this.profiles.get(profileId)?.info;
   }
 
+  /** Every tier definition so far, in log order. */
+  catalogSoFar(): Catalog {
+    return this.catalog;
+  }
+
+  /** The profile's lifecycle events (not usage), in log order. */
+  lifecycleOf(profileId: string): ReadonlyArray<Recorded<ProfileEvent>> | undefined {
+    return this.profiles.get(profileId)?.lifecycle;
+  }
+
   /** Every account with a profile, sorted. */
   accountIds(): ReadonlyArray<string> {
     return [...this.accounts.keys()].sort();

@@ -63,6 +63,7 @@ const profileCalls = (p: string): ReadonlyArray<readonly [string, Call]> => [
   ['statement', { method: 'GET', path: `/v1/profiles/${p}/statements/2026-04` }],
   ['statement line', { method: 'GET', path: `/v1/profiles/${p}/statements/2026-04/lines/${p}~2026-04~alice~1` }],
   ['events', { method: 'GET', path: `/v1/profiles/${p}/events?limit=5` }],
+  ['profile', { method: 'GET', path: `/v1/profiles/${p}` }],
 ];
 const accountCalls = (a: string): ReadonlyArray<readonly [string, Call]> => [
   ['account statement', { method: 'GET', path: `/v1/accounts/${a}/statements/2026-04` }],
@@ -75,6 +76,8 @@ const everyRoute: ReadonlyArray<readonly [string, Call]> = [
   ['CreateProfile', { method: 'POST', path: '/v1/profiles', body: { profileId: 'p-new', accountId: MINE, region: 'eu-west-1' } }],
   ['DefineTier', { method: 'POST', path: '/v1/catalog/tiers', body: { tier: 'TEAM', name: 'Team', credits: '100', price: '5', fromMonth: '2026-06' } }],
   ['export of every account', { method: 'GET', path: '/v1/exports/2026-04.csv' }],
+  ['accounts', { method: 'GET', path: '/v1/accounts' }],
+  ['catalog', { method: 'GET', path: '/v1/catalog' }],
   ['list tokens', { method: 'GET', path: '/v1/tokens' }],
   ['create a token', { method: 'POST', path: '/v1/tokens', body: { name: 'made-here', role: 'reader' } }],
   ['revoke a token', { method: 'POST', path: '/v1/tokens/admin/revoke', body: {} }],

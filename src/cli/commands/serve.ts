@@ -39,12 +39,12 @@ export const serve: CliCommand = {
   summary: 'run the HTTP API',
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock]
 
-Serves the HTTP API (docs/api.md); OpenAPI at /openapi.json, browsable at /docs. One JSON log line
-per request on standard output. Every /v1 request needs an API token (ledger token create); while
-the store has never had one, the server runs in local mode: loopback hosts only, actor "local"
-(another --host is refused with exit code 2). SIGTERM or SIGINT stops accepting connections, lets
-the requests in flight finish, closes the store and exits 0. A store that does not exist yet is
-created (and said so).
+Serves the HTTP API (docs/api.md) and the browser console at /console/ (/ redirects there);
+OpenAPI at /openapi.json, browsable at /docs. One JSON log line per request on standard output.
+Every /v1 request needs an API token (ledger token create); while the store has never had one, the
+server runs in local mode: loopback hosts only, actor "local" (another --host is refused with exit
+code 2). SIGTERM or SIGINT stops accepting connections, lets the requests in flight finish, closes
+the store and exits 0. A store that does not exist yet is created (and said so).
 
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
@@ -97,7 +97,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       }
       // For people: where it is, on stderr, so that stdout stays one JSON log line per request.
       io.err(`ledger serve: ${where(o.host, address)} on ${url}; ${eventsText(ledger.eventsApplied)}`);
-      io.err(`OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
+      io.err(`console at ${address}/console/, OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();

@@ -1,0 +1,75 @@
+import * as t from 'io-ts';
+
+/**
+ * The API's answers as the console reads them (api.md). Decoded at the boundary like every input of
+ * the ledger, so a change of the wire format fails at the fetch that met it, not deep in a page.
+ */
+
+/** Amounts and credits travel as exact decimal strings with 2 places; the console shows them as they come. */
+const Decimal2 = new t.Type<string, string, unknown>(
+  'a decimal with 2 places',
+  (u): u is string => typeof u === 'string' && /^-?[0-9]+\.[0-9]{2}$/.test(u),
+  (u, c) => (typeof u === 'string' && /^-?[0-9]+\.[0-9]{2}$/.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+const Status = t.keyof({ open: null, final: null });
+
+export const ApiErrorBody = t.type({ error: t.type({ code: t.string, message: t.string }) });
+
+export const ProfileSummary = t.type({ profileId: t.string, accountId: t.string, region: t.string, name: t.union([t.string, t.null]) });
+export const AccountList = t.type({ accounts: t.array(t.type({ accountId: t.string, profiles: t.array(ProfileSummary) })) });
+export type AccountList = t.TypeOf<typeof AccountList>;
+
+export const AccountStatement = t.type({
+  accountId: t.string,
+  month: t.string,
+  currency: t.string,
+  status: Status,
+  total: Decimal2,
+  profiles: t.array(t.type({ profileId: t.string, region: t.string, total: Decimal2 })),
+  usersInSeveralProfiles: t.array(t.type({ userId: t.string, profiles: t.array(t.string) })),
+});
+export type AccountStatement = t.TypeOf<typeof AccountStatement>;
+
+/** A line's cited events are not decoded here: the console reads them through the line's events route, a page at a time. */
+export const Line = t.intersection([
+  t.type({ lineId: t.string, kind: t.string, tier: t.string, amount: Decimal2, description: t.string, at: t.string }),
+  t.partial({ reverses: t.string }),
+]);
+export type Line = t.TypeOf<typeof Line>;
+
+export const UserStatement = t.type({
+  userId: t.string,
+  billedTier: t.string,
+  creditsIncluded: Decimal2,
+  creditsUsed: Decimal2,
+  overageCredits: Decimal2,
+  total: Decimal2,
+  lines: t.array(Line),
+});
+export type UserStatement = t.TypeOf<typeof UserStatement>;
+
+export const Statement = t.type({
+  profileId: t.string,
+  accountId: t.string,
+  region: t.string,
+  month: t.string,
+  currency: t.string,
+  status: Status,
+  total: Decimal2,
+  users: t.array(UserStatement),
+});
+export type Statement = t.TypeOf<typeof Statement>;
+
+export const RecordedEvent = t.type({
+  streamId: t.string,
+  position: t.number,
+  globalPosition: t.number,
+  eventId: t.string,
+  type: t.string,
+  occurredAt: t.string,
+  metadata: t.partial({ actor: t.string, correlationId: t.string }),
+});
+export type RecordedEvent = t.TypeOf<typeof RecordedEvent>;
+export const EventPage = t.type({ events: t.array(RecordedEvent), next: t.union([t.number, t.null]) });
+export type EventPage = t.TypeOf<typeof EventPage>;

@@ -1,0 +1,273 @@
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, isNotFound } from '../api';
+import { EventPage, Line, RecordedEvent, Statement, UserStatement } from '../codecs';
+import { amount, instant, monthName } from '../format';
+import { MonthPicker } from '../monthPicker';
+import { NotVisible } from '../notVisible';
+import { CURRENT, hrefs, navigate } from '../router';
+import { useLoad } from '../useLoad';
+import { Failure, Loading, StatusBadge } from './status';
+
+const PAGE = 100;
+
+/** Line ids have no spaces, so each is an HTML id as it is; a refund's link jumps to its charge. */
+const lineAnchor = (lineId: string) => `line-${lineId}`;
+
+/** The events a line cites, a page at a time through the line's events route. */
+const AuditTrail = ({ profileId, month, line }: { profileId: string; month: string; line: Line }) => {
+  const [events, setEvents] = useState<ReadonlyArray<RecordedEvent>>([]);
+  const [next, setNext] = useState<number | null | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const path = `/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}/lines/${encodeURIComponent(line.lineId)}/events?limit=${PAGE}`;
+  const more = (after: number | null | undefined) =>
+    getJson(after === undefined || after === null ? path : `${path}&after=${after}`, EventPage).then((page) => {
+      setEvents((shown) => [...shown, ...page.events]);
+      setNext(page.next);
+    }, setError);
+  useEffect(() => {
+    void more(undefined);
+  }, [line.lineId]);
+  return (
+    <div class="audit" data-testid="audit">
+      {error !== undefined && <Failure error={error} />}
+      {next === undefined && error === undefined ? (
+        <Loading />
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption>Events behind line {line.lineId}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Type</th>
+                <th scope="col">Stream</th>
+                <th scope="col" class="num">
+                  Position
+                </th>
+                <th scope="col">Occurred at</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Correlation id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.eventId}>
+                  <td>{e.type}</td>
+                  <td class="mono">{e.streamId}</td>
+                  <td class="num">{e.position}</td>
+                  <td class="mono">{instant(e.occurredAt)}</td>
+                  <td>{e.metadata.actor ?? '—'}</td>
+                  <td class="mono">{e.metadata.correlationId ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {next !== undefined && next !== null && (
+        <button type="button" onClick={() => void more(next)}>
+          More events
+        </button>
+      )}
+    </div>
+  );
+};
+
+const LineRow = ({ profileId, month, line }: { profileId: string; month: string; line: Line }) => {
+  const [open, setOpen] = useState(false);
+  const trail = `trail-${lineAnchor(line.lineId)}`;
+  return (
+    <>
+      <tr id={lineAnchor(line.lineId)} class={`line ${line.kind.toLowerCase()}`}>
+        <td>
+          <button type="button" class="link" aria-expanded={open} aria-controls={trail} onClick={() => setOpen(!open)}>
+            {line.kind}
+          </button>
+        </td>
+        <td>{line.tier}</td>
+        <td>
+          {line.description}
+          {line.reverses !== undefined && (
+            <>
+              {' '}
+              (reverses <a href={`#${lineAnchor(line.reverses)}`}>{line.reverses}</a>)
+            </>
+          )}
+        </td>
+        <td class="mono">{instant(line.at)}</td>
+        <td class="num">{amount(line.amount)}</td>
+      </tr>
+      {open && (
+        <tr id={trail}>
+          <td colSpan={5}>
+            <AuditTrail profileId={profileId} month={month} line={line} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+};
+
+/**
+ * Credits used against the allowance. An ARIA meter drawn with two spans rather than `<meter>`,
+ * whose shadow tree per row made a 1,000-user page lay out several times slower. The share is a
+ * float for drawing only; the exact figures are in the cells beside it.
+ */
+const CreditsBar = ({ used, included }: { used: string; included: string }) => {
+  const share = Number(included) > 0 ? Math.min(1, Number(used) / Number(included)) : 1;
+  return (
+    <span class="bar" role="meter" aria-valuemin={0} aria-valuemax={Number(included)} aria-valuenow={Number(used)} aria-label={`${used} of ${included} credits used`}>
+      <span class={share >= 1 ? 'full' : undefined} style={{ width: `${(share * 100).toFixed(1)}%` }} />
+    </span>
+  );
+};
+
+const UserRows = ({ profileId, month, user }: { profileId: string; month: string; user: UserStatement }) => {
+  const [open, setOpen] = useState(false);
+  const linesId = `lines-${user.userId}`;
+  return (
+    <>
+      <tr data-user={user.userId}>
+        <th scope="row">
+          <button type="button" class="link" aria-expanded={open} aria-controls={linesId} onClick={() => setOpen(!open)}>
+            {user.userId}
+          </button>
+        </th>
+        <td>{user.billedTier}</td>
+        <td class="num">{amount(user.creditsIncluded)}</td>
+        <td class="num">{amount(user.creditsUsed)}</td>
+        <td>
+          <CreditsBar used={user.creditsUsed} included={user.creditsIncluded} />
+        </td>
+        <td class="num">{amount(user.overageCredits)}</td>
+        <td class="num" data-testid="user-total">
+          {amount(user.total)}
+        </td>
+      </tr>
+      {open && (
+        <tr id={linesId} class="lines">
+          <td colSpan={7}>
+            <table>
+              <caption class="sr-only">Lines of {user.userId}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Tier</th>
+                  <th scope="col">Description</th>
+                  <th scope="col">At</th>
+                  <th scope="col" class="num">
+                    Amount (USD)
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {user.lines.map((l) => (
+                  <LineRow key={l.lineId} profileId={profileId} month={month} line={l} />
+                ))}
+              </tbody>
+            </table>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+};
+
+export const ProfilePage = ({ profileId, month }: { profileId: string; month: string }) => {
+  const load = useLoad(() => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}`, Statement), [profileId, month]);
+  useEffect(() => {
+    if (month === CURRENT && load.state === 'ok') navigate(hrefs.profile(profileId, load.data.month), true);
+  }, [load]);
+  const shown = month === CURRENT ? (load.state === 'ok' ? load.data.month : undefined) : month;
+  return (
+    <>
+      <header class="page-head">
+        <div>
+          <p class="crumbs">
+            <a href={hrefs.accounts()}>Accounts</a> /{' '}
+            {load.state === 'ok' && (
+              <>
+                <a href={hrefs.account(load.data.accountId, load.data.month)}>{load.data.accountId}</a> /
+              </>
+            )}
+          </p>
+          <h1>
+            Profile {profileId} <span class="muted">{shown === undefined ? '' : monthName(shown)}</span>
+          </h1>
+        </div>
+        {shown !== undefined && <MonthPicker month={shown} hrefOf={(m) => hrefs.profile(profileId, m)} />}
+      </header>
+      {load.state === 'loading' && <Loading />}
+      {load.state === 'error' &&
+        (isNotFound(load.error) ? (
+          <NotVisible what="profile" id={profileId} month={month} visible={(l) => l.accounts.some((a) => a.profiles.some((p) => p.profileId === profileId))} />
+        ) : (
+          <Failure error={load.error} />
+        ))}
+      {load.state === 'ok' && (
+        <>
+          <section class="summary" aria-label="Summary">
+            <div class="figure">
+              <span class="label">Total</span>
+              <span class="value num" data-testid="profile-total">
+                {amount(load.data.total)} <small>{load.data.currency}</small>
+              </span>
+            </div>
+            <div class="figure">
+              <span class="label">Region</span>
+              <span class="value">{load.data.region}</span>
+            </div>
+            <div class="figure">
+              <span class="label">Status</span>
+              <StatusBadge status={load.data.status} />
+            </div>
+          </section>
+          <section aria-labelledby="users">
+            <h2 id="users">Users ({load.data.users.length})</h2>
+            {load.data.users.length === 0 ? (
+              <p class="muted">No user is billed in this profile this month.</p>
+            ) : (
+              <div class="table-wrap">
+                <table data-testid="users" class="fixed">
+                  {/* Fixed column widths: the browser lays out 1,000 rows without measuring every cell first. */}
+                  <colgroup>
+                    <col class="w-user" />
+                    <col class="w-tier" />
+                    <col class="w-num" />
+                    <col class="w-num" />
+                    <col class="w-bar" />
+                    <col class="w-num" />
+                    <col class="w-num" />
+                  </colgroup>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Billed tier</th>
+                      <th scope="col" class="num">
+                        Credits included
+                      </th>
+                      <th scope="col" class="num">
+                        Credits used
+                      </th>
+                      <th scope="col">Used of allowance</th>
+                      <th scope="col" class="num">
+                        Overage credits
+                      </th>
+                      <th scope="col" class="num">
+                        Total (USD)
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {load.data.users.map((u) => (
+                      <UserRows key={u.userId} profileId={profileId} month={load.data.month} user={u} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        </>
+      )}
+    </>
+  );
+};

@@ -145,7 +145,7 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
   {
     operationId: 'getCatalog',
     path: '/v1/catalog',
-    summary: "The tiers offered in a month (default: the clock's), in C4 order, each with the TierDefined event it comes from",
+    summary: "The tiers offered in a month (default: the clock's), ordered by price (then credits), each with the TierDefined event it comes from",
     params: {},
     query: { required: {}, optional: { month: MonthParam } },
     reads: 'catalog',

@@ -27,8 +27,14 @@ const tokens: Record<string, string> = {};
 const get = (path: string, token?: string) => server.request('GET', path, token === undefined ? {} : { headers: { authorization: `Bearer ${tokens[token]}` } });
 
 beforeAll(async () => {
-  server = await startServer({ clock: () => NOW });
-  for (const c of timeline) expect((await send(server, c)).status).toBeLessThan(300);
+  // The history is written on its own clock (each month open while it is written), then read at NOW.
+  let now = NOW;
+  server = await startServer({ clock: () => now });
+  for (const c of timeline) {
+    if (typeof c.occurredAt === 'string') now = new Date(c.occurredAt);
+    expect((await send(server, c)).status).toBeLessThan(300);
+  }
+  now = NOW;
   // Tokens last: before the first one the server is in local mode.
   const registry = new TokenRegistry(server.store);
   for (const [name, accounts] of [['admin', 'all'], ['mine', [MINE]]] as const) {
@@ -133,7 +139,7 @@ describe('the month alias current', () => {
   test('a misspelt alias is a VALIDATION error that names it', async () => {
     const answer = await get('/v1/profiles/p-fra/statements/now', 'mine');
     expect([answer.status, answer.body.error.code]).toEqual([400, 'VALIDATION']);
-    expect(answer.body.error.message).toMatch(/^month: must be a month as YYYY-MM, or current/);
+    expect(answer.body.error.message).toMatch(/^month: must be a month as YYYY-MM \(months run 01 to 12\), or current/);
   });
 });
 
@@ -142,7 +148,11 @@ describe('GET …/lines/{lineId}/events', () => {
     const statement = (await get(`/v1/profiles/${profileId}/statements/2026-05`, 'admin')).body;
     const line = statement.users.flatMap((u: { lines: Array<{ kind: string }> }) => u.lines).find((l: { kind: string }) => l.kind === kind);
     if (line === undefined) throw new Error(`no ${kind} line in ${profileId}`);
-    return line as { lineId: string; events: Array<{ streamId: string; position: number }> };
+    return line as {
+      lineId: string;
+      events: Array<{ streamId: string; position: number }>;
+      usage?: Array<{ streamId: string; fromPosition: number; toPosition: number }>;
+    };
   };
   const eventsPath = (profileId: string, lineId: string, query = '') => `/v1/profiles/${profileId}/statements/2026-05/lines/${encodeURIComponent(lineId)}/events${query}`;
 
@@ -152,9 +162,13 @@ describe('GET …/lines/{lineId}/events', () => {
     expect(all.status).toBe(200);
     const positions = all.body.events.map((e: { globalPosition: number }) => e.globalPosition);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
-    expect(all.body.events.map((e: { streamId: string; position: number }) => `${e.streamId}@${e.position}`).sort()).toEqual(
-      overage.events.map((e) => `${e.streamId}@${e.position}`).sort(),
-    );
+    // The events the line lists, and its usage ranges expanded (L4).
+    const cited = [
+      ...overage.events.map((e) => `${e.streamId}@${e.position}`),
+      ...(overage.usage ?? []).flatMap((r) => Array.from({ length: r.toPosition - r.fromPosition + 1 }, (_, i) => `${r.streamId}@${r.fromPosition + i}`)),
+    ];
+    expect(cited).toHaveLength(5);
+    expect(all.body.events.map((e: { streamId: string; position: number }) => `${e.streamId}@${e.position}`).sort()).toEqual(cited.sort());
     expect(all.body.next).toBeNull();
 
     const seen: number[] = [];
@@ -171,7 +185,7 @@ describe('GET …/lines/{lineId}/events', () => {
   test('a line that is not on the statement is NOT_FOUND; a profile of another account PROFILE_NOT_FOUND', async () => {
     const missing = await get(eventsPath('p-fra', 'p-fra/2026-05/nobody/1'), 'mine');
     expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
-    const other = await get(eventsPath('p-gov', 'any-line'), 'mine');
+    const other = await get(eventsPath('p-gov', 'p-gov~2026-05~dan~1'), 'mine');
     expect([other.status, other.body.error.code]).toEqual([404, 'PROFILE_NOT_FOUND']);
   });
 

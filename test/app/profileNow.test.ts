@@ -7,7 +7,11 @@ describe('a profile now', () => {
   // Set before June: the commands are sent while the catalog change is still ahead.
   let now = new Date('2026-05-10T00:00:00.000Z');
   let ledger: LedgerService;
-  const ok = async (command: object) => expect(E.isRight(await ledger.execute(command))).toBe(true);
+  // Each command is sent at its own instant, while its month is open.
+  const ok = async (command: { readonly occurredAt: string; readonly [field: string]: unknown }) => {
+    now = new Date(command.occurredAt);
+    expect(E.isRight(await ledger.execute(command))).toBe(true);
+  };
   const at = async (instant: string) => {
     now = new Date(instant);
     return ledger.profile('p-1');

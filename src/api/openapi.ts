@@ -174,7 +174,7 @@ const components: Record<string, Schema> = {
       object({
         userId: str,
         assignments: arrayOf(object({ groupId: { type: 'string', nullable: true, description: 'null: the direct assignment' }, tier: str })),
-        effectiveTier: { type: 'string', description: 'the highest tier of the assignments, ranked by the current catalog's prices' },
+        effectiveTier: { type: 'string', description: 'the highest tier of the assignments, ranked by the prices of the current catalog' },
       }),
     ),
   }),

@@ -103,6 +103,15 @@ export class SqliteEventStore implements EventStore {
   private readonly commitBatch: (batch: ReadonlyArray<PendingAppend>) => Outcome[];
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
+  /**
+   * For streams read or written through this connection: the revision from which the stream has no
+   * events, true while no other connection has committed (`PRAGMA data_version`, which one
+   * connection's own commits do not change). Lets a reader that is already up to date skip the read:
+   * the command handler re-reads several cached streams per command, and one pragma costs less than
+   * those reads.
+   */
+  private readonly ends = new Map<string, number>();
+  private dataVersion = -1;
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
@@ -151,7 +160,12 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
     const from = options.fromRevision ?? 0;
+    this.forgetEndsIfOthersWrote();
+    const end = this.ends.get(streamId);
+    if (end !== undefined && from >= end) return [];
     const rows = options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit);
+    // Read to the stream's end: what was read is all there is, until someone appends.
+    if (options.limit === undefined || rows.length < options.limit) this.knowEnd(streamId, rows.length === 0 ? from : (rows[rows.length - 1] as EventRow).position + 1);
     return rows.map(toRecorded);
   }
 
@@ -203,12 +217,30 @@ export class SqliteEventStore implements EventStore {
       for (const p of batch) p.reject(error);
       return;
     }
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.ok && !outcome.result.duplicate) this.knowEnd((batch[i] as PendingAppend).streamId, outcome.result.nextExpectedRevision + 1);
+    }
     // Only now, after COMMIT (and its fsync) returned, is any append acknowledged.
     outcomes.forEach((outcome, i) => {
       const p = batch[i] as PendingAppend;
       if (outcome.ok) p.resolve(outcome.result);
       else p.reject(outcome.error);
     });
+  }
+
+  /** Another connection (process) committed since the last look: nothing known of any stream's end holds any more. */
+  private forgetEndsIfOthersWrote(): void {
+    const version = this.statements.dataVersion.get() as number;
+    if (version !== this.dataVersion) {
+      this.ends.clear();
+      this.dataVersion = version;
+    }
+  }
+
+  private knowEnd(streamId: string, end: number): void {
+    // Bounded: forgetting only costs a read.
+    if (this.ends.size >= MAX_KNOWN_ENDS) this.ends.clear();
+    this.ends.set(streamId, end);
   }
 
   private commandEvents(commandId: string): ReadonlyArray<RecordedEvent> | undefined {
@@ -262,7 +294,10 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
+const MAX_KNOWN_ENDS = 100_000;
+
 const prepareStatements = (db: Database.Database) => ({
+  dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
   streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
   upsertStream: db.prepare<[string, number, number]>(

@@ -96,7 +96,7 @@ interface Plan {
   readonly guards: ReadonlyArray<Guard>;
   readonly commandIds: ReadonlyArray<string>;
   /** Folds the appended events into the cached state of the written stream. */
-  readonly remember: (events: ReadonlyArray<RecordedEvent>) => void;
+  readonly remember: () => void;
 }
 
 /** What deciding came to: a rule violation, a retry that changes nothing (K2), or a plan. */
@@ -298,7 +298,7 @@ export class CommandHandler {
       events: decided.right,
       guards,
       commandIds,
-      remember: (events) => this.cache.appended(streamId, loaded, events, decider.evolve),
+      remember: () => this.cache.appended(streamId, loaded, decided.right, decider.evolve),
     });
   }
 
@@ -328,7 +328,7 @@ export class CommandHandler {
     if (result.events.length !== plan.events.length || positions.some((p, i) => p !== plan.revision + 1 + i)) {
       throw new InvariantViolation('append', `${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
     }
-    plan.remember(result.events);
+    plan.remember();
     return result;
   }
 
@@ -366,9 +366,9 @@ export class CommandHandler {
 
 /** Before an append: what is written must read back as written, with the codecs used on every read. */
 const assertStorable = (e: LedgerEvent): void => {
-  const stored = JSON.parse(JSON.stringify({ type: e.type, data: e.data })) as unknown;
-  const read = LedgerEvent.decode(stored);
-  if (E.isLeft(read) || JSON.stringify(read.right) !== JSON.stringify(stored)) {
+  const written = JSON.stringify({ type: e.type, data: e.data });
+  const read = LedgerEvent.decode(JSON.parse(written));
+  if (E.isLeft(read) || JSON.stringify(read.right) !== written) {
     throw new InvariantViolation('storable', `${e.type} would not read back as written: ${JSON.stringify(e)}`);
   }
 };

@@ -28,9 +28,13 @@ export class StreamStateCache<Ev> {
     return this.remember(streamId, this.foldIn(from, fresh, evolve));
   }
 
-  /** Folds the events an append just wrote, saving the read the next load would make. */
-  appended<S, E extends Ev>(streamId: string, before: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): void {
-    this.remember(streamId, this.foldIn(before, events, evolve));
+  /**
+   * Folds the events an append just wrote right after `before`, as the caller decided them (what the
+   * codecs read back is the same: events are checked to read back as written before they are
+   * appended), saving the read and the decoding the next load would make.
+   */
+  appended<S, E extends Ev>(streamId: string, before: Loaded<S>, events: ReadonlyArray<E>, evolve: (s: S, e: E) => S): void {
+    this.remember(streamId, { state: events.reduce(evolve, before.state), revision: before.revision + events.length });
   }
 
   private foldIn<S, E extends Ev>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): Loaded<S> {

@@ -134,20 +134,24 @@ export class SqliteEventStore implements EventStore {
     const db = this.db;
     this.statements = prepareStatements(db);
     // Each append runs in its own savepoint so that a failing one rolls back alone.
-    const appendInSavepoint = db.transaction((p: PendingAppend) => this.appendNow(p.streamId, p.events, p.options));
+    const appendInSavepoint = db.transaction((p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head));
     this.commitBatch = db
-      .transaction((batch: ReadonlyArray<PendingAppend>) =>
-        batch.map((p): Outcome => {
+      .transaction((batch: ReadonlyArray<PendingAppend>) => {
+        // The transaction holds the write lock: the head moves only by the appends below.
+        let head = this.statements.head.get() ?? -1;
+        return batch.map((p): Outcome => {
           try {
-            return { ok: true, result: appendInSavepoint(p) };
+            const result = appendInSavepoint(p, head);
+            if (!result.duplicate) head += result.events.length;
+            return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
             // appends reported ok above are gone too, so the batch must fail as a whole.
             if (!db.inTransaction) throw error;
             return { ok: false, error };
           }
-        }),
-      )
+        });
+      })
       .immediate;
   }
 
@@ -249,7 +253,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the batch's write transaction, which serialises it against every other writer. */
-  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): AppendResult {
+  /** `head`: the global position of the log's last event. */
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: number): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
@@ -260,7 +265,6 @@ export class SqliteEventStore implements EventStore {
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(options.guards, revisionOf, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix), after) ?? undefined);
-    const head = this.statements.head.get() ?? -1;
     const recordedAt = this.clock().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
       const event: RecordedEvent = {

@@ -193,6 +193,7 @@ export class CommandHandler {
 
   /** Reads what the command depends on, as of now, and decides. */
   private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+    await this.cache.refresh();
     const { command: c } = resolved;
     const dated = <C extends Command>(command: C, against: Checked | undefined): C =>
       resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command;

@@ -14,6 +14,8 @@ export interface Loaded<S> {
  */
 export class StreamStateCache<Ev> {
   private readonly entries = new Map<string, Loaded<unknown>>();
+  /** From the store's last look for other writers (`refresh`): streams known to have no events from a revision on. */
+  private knownEnd: (streamId: string) => number | undefined = () => undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -21,9 +23,20 @@ export class StreamStateCache<Ev> {
     private readonly capacity = 10_000,
   ) {}
 
+  /**
+   * Asks the store, once, what it knows of streams' ends, so that the loads that follow skip the
+   * streams that are known not to have moved. Those loads then read the streams as of this instant
+   * (and this process's appends since); a decision made on them is checked at its append anyway.
+   */
+  async refresh(): Promise<void> {
+    this.knownEnd = (await this.store.streamEnds?.()) ?? (() => undefined);
+  }
+
   async load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
+    const end = this.knownEnd(streamId);
+    if (end !== undefined && end <= from.revision + 1) return this.remember(streamId, from);
     const fresh = await this.store.readStream(streamId, { fromRevision: from.revision + 1 });
     return this.remember(streamId, this.foldIn(from, fresh, evolve));
   }

@@ -107,8 +107,8 @@ export class SqliteEventStore implements EventStore {
    * For streams read or written through this connection: the revision from which the stream has no
    * events, true while no other connection has committed (`PRAGMA data_version`, which one
    * connection's own commits do not change). Lets a reader that is already up to date skip the read:
-   * the command handler re-reads several cached streams per command, and one pragma costs less than
-   * those reads.
+   * the command handler checks several cached streams per command, with one pragma (`streamEnds`)
+   * where it would read each.
    */
   private readonly ends = new Map<string, number>();
   private dataVersion = -1;
@@ -172,6 +172,13 @@ export class SqliteEventStore implements EventStore {
     if (options.limit === undefined || rows.length < options.limit) this.knowEnd(streamId, rows.length === 0 ? from : (rows[rows.length - 1] as EventRow).position + 1);
     return rows.map(toRecorded);
   }
+
+  async streamEnds(): Promise<(streamId: string) => number | undefined> {
+    this.forgetEndsIfOthersWrote();
+    return this.knownEnd;
+  }
+
+  private readonly knownEnd = (streamId: string): number | undefined => this.ends.get(streamId);
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     // Keyset pages rather than one open cursor: the connection stays free for appends between

@@ -133,21 +133,24 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = prepareStatements(db);
-    // Each append runs in its own savepoint so that a failing one rolls back alone.
-    const appendInSavepoint = db.transaction((p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head));
+    const appendOne = (p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head);
+    // Each append of a group runs in its own savepoint so that a failing one rolls back alone; one
+    // alone in its transaction (a single caller's) needs none: its failure rolls back the transaction.
+    const appendInSavepoint = db.transaction(appendOne);
     this.commitBatch = db
       .transaction((batch: ReadonlyArray<PendingAppend>) => {
+        const append = batch.length === 1 ? appendOne : appendInSavepoint;
         // The transaction holds the write lock: the head moves only by the appends below.
         let head = this.statements.head.get() ?? -1;
         return batch.map((p): Outcome => {
           try {
-            const result = appendInSavepoint(p, head);
+            const result = append(p, head);
             if (!result.duplicate) head += result.events.length;
             return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
             // appends reported ok above are gone too, so the batch must fail as a whole.
-            if (!db.inTransaction) throw error;
+            if (append === appendOne || !db.inTransaction) throw error;
             return { ok: false, error };
           }
         });

@@ -123,4 +123,21 @@ describe('SQLite file store', () => {
     expect((await mine.readStream('s', { fromRevision: 3 })).map((e) => e.data)).toEqual([{ n: 3 }]);
     await Promise.all([mine.close(), theirs.close()]);
   });
+
+  test('an append that fails part-way writes nothing, alone in its commit or in a group', async () => {
+    const store = new SqliteEventStore(':memory:');
+    await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    const clash = () => {
+      const event = newEvent();
+      return store.append('t', [newEvent(), event, event], { expectedRevision: ExpectedRevision.noStream, commandIds: ['clash'] });
+    };
+    await expect(clash()).rejects.toThrow(/UNIQUE/);
+    const [alone, neighbour] = await Promise.allSettled([clash(), store.append('u', [newEvent()], { expectedRevision: ExpectedRevision.noStream })]);
+    expect(alone.status).toBe('rejected');
+    expect(neighbour.status).toBe('fulfilled');
+    expect(await store.readStream('t')).toEqual([]);
+    expect(await store.readCommand('clash')).toBeUndefined();
+    expect(await store.headPosition()).toBe(1);
+    await store.close();
+  });
 });

@@ -131,7 +131,7 @@ describe('SQLite file store', () => {
       const event = newEvent();
       return store.append('t', [newEvent(), event, event], { expectedRevision: ExpectedRevision.noStream, commandIds: ['clash'] });
     };
-    await expect(clash()).rejects.toThrow(/UNIQUE/);
+    await expect(clash()).rejects.toHaveProperty('code', 'SQLITE_CONSTRAINT_UNIQUE');
     const [alone, neighbour] = await Promise.allSettled([clash(), store.append('u', [newEvent()], { expectedRevision: ExpectedRevision.noStream })]);
     expect(alone.status).toBe('rejected');
     expect(neighbour.status).toBe('fulfilled');

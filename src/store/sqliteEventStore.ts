@@ -262,8 +262,10 @@ export class SqliteEventStore implements EventStore {
     return command === undefined ? undefined : this.statements.range.all(command.first_global_position, command.first_global_position + command.count).map(toRecorded);
   }
 
-  /** Runs inside the batch's write transaction, which serialises it against every other writer. */
-  /** `head`: the global position of the log's last event. */
+  /**
+   * Runs inside the batch's write transaction, which serialises it against every other writer;
+   * `head` is the global position of the log's last event.
+   */
   private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: number): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {

@@ -12,7 +12,7 @@ import { measureReplay, replayInChild } from './replay';
 import { Scale, SCALES } from './scale';
 import { measureStatementLatency } from './statementLatency';
 
-/** The targets of issue 6 (and of issue 10 for PostgreSQL, when it ran), as `figure / baseline` ratios or bounds. */
+/** The targets of issues 6 and 12 (and of issue 10 for PostgreSQL, when it ran), as `figure / baseline` ratios or bounds. */
 const targets = (f: Figures) => [
   ...(f.pgCommandsPerSec === undefined || f.pgRawInsertPerSec === undefined
     ? []
@@ -38,10 +38,10 @@ const targets = (f: Figures) => [
   { name: 'httpP99Ms', value: f.httpP99Ms, target: '<= 25', met: f.httpP99Ms <= 25 },
   { name: 'replayPeakRssMb4M / replayPeakRssMb', value: f.replayPeakRssMb4M / f.replayPeakRssMb, target: '<= 1.5', met: f.replayPeakRssMb4M / f.replayPeakRssMb <= 1.5 },
   {
-    name: 'concurrentCommandsPerSec / rawBatchInsertPerSec (stretch)',
+    name: 'concurrentCommandsPerSec / rawBatchInsertPerSec',
     value: f.concurrentCommandsPerSec / f.rawBatchInsertPerSec,
-    target: '>= 0.2',
-    met: f.concurrentCommandsPerSec / f.rawBatchInsertPerSec >= 0.2,
+    target: '>= 0.3',
+    met: f.concurrentCommandsPerSec / f.rawBatchInsertPerSec >= 0.3,
   },
 ];
 

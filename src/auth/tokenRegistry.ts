@@ -96,7 +96,7 @@ export class TokenRegistry {
           decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
           { expectedRevision: ExpectedRevision.after(loaded.revision) },
         );
-        this.cache.appended(TOKENS_STREAM, loaded, result.events, tokenDecider.evolve);
+        this.cache.appended(TOKENS_STREAM, loaded, decided.right, tokenDecider.evolve);
         return E.right(undefined);
       } catch (e) {
         if (!(e instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw e;

@@ -96,7 +96,7 @@ interface Plan {
   readonly guards: ReadonlyArray<Guard>;
   readonly commandIds: ReadonlyArray<string>;
   /** Folds the appended events into the cached state of the written stream. */
-  readonly remember: (events: ReadonlyArray<RecordedEvent>) => void;
+  readonly remember: () => void;
 }
 
 /** What deciding came to: a rule violation, a retry that changes nothing (K2), or a plan. */
@@ -152,16 +152,17 @@ export class CommandHandler {
         if (previous !== undefined) return E.right({ events: previous, duplicate: true });
       }
       await this.initialize();
-      const outcome = await this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context));
+      const outcome = await this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context, round > 0));
       if (outcome !== 'claimedElsewhere') return outcome;
       if (round >= 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
     }
   }
 
-  private async attempts(resolved: Resolved, context: CommandContext): Promise<Result | 'claimedElsewhere'> {
+  /** `claimSeen`: an id this command claims was found claimed by an earlier round; ids are looked up before deciding. */
+  private async attempts(resolved: Resolved, context: CommandContext, claimSeen: boolean): Promise<Result | 'claimedElsewhere'> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const decided = await this.decide(resolved, context, this.deps.clock().toISOString());
+        const decided = await this.decide(resolved, context, this.deps.clock().toISOString(), claimSeen);
         if (E.isLeft(decided)) return decided;
         if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
         const result = await this.append(decided.right, context);
@@ -191,7 +192,8 @@ export class CommandHandler {
   }
 
   /** Reads what the command depends on, as of now, and decides. */
-  private async decide(resolved: Resolved, context: CommandContext, now: string): Promise<Decided> {
+  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+    await this.cache.refresh();
     const { command: c } = resolved;
     const dated = <C extends Command>(command: C, against: Checked | undefined): C =>
       resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command;
@@ -205,7 +207,7 @@ export class CommandHandler {
         return this.plan(Streams.registry, registry, registryDecider(now), dated(c, undefined), [], []);
       }
       case 'ConsumeCredits':
-        return this.decideConsumption(c, dated, context, now);
+        return this.decideConsumption(c, dated, context, now, claimSeen);
       default:
         return this.decideLifecycle(c, resolved.serverDated, dated, context, now);
     }
@@ -249,26 +251,36 @@ export class CommandHandler {
    * Reads: the catalog and the lifecycle (guarded: a concurrent SetOverage or subscription change makes
    * the append fail and the request be decided again, so the log order agrees with the decision, K4),
    * the requestId index (claimed with the append, K2), and the user's usage stream of the month.
+   *
+   * A requestId is almost always new, and the append claims it atomically: so it is looked up only
+   * when that claim failed before (`claimSeen`), or when the decision without it is a refusal, which
+   * must first rule out being the retry of an applied request (K2 comes first, T5). A retry that
+   * is accepted again finds its id claimed at the append, writes nothing, and is decided again with
+   * what was recorded under it.
    */
   private async decideConsumption(
     c: CommandOf<'ConsumeCredits'>,
     dated: <C extends Command>(command: C, against: Checked | undefined) => C,
     context: CommandContext,
     now: string,
+    claimSeen: boolean,
   ): Promise<Decided> {
     const profile = await this.profile(c.profileId, context);
     if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
     const command = dated(c, consumptionChecked(profile.state, c.userId));
     const requestCommandId = consumeCommandId(c.profileId, c.requestId);
-    const recorded = await this.deps.store.readCommand(requestCommandId);
-    const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
-    const decider = usageDecider({ catalog: catalog.state, profile: profile.state, previous, now });
     const streamId = Streams.usage(c.profileId, c.userId, monthOf(command.occurredAt));
     const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
     const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
-    const decided = this.plan(streamId, usage, decider, command, guards, [requestCommandId]);
-    return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
+    const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {
+      const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
+      const decider = usageDecider({ catalog: catalog.state, profile: profile.state, previous, now });
+      const decided = this.plan(streamId, usage, decider, command, guards, [requestCommandId]);
+      return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
+    };
+    const unseen = claimSeen ? undefined : decideAfter(undefined);
+    return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(requestCommandId));
   }
 
   private plan<C, Ev extends LedgerEvent, S>(
@@ -287,7 +299,7 @@ export class CommandHandler {
       events: decided.right,
       guards,
       commandIds,
-      remember: (events) => this.cache.appended(streamId, loaded, events, decider.evolve),
+      remember: () => this.cache.appended(streamId, loaded, decided.right, decider.evolve),
     });
   }
 
@@ -317,7 +329,7 @@ export class CommandHandler {
     if (result.events.length !== plan.events.length || positions.some((p, i) => p !== plan.revision + 1 + i)) {
       throw new InvariantViolation('append', `${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
     }
-    plan.remember(result.events);
+    plan.remember();
     return result;
   }
 
@@ -355,9 +367,9 @@ export class CommandHandler {
 
 /** Before an append: what is written must read back as written, with the codecs used on every read. */
 const assertStorable = (e: LedgerEvent): void => {
-  const stored = JSON.parse(JSON.stringify({ type: e.type, data: e.data })) as unknown;
-  const read = LedgerEvent.decode(stored);
-  if (E.isLeft(read) || JSON.stringify(read.right) !== JSON.stringify(stored)) {
+  const written = JSON.stringify({ type: e.type, data: e.data });
+  const read = LedgerEvent.decode(JSON.parse(written));
+  if (E.isLeft(read) || JSON.stringify(read.right) !== written) {
     throw new InvariantViolation('storable', `${e.type} would not read back as written: ${JSON.stringify(e)}`);
   }
 };

@@ -14,6 +14,8 @@ export interface Loaded<S> {
  */
 export class StreamStateCache<Ev> {
   private readonly entries = new Map<string, Loaded<unknown>>();
+  /** From the store's last look for other writers (`refresh`): streams known to have no events from a revision on. */
+  private knownEnd: (streamId: string) => number | undefined = () => undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -21,16 +23,31 @@ export class StreamStateCache<Ev> {
     private readonly capacity = 10_000,
   ) {}
 
+  /**
+   * Asks the store, once, what it knows of streams' ends, so that the loads that follow skip the
+   * streams that are known not to have moved. Those loads then read the streams as of this instant
+   * (and this process's appends since); a decision made on them is checked at its append anyway.
+   */
+  async refresh(): Promise<void> {
+    this.knownEnd = (await this.store.streamEnds?.()) ?? (() => undefined);
+  }
+
   async load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
+    const end = this.knownEnd(streamId);
+    if (end !== undefined && end <= from.revision + 1) return this.remember(streamId, from);
     const fresh = await this.store.readStream(streamId, { fromRevision: from.revision + 1 });
     return this.remember(streamId, this.foldIn(from, fresh, evolve));
   }
 
-  /** Folds the events an append just wrote, saving the read the next load would make. */
-  appended<S, E extends Ev>(streamId: string, before: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): void {
-    this.remember(streamId, this.foldIn(before, events, evolve));
+  /**
+   * Folds the events an append just wrote right after `before`, as the caller decided them (what the
+   * codecs read back is the same: events are checked to read back as written before they are
+   * appended), saving the read and the decoding the next load would make.
+   */
+  appended<S, E extends Ev>(streamId: string, before: Loaded<S>, events: ReadonlyArray<E>, evolve: (s: S, e: E) => S): void {
+    this.remember(streamId, { state: events.reduce(evolve, before.state), revision: before.revision + events.length });
   }
 
   private foldIn<S, E extends Ev>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): Loaded<S> {

@@ -174,5 +174,13 @@ export interface EventStore {
    * up to it (`until`) has seen everything there, which is what a prefix guard's `after` relies on.
    */
   headPosition(): Promise<number>;
+  /**
+   * Optional, for readers that keep states of the streams they read (the command handler): looks once
+   * for appends by anyone else, and answers a lookup of the revision from which a stream has no
+   * events, for the streams the store can vouch for without reading them (undefined: read it). What
+   * the lookup answers stays true until another writer appends; appends through this object keep it
+   * current. A store without it is read every time.
+   */
+  streamEnds?(): Promise<(streamId: string) => number | undefined>;
   close(): Promise<void>;
 }

@@ -103,6 +103,15 @@ export class SqliteEventStore implements EventStore {
   private readonly commitBatch: (batch: ReadonlyArray<PendingAppend>) => Outcome[];
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
+  /**
+   * For streams read or written through this connection: the revision from which the stream has no
+   * events, true while no other connection has committed (`PRAGMA data_version`, which one
+   * connection's own commits do not change). Lets a reader that is already up to date skip the read:
+   * the command handler checks several cached streams per command, with one pragma (`streamEnds`)
+   * where it would read each.
+   */
+  private readonly ends = new Map<string, number>();
+  private dataVersion = -1;
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
@@ -124,21 +133,28 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = prepareStatements(db);
-    // Each append runs in its own savepoint so that a failing one rolls back alone.
-    const appendInSavepoint = db.transaction((p: PendingAppend) => this.appendNow(p.streamId, p.events, p.options));
+    const appendOne = (p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head);
+    // Each append of a group runs in its own savepoint so that a failing one rolls back alone; one
+    // alone in its transaction (a single caller's) needs none: its failure rolls back the transaction.
+    const appendInSavepoint = db.transaction(appendOne);
     this.commitBatch = db
-      .transaction((batch: ReadonlyArray<PendingAppend>) =>
-        batch.map((p): Outcome => {
+      .transaction((batch: ReadonlyArray<PendingAppend>) => {
+        const append = batch.length === 1 ? appendOne : appendInSavepoint;
+        // The transaction holds the write lock: the head moves only by the appends below.
+        let head = this.statements.head.get() ?? -1;
+        return batch.map((p): Outcome => {
           try {
-            return { ok: true, result: appendInSavepoint(p) };
+            const result = append(p, head);
+            if (!result.duplicate) head += result.events.length;
+            return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
             // appends reported ok above are gone too, so the batch must fail as a whole.
-            if (!db.inTransaction) throw error;
+            if (append === appendOne || !db.inTransaction) throw error;
             return { ok: false, error };
           }
-        }),
-      )
+        });
+      })
       .immediate;
   }
 
@@ -151,9 +167,21 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
     const from = options.fromRevision ?? 0;
+    this.forgetEndsIfOthersWrote();
+    const end = this.ends.get(streamId);
+    if (end !== undefined && from >= end) return [];
     const rows = options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit);
+    // Read to the stream's end: what was read is all there is, until someone appends.
+    if (options.limit === undefined || rows.length < options.limit) this.knowEnd(streamId, rows.length === 0 ? from : (rows[rows.length - 1] as EventRow).position + 1);
     return rows.map(toRecorded);
   }
+
+  async streamEnds(): Promise<(streamId: string) => number | undefined> {
+    this.forgetEndsIfOthersWrote();
+    return this.knownEnd;
+  }
+
+  private readonly knownEnd = (streamId: string): number | undefined => this.ends.get(streamId);
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     // Keyset pages rather than one open cursor: the connection stays free for appends between
@@ -203,6 +231,9 @@ export class SqliteEventStore implements EventStore {
       for (const p of batch) p.reject(error);
       return;
     }
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.ok && !outcome.result.duplicate) this.knowEnd((batch[i] as PendingAppend).streamId, outcome.result.nextExpectedRevision + 1);
+    }
     // Only now, after COMMIT (and its fsync) returned, is any append acknowledged.
     outcomes.forEach((outcome, i) => {
       const p = batch[i] as PendingAppend;
@@ -211,13 +242,31 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** Another connection (process) committed since the last look: nothing known of any stream's end holds any more. */
+  private forgetEndsIfOthersWrote(): void {
+    const version = this.statements.dataVersion.get() as number;
+    if (version !== this.dataVersion) {
+      this.ends.clear();
+      this.dataVersion = version;
+    }
+  }
+
+  private knowEnd(streamId: string, end: number): void {
+    // Bounded: forgetting only costs a read.
+    if (this.ends.size >= MAX_KNOWN_ENDS) this.ends.clear();
+    this.ends.set(streamId, end);
+  }
+
   private commandEvents(commandId: string): ReadonlyArray<RecordedEvent> | undefined {
     const command = this.statements.command.get(commandId);
     return command === undefined ? undefined : this.statements.range.all(command.first_global_position, command.first_global_position + command.count).map(toRecorded);
   }
 
-  /** Runs inside the batch's write transaction, which serialises it against every other writer. */
-  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): AppendResult {
+  /**
+   * Runs inside the batch's write transaction, which serialises it against every other writer;
+   * `head` is the global position of the log's last event.
+   */
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: number): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
@@ -228,7 +277,6 @@ export class SqliteEventStore implements EventStore {
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(options.guards, revisionOf, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix), after) ?? undefined);
-    const head = this.statements.head.get() ?? -1;
     const recordedAt = this.clock().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
       const event: RecordedEvent = {
@@ -262,7 +310,10 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
+const MAX_KNOWN_ENDS = 100_000;
+
 const prepareStatements = (db: Database.Database) => ({
+  dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
   streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
   upsertStream: db.prepare<[string, number, number]>(

@@ -99,4 +99,45 @@ describe('SQLite file store', () => {
     expect(await reopened.readStream('late')).toHaveLength(1);
     await reopened.close();
   });
+
+  test('a read that follows a write by another connection sees it, also where this connection knew the stream to be read to its end', async () => {
+    const file = freshFile();
+    const mine = new SqliteEventStore(file);
+    const theirs = new SqliteEventStore(file);
+    await mine.append('s', [newEvent({ n: 0 })], { expectedRevision: ExpectedRevision.noStream });
+    expect(await mine.readStream('s', { fromRevision: 1 })).toEqual([]);
+    expect(await mine.readStream('t')).toEqual([]);
+
+    await theirs.append('s', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.exact(0) });
+    await theirs.append('t', [newEvent({ n: 0 })], { expectedRevision: ExpectedRevision.noStream });
+    expect((await mine.readStream('s', { fromRevision: 1 })).map((e) => e.data)).toEqual([{ n: 1 }]);
+    expect((await mine.readStream('t')).map((e) => e.data)).toEqual([{ n: 0 }]);
+
+    // And the other way round, after this connection's own append.
+    await mine.append('s', [newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.exact(1) });
+    expect((await theirs.readStream('s', { fromRevision: 2 })).map((e) => e.data)).toEqual([{ n: 2 }]);
+    expect(await mine.readStream('s', { fromRevision: 3 })).toEqual([]);
+    // A limited read that stopped at its limit says nothing of what lies beyond it.
+    await theirs.append('s', [newEvent({ n: 3 })], { expectedRevision: ExpectedRevision.exact(2) });
+    expect((await mine.readStream('s', { fromRevision: 2, limit: 1 })).map((e) => e.data)).toEqual([{ n: 2 }]);
+    expect((await mine.readStream('s', { fromRevision: 3 })).map((e) => e.data)).toEqual([{ n: 3 }]);
+    await Promise.all([mine.close(), theirs.close()]);
+  });
+
+  test('an append that fails part-way writes nothing, alone in its commit or in a group', async () => {
+    const store = new SqliteEventStore(':memory:');
+    await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    const clash = () => {
+      const event = newEvent();
+      return store.append('t', [newEvent(), event, event], { expectedRevision: ExpectedRevision.noStream, commandIds: ['clash'] });
+    };
+    await expect(clash()).rejects.toHaveProperty('code', 'SQLITE_CONSTRAINT_UNIQUE');
+    const [alone, neighbour] = await Promise.allSettled([clash(), store.append('u', [newEvent()], { expectedRevision: ExpectedRevision.noStream })]);
+    expect(alone.status).toBe('rejected');
+    expect(neighbour.status).toBe('fulfilled');
+    expect(await store.readStream('t')).toEqual([]);
+    expect(await store.readCommand('clash')).toBeUndefined();
+    expect(await store.headPosition()).toBe(1);
+    await store.close();
+  });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
 import {
+  ConcurrencyError,
   AppendOptions,
   AppendResult,
   checkExpectedRevision,
@@ -207,6 +208,15 @@ export class PostgresEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly pageSize: number;
   private readonly visibilityWaitMs: number;
+  /**
+   * Where streams end (the revision from which each has no events), as this process last read or
+   * wrote them; trusted while nobody else has appended: see streamEnds.
+   */
+  private readonly ends = new Map<string, number>();
+  /** The position up to which every other writer's append has been accounted for. */
+  private accountedUpTo = -1;
+  /** Positions this process appended above `accountedUpTo`: the settled head passing them is no news. */
+  private ownPositions: number[] = [];
 
   private constructor(
     private readonly pool: Pool,
@@ -236,8 +246,15 @@ export class PostgresEventStore implements EventStore {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        return await this.appendWith(client, streamId, events, options);
+        const result = await this.appendWith(client, streamId, events, options);
+        if (!result.duplicate) {
+          this.ownPositions.push(...result.events.map((e) => e.globalPosition));
+          this.knowEnd(streamId, result.nextExpectedRevision + 1);
+        }
+        return result;
       } catch (error) {
+        // A refused expectation means another writer moved a stream this process thought it knew.
+        if (error instanceof ConcurrencyError) this.ends.clear();
         // ledger_append holds the allocation lock (session level) only between statements that cannot
         // fail in practice; should one have, the lock must not outlive this append.
         if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
@@ -256,7 +273,44 @@ export class PostgresEventStore implements EventStore {
       text: `SELECT ${COLUMNS} FROM ledger_events WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
       values: [streamId, options.fromRevision ?? 0, options.limit ?? null],
     });
+    // Read to the stream's end: what was read is all there is, until someone appends.
+    if (options.limit === undefined || rows.length < options.limit) {
+      this.knowEnd(streamId, rows.length === 0 ? (options.fromRevision ?? 0) : (rows[rows.length - 1] as EventRow).position + 1);
+    }
     return rows.map(toRecorded);
+  }
+
+  /**
+   * One round trip instead of a read per cached stream. What this process knows of streams' ends is
+   * trusted only when, in one snapshot, no append is in flight below the newest committed one
+   * (settled = committed) and the log has grown by exactly this process's own appends since the last
+   * look: then every event committed so far is accounted for, and a decision on what is known is a
+   * decision on the log as of that snapshot (a refusal included). Otherwise everything is forgotten
+   * and read again.
+   */
+  async streamEnds(): Promise<(streamId: string) => number | undefined> {
+    const { rows } = await this.pool.query<{ committed: string | null; settled: string | null }>({
+      name: 'ledger_log_ends',
+      text: `SELECT (SELECT max(global_position) FROM ledger_events) AS committed,
+                    (SELECT global_position FROM ledger_events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY global_position DESC LIMIT 1) AS settled`,
+    });
+    const committed = rows[0]?.committed == null ? -1 : toPosition(rows[0].committed);
+    const settled = rows[0]?.settled == null ? -1 : toPosition(rows[0].settled);
+    const own = this.ownPositions.filter((p) => p > this.accountedUpTo && p <= committed).length;
+    if (settled !== committed || committed - this.accountedUpTo !== own) this.ends.clear();
+    // Only what is settled is accounted for: an append in flight below `committed` must still show as news.
+    this.accountedUpTo = Math.max(this.accountedUpTo, settled);
+    this.ownPositions = this.ownPositions.filter((p) => p > this.accountedUpTo);
+    return this.knownEnd;
+  }
+
+  private readonly knownEnd = (streamId: string): number | undefined => this.ends.get(streamId);
+
+  private knowEnd(streamId: string, end: number): void {
+    // Bounded: forgetting only costs a read.
+    if (this.ends.size >= MAX_KNOWN_ENDS) this.ends.clear();
+    this.ends.set(streamId, end);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
@@ -411,6 +465,8 @@ const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: A
   const ordered = [...locks].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   return [ordered.map(([k]) => k), ordered.map(([, x]) => x)];
 };
+
+const MAX_KNOWN_ENDS = 100_000;
 
 /** What ledger_append read once the locks were held, and where it wrote (positions as text: bigint). */
 interface AppendState {

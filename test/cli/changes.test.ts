@@ -79,6 +79,10 @@ describe('changing the ledger from the command line', () => {
     expect(line.events.map((e: { type: string }) => e.type)).toContain('SubscriptionUpgraded');
     const slashed = await ledger('line', refund.lineId.split('~').join('/'));
     expect(slashed.stdout).toMatch(new RegExp(`^Line ${refund.lineId}: REFUND PRO -20\\.00`));
+    // An OVERAGE line cites its consumption as ranges; the audit expands them into the events.
+    const overage = statement.users[0].lines[3];
+    const cited = JSON.parse((await ledger('line', overage.lineId, '--json')).stdout);
+    expect(cited.events.map((e: { type: string; data: { requestId?: string } }) => [e.type, e.data.requestId])).toEqual([['CreditsConsumed', 'r-1']]);
     const missing = await ledger('line', `p-cli~${month()}~alice~99`);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/NOT_FOUND: .* has no line .* \(in the ledger at sqlite:/);

@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import { recordedEventJson } from '../../api/wire';
+import { citedEventsPage } from '../../app/citedEvents';
 import { statementLine } from '../../app/ledgerQueries';
+import { LedgerService } from '../../app/ledgerService';
+import { StatementLine } from '../../projections/statementTypes';
+import { RecordedEvent } from '../../store/eventStore';
 import { strictObject } from '../../domain/validation';
 import { LineId, statementOfLine } from '../../projections/statementLineId';
 import { CliCommand, UsageError } from '../cliCommand';
@@ -10,6 +14,16 @@ import { EventJson, renderEvents } from '../renderEvents';
 import { answer, decodeOptions, storeHelp, withLedger } from '../withLedger';
 
 const LineArgument = strictObject('arguments', { LINE_ID: LineId }, {});
+
+const allCitedEvents = async (ledger: LedgerService, l: StatementLine): Promise<ReadonlyArray<RecordedEvent>> => {
+  const events: RecordedEvent[] = [];
+  for (let after: number | undefined = 0; after !== undefined; ) {
+    const page = await citedEventsPage((id, o) => ledger.store.readStream(id, o), l, after, 1000);
+    events.push(...page.events);
+    after = page.next;
+  }
+  return events;
+};
 
 type LineJson = { readonly lineId: string; readonly kind: string; readonly tier: string; readonly amount: string; readonly description: string; readonly events: ReadonlyArray<EventJson> };
 
@@ -26,9 +40,10 @@ export const line: CliCommand = {
   help: `Usage: ledger line LINE_ID [--json] [--store URL]
 
 Prints one statement line (its id as the statement shows it, such as p-iad~2026-04~alice~2) and
-every event it cites in full: when it happened, who sent it (the actor) and its data.
+every event it cites in full (an OVERAGE line's usage ranges expanded): when it happened, who
+sent it (the actor) and its data.
 
-  --json        the line JSON of the API's statement line route
+  --json        the line JSON of the API's statement line route, its usage ranges expanded into events
   ${storeHelp}
 
 Exit codes: 0 ok, 1 no such profile or line, 2 bad usage.`,
@@ -44,7 +59,10 @@ Exit codes: 0 ok, 1 no such profile or line, 2 bad usage.`,
         url,
         await pipe(
           statementLine(ledger, profileId, month, LINE_ID),
-          TE.map(({ userId, line: l, events }) => ({ profileId, month, userId, ...l, events: events.map(recordedEventJson) })),
+          // An audit reads every event the line cites: an OVERAGE line's usage ranges expanded too.
+          TE.chain(({ userId, line: l }) =>
+            TE.fromTask(async () => ({ profileId, month, userId, ...l, events: (await allCitedEvents(ledger, l)).map(recordedEventJson) })),
+          ),
         )(),
         (l) => (values.json ? JSON.stringify(l, null, 2) : render(l)),
       ),

@@ -11,7 +11,7 @@ import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
 import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
 import { ProfileNow, profileNow } from '../projections/profileNow';
-import { AccountStatement, Statement, StatementLine, statusOf } from '../projections/statementTypes';
+import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SealKey, seal, snapshotKey, snapshotKeyForSaving, unseal } from './snapshotSeal';

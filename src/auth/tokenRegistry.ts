@@ -91,7 +91,7 @@ export class TokenRegistry {
       const commandId = randomUUID();
       const metadata = { schemaVersion: TOKEN_SCHEMA_VERSION, actor: sender.actor, commandId, correlationId: sender.correlationId ?? commandId };
       try {
-        const result = await this.store.append(
+        await this.store.append(
           TOKENS_STREAM,
           decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
           { expectedRevision: ExpectedRevision.after(loaded.revision) },

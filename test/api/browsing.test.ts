@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
-import { send, startServer, TestServer } from './support/ledgerServer';
+import { startServerWithHistory, TestServer } from './support/ledgerServer';
 
 /** The read routes the console is built on: accounts, a profile now, the catalog, a line's events, `current`. */
 
@@ -27,14 +27,7 @@ const tokens: Record<string, string> = {};
 const get = (path: string, token?: string) => server.request('GET', path, token === undefined ? {} : { headers: { authorization: `Bearer ${tokens[token]}` } });
 
 beforeAll(async () => {
-  // The history is written on its own clock (each month open while it is written), then read at NOW.
-  let now = NOW;
-  server = await startServer({ clock: () => now });
-  for (const c of timeline) {
-    if (typeof c.occurredAt === 'string') now = new Date(c.occurredAt);
-    expect((await send(server, c)).status).toBeLessThan(300);
-  }
-  now = NOW;
+  server = await startServerWithHistory(timeline, NOW);
   // Tokens last: before the first one the server is in local mode.
   const registry = new TokenRegistry(server.store);
   for (const [name, accounts] of [['admin', 'all'], ['mine', [MINE]]] as const) {

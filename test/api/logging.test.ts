@@ -1,15 +1,21 @@
 import { Writable } from 'node:stream';
 import { send, startServer, withAppend } from './support/ledgerServer';
 
+/** The server's JSON log lines, as written. */
+const captureLog = () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, stream };
+};
+
 describe('request log', () => {
   test('one structured line per request: method, url, status, command, command id, result', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, stream } = captureLog();
     const server = await startServer({ clock: () => new Date('2026-04-15T12:00:00Z'), logger: { level: 'info', stream } });
     try {
       await send(server, { type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1' }, { 'idempotency-key': 'k-log' });
@@ -30,13 +36,7 @@ describe('request log', () => {
 
 describe('a broken invariant', () => {
   test('is a 500 naming the request id, logged as fatal, and nothing wrong is served as a success', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, stream } = captureLog();
     // A store that answers an append with positions other than those the decision expected.
     const server = await startServer({
       clock: () => new Date('2026-04-15T12:00:00Z'),

@@ -5,7 +5,7 @@ import { commandRoutes } from '../../src/api/commandRoutes';
 import { queryRoutes } from '../../src/api/queryRoutes';
 import { citedEventsPage } from '../../src/app/citedEvents';
 import { EXPORT_COLUMNS, regionBillingCode, tierUsageSuffix } from '../../src/projections/billingExport';
-import { send, startServer, TestServer } from './support/ledgerServer';
+import { startServerWithHistory, TestServer } from './support/ledgerServer';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
 const ACCOUNT = '111122223333';
@@ -28,14 +28,7 @@ const timeline: ReadonlyArray<Record<string, unknown>> = [
 
 let server: TestServer;
 beforeAll(async () => {
-  // Seeded on the timeline's own clock (each month open while it is written), queried once April has closed.
-  let now = NOW;
-  server = await startServer({ clock: () => now });
-  for (const c of timeline) {
-    now = new Date(c.occurredAt as string);
-    expect((await send(server, c)).status).toBeLessThan(300);
-  }
-  now = NOW;
+  server = await startServerWithHistory(timeline, NOW);
 });
 afterAll(() => server.close());
 

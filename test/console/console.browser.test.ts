@@ -4,7 +4,7 @@ import * as E from 'fp-ts/Either';
 import { Page } from 'playwright-core';
 import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
-import { send, startServer, TestServer } from '../api/support/ledgerServer';
+import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core), on a real server over a
@@ -58,14 +58,7 @@ suite('the console in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    // The history is written on its own clock (each month open while it is written), then read at NOW.
-    let now = NOW;
-    server = await startServer({ clock: () => now });
-    for (const c of timeline) {
-      if (typeof c.occurredAt === 'string') now = new Date(c.occurredAt);
-      expect((await send(server, c)).status).toBeLessThan(300);
-    }
-    now = NOW;
+    server = await startServerWithHistory(timeline, NOW);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

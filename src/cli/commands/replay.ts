@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LedgerService } from '../../app/ledgerService';
 import { snapshotStoreFor } from '../../app/snapshotStore';
-import { storeUrlFrom } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { peakRss } from '../peakRss';
 import { progress } from '../progress';

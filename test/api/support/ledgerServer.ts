@@ -96,6 +96,28 @@ export const send = (server: TestServer, command: Record<string, unknown>, heade
   return server.request(method, path, { body, ...(headers === undefined ? {} : { headers }) });
 };
 
+/**
+ * A server on a clock the test sets, with a history already written: each command sent at its own
+ * `occurredAt` (server-dated ones at the previous instant), so that every month is open while it is
+ * written (T4); then the clock is set to `then`, where the tests read. Each command must succeed.
+ */
+export const startServerWithHistory = async (
+  timeline: ReadonlyArray<Record<string, unknown>>,
+  then: Date,
+  options: Omit<StartOptions, 'clock'> & { readonly headers?: Record<string, string> } = {},
+): Promise<TestServer> => {
+  let now = then;
+  const { headers, ...start } = options;
+  const server = await startServer({ ...start, clock: () => now });
+  for (const command of timeline) {
+    if (typeof command.occurredAt === 'string') now = new Date(command.occurredAt);
+    const answer = await send(server, command, headers);
+    if (answer.status >= 300) throw new Error(`history: ${JSON.stringify(command)} answered ${answer.status} ${answer.text}`);
+  }
+  now = then;
+  return server;
+};
+
 /** The store with another `append`, everything else delegated: for failure injection. */
 export const withAppend = (store: EventStore, append: EventStore['append']): EventStore => ({
   append,

@@ -41,10 +41,10 @@ const startNode = (url: string, dir: string): Promise<Node> =>
     child.on('exit', (code) => reject(new Error(`node exited with ${code} before listening: ${seen}`)));
   });
 
-const call = async (node: Node, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => {
+const call = async (node: Node, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
   const response = await fetch(`${node.base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Answer['body'] };
@@ -155,6 +155,42 @@ suite(`three ledger nodes on one PostgreSQL database${skip === undefined ? '' : 
     expect(b).toEqual(a);
     expect(c).toEqual(a);
   });
+
+  test('history stays final across nodes: the overage switch racing a consumption, one Idempotency-Key on every node, a closed month', async () => {
+    // Client-dated, one instant after another from now on, so that every outcome is decided by the race alone.
+    let tick = Date.now();
+    const next = () => new Date((tick += 10)).toISOString();
+    const usage = `/v1/profiles/${PROFILE}/usage`;
+    for (let round = 0; round < 6; round++) {
+      const userId = `racer-${round}`;
+      expect((await command(node(round), `/v1/profiles/${PROFILE}/subscriptions`, { userId, tier: 'PRO', occurredAt: next() })).status).toBe(201);
+      expect((await call(node(round), 'PUT', `/v1/profiles/${PROFILE}/overage`, { enabled: true, occurredAt: next() })).status).toBe(200);
+      expect((await command(node(round), usage, { userId, credits: '1000', requestId: `fill-${round}`, occurredAt: next() })).status).toBe(201);
+      const [offAt, pastAt] = [next(), next()];
+      const [off, past] = await Promise.all([
+        call(node(round), 'PUT', `/v1/profiles/${PROFILE}/overage`, { enabled: false, occurredAt: offAt }),
+        command(node(round + 1), usage, { userId, credits: '5', requestId: `past-${round}`, occurredAt: pastAt }),
+      ]);
+      // The switch first refuses the consumption (K4); the consumption first makes the switch, dated before it, out of order (T2).
+      expect([['200', '422 CREDITS_EXHAUSTED'], ['409 OUT_OF_ORDER', '201']]).toContainEqual([off, past].map((a) => Object.keys(tally([a]))[0]));
+      const log = (await profileEvents(node(round + 2))).map((e) => (e.type === 'OverageSet' ? `OverageSet(${(e.data as { enabled?: boolean }).enabled})` : `${e.type}:${e.data.requestId ?? ''}`));
+      if (past.status === 201) expect(log.lastIndexOf('OverageSet(false)')).toBeLessThan(log.indexOf(`CreditsConsumed:past-${round}`));
+      if (off.status === 200) expect(log).not.toContain(`CreditsConsumed:past-${round}`);
+      if (off.status !== 200) expect((await call(node(round), 'PUT', `/v1/profiles/${PROFILE}/overage`, { enabled: false, occurredAt: next() })).status).toBe(200);
+    }
+
+    // One key, nine bodies, three nodes: one effect, eight 409s that appended nothing.
+    const keyed = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => call(node(i), 'POST', usage, { userId: 'bob', credits: '1', requestId: `keyed-${i}`, occurredAt: next() }, { 'idempotency-key': 'one-key' })),
+    );
+    expect(tally(keyed)).toEqual({ '201': 1, '409 IDEMPOTENCY_KEY_REUSED': 8 });
+    expect((await profileEvents(node(0))).filter((e) => e.data.requestId?.startsWith('keyed-'))).toHaveLength(1);
+
+    // A command dated in last month is refused by every node: that month's bill is final.
+    const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 0, 12)).toISOString();
+    const backdated = await Promise.all([0, 1, 2].map((i) => call(node(i), 'POST', usage, { userId: 'bob', credits: '1', requestId: `late-${i}`, occurredAt: lastMonth })));
+    expect(tally(backdated)).toEqual({ '409 MONTH_CLOSED': 3 });
+  }, 120_000);
 
   test('kill -9 of one node under load loses nothing acknowledged, and the others keep serving', async () => {
     // One client date for the whole load, as in the allowance test: this is about durability and availability.

@@ -192,14 +192,12 @@ export class EsdbEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const after = options.after ?? -1;
-    const until = options.until ?? Infinity;
     let remaining = options.limit ?? Infinity;
     if (remaining <= 0) return;
     const prefix = options.streamPrefix;
     const source = prefix !== undefined && prefix.includes('/') ? this.readPrefix(prefix, after) : this.readAllFrom(after);
     for await (const event of source) {
       if (event.globalPosition <= after || (prefix !== undefined && !event.streamId.startsWith(prefix))) continue;
-      if (event.globalPosition > until) return;
       yield event;
       if (--remaining === 0) return;
     }
@@ -342,21 +340,8 @@ export class EsdbEventStore implements EventStore {
   private async checkGuards(guards: ReadonlyArray<Guard> | undefined): Promise<void> {
     if (guards === undefined || guards.length === 0) return;
     const revisions = new Map<string, number>();
-    const firsts = new Map<string, number | undefined>();
-    for (const g of guards) {
-      if (g.kind === 'stream') revisions.set(g.streamId, await this.revisionOf(g.streamId));
-      else firsts.set(`${g.after}:${g.streamPrefix}`, await this.firstAfter(g.streamPrefix, g.after));
-    }
-    checkGuards(
-      guards,
-      (id) => revisions.get(id) ?? -1,
-      (prefix, after) => firsts.get(`${after}:${prefix}`),
-    );
-  }
-
-  private async firstAfter(prefix: string, after: number): Promise<number | undefined> {
-    for await (const e of this.readAll({ after, streamPrefix: prefix, limit: 1 })) return e.globalPosition;
-    return undefined;
+    for (const g of guards) revisions.set(g.streamId, await this.revisionOf(g.streamId));
+    checkGuards(guards, (id) => revisions.get(id) ?? -1);
   }
 
   /** Lists a new stream under each of its prefixes, before it exists: a listed stream may be missing, an existing one is never unlisted. */

@@ -57,19 +57,19 @@ export const ExpectedRevision = {
 };
 
 /**
- * A stream (or every stream under a prefix) that a decision read but does not write. The append
- * commits only if the guarded streams are still as the decision saw them, atomically with the write:
- * this is what lets a rule span streams (a consumption read the profile's overage switch; an overage
- * switch read every user's consumption) without serialising the streams into one.
+ * A stream that a decision read but does not write. The append commits only if the guarded streams
+ * are still at the revisions the decision saw, atomically with the write: this is what lets a rule
+ * span streams (a consumption read the profile's overage switch; an overage switch read every user's
+ * consumption) without serialising the streams into one.
  */
-export type Guard =
-  | { readonly kind: 'stream'; readonly streamId: string; readonly expectedRevision: ExpectedRevision }
-  /** No event in any stream whose id starts with `streamPrefix` has a global position above `after`. */
-  | { readonly kind: 'prefix'; readonly streamPrefix: string; readonly after: number };
+export interface Guard {
+  readonly streamId: string;
+  readonly expectedRevision: ExpectedRevision;
+}
 
 export const Guard = {
-  stream: (streamId: string, revision: number): Guard => ({ kind: 'stream', streamId, expectedRevision: ExpectedRevision.after(revision) }),
-  prefix: (streamPrefix: string, after: number): Guard => ({ kind: 'prefix', streamPrefix, after }),
+  /** The guard of a stream read at `revision` (-1: it had no events). */
+  stream: (streamId: string, revision: number): Guard => ({ streamId, expectedRevision: ExpectedRevision.after(revision) }),
 };
 
 export interface AppendOptions {
@@ -91,23 +91,14 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
-/** What a ConcurrencyError found unmet: a stream's revision, or a prefix that had to stay quiet after a position. */
-export type Expectation = ExpectedRevision | { readonly kind: 'nothingAfter'; readonly position: number };
-
 /** Thrown (or rejected) when the expected revision or a guard does not hold. */
 export class ConcurrencyError extends Error {
   constructor(
-    /** The stream, or for a prefix guard the prefix. */
     readonly streamId: string,
-    readonly expected: Expectation,
-    /** The stream's revision; for a prefix guard, the global position of the first event found after it. */
+    readonly expected: ExpectedRevision,
     readonly actual: number,
   ) {
-    super(
-      expected.kind === 'nothingAfter'
-        ? `streams ${streamId}*: expected no event after global position ${expected.position}, found one at ${actual}`
-        : `stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`,
-    );
+    super(`stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`);
     this.name = 'ConcurrencyError';
   }
 }
@@ -115,23 +106,9 @@ export class ConcurrencyError extends Error {
 export const describeExpected = (e: ExpectedRevision): string =>
   e.kind === 'exact' ? `revision ${e.revision}` : e.kind;
 
-/**
- * Checks every guard, given how the store finds a stream's revision and the first global position
- * above `after` under a prefix (undefined: none). Called inside the append's atomic section.
- */
-export const checkGuards = (
-  guards: ReadonlyArray<Guard> | undefined,
-  revisionOf: (streamId: string) => number,
-  firstUnder: (prefix: string, after: number) => number | undefined,
-): void => {
-  for (const g of guards ?? []) {
-    if (g.kind === 'stream') {
-      checkExpectedRevision(g.streamId, g.expectedRevision, revisionOf(g.streamId));
-    } else {
-      const found = firstUnder(g.streamPrefix, g.after);
-      if (found !== undefined) throw new ConcurrencyError(g.streamPrefix, { kind: 'nothingAfter', position: g.after }, found);
-    }
-  }
+/** Checks every guard, given how the store finds a stream's revision; called inside the append's atomic section. */
+export const checkGuards = (guards: ReadonlyArray<Guard> | undefined, revisionOf: (streamId: string) => number): void => {
+  for (const g of guards ?? []) checkExpectedRevision(g.streamId, g.expectedRevision, revisionOf(g.streamId));
 };
 
 /** Throws ConcurrencyError unless `current` (revision of the stream's last event, -1: none) meets `expected`. */
@@ -153,8 +130,6 @@ export interface ReadStreamOptions {
 export interface ReadAllOptions {
   /** Read events with a global position strictly greater than this (default: from the start). */
   readonly after?: number;
-  /** Read no event with a global position above this (default: to the head). */
-  readonly until?: number;
   readonly limit?: number;
   /** Only streams whose id starts with this (a profile's streams share `profile/{id}/`). */
   readonly streamPrefix?: string;
@@ -170,8 +145,8 @@ export interface EventStore {
   readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined>;
   /**
    * The global position of the latest event, -1 for an empty store. Every event at or below it is
-   * visible to every reader: no append still in flight can later appear below it. A reader that read
-   * up to it (`until`) has seen everything there, which is what a prefix guard's `after` relies on.
+   * visible to every reader: no append still in flight can later appear below it, so a checkpoint
+   * taken at it never passes an event that commits later.
    */
   headPosition(): Promise<number>;
   /**

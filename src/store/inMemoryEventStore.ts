@@ -27,20 +27,7 @@ export class InMemoryEventStore implements EventStore {
     }
     const stream = this.streams.get(streamId) ?? [];
     checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
-    checkGuards(
-      options.guards,
-      (id) => (this.streams.get(id)?.length ?? 0) - 1,
-      (prefix, after) => {
-        let first: number | undefined;
-        for (const [id, events] of this.streams) {
-          const last = events[events.length - 1];
-          if (!id.startsWith(prefix) || last === undefined || last.globalPosition <= after) continue;
-          const above = events.find((e) => e.globalPosition > after) as RecordedEvent;
-          first = Math.min(first ?? Infinity, above.globalPosition);
-        }
-        return first;
-      },
-    );
+    checkGuards(options.guards, (id) => (this.streams.get(id)?.length ?? 0) - 1);
     const recordedAt = this.clock().toISOString();
     const recorded = events.map(
       (e, i): RecordedEvent => ({
@@ -70,8 +57,7 @@ export class InMemoryEventStore implements EventStore {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const prefix = options.streamPrefix ?? '';
     let left = options.limit ?? Infinity;
-    const end = Math.min(this.log.length, (options.until ?? Infinity) + 1);
-    for (let i = options.after === undefined ? 0 : options.after + 1; i < end && left > 0; i++) {
+    for (let i = options.after === undefined ? 0 : options.after + 1; i < this.log.length && left > 0; i++) {
       const e = this.log[i] as RecordedEvent;
       if (!e.streamId.startsWith(prefix)) continue;
       left -= 1;

@@ -39,9 +39,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
      UNIQUE (stream_id, position)
    );
    CREATE TABLE ledger_streams (
-     stream_id            text    COLLATE "C" PRIMARY KEY,
-     revision             integer NOT NULL,
-     last_global_position bigint  NOT NULL
+     stream_id text    COLLATE "C" PRIMARY KEY,
+     revision  integer NOT NULL
    );
    CREATE TABLE ledger_commands (
      command_id            text    PRIMARY KEY,
@@ -58,7 +57,6 @@ const MIGRATIONS: ReadonlyArray<string> = [
      allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], command_ids text[],
      stream text, expected_kind text, expected_revision integer,
      guard_streams text[], guard_kinds text[], guard_revisions integer[],
-     prefixes text[], prefix_ends text[], afters bigint[],
      recorded timestamptz, event_ids text[], types text[], datas json[], metadatas json[]
    ) RETURNS jsonb LANGUAGE plpgsql AS $$
    DECLARE
@@ -77,19 +75,13 @@ const MIGRATIONS: ReadonlyArray<string> = [
                    FROM unnest(command_ids) WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
                    ORDER BY u.ord LIMIT 1),
        'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
-                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)),
-       'firstUnder', (SELECT coalesce(jsonb_agg((SELECT min(e.global_position)::text FROM ledger_streams s
-                                                  JOIN ledger_events e ON e.stream_id = s.stream_id AND e.global_position > g.after
-                                                  WHERE s.stream_id >= g.prefix AND s.stream_id < g.prefix_end AND s.last_global_position > g.after)
-                                                ORDER BY g.ord), '[]')
-                      FROM unnest(prefixes, prefix_ends, afters) WITH ORDINALITY AS g(prefix, prefix_end, after, ord)))
+                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)))
        INTO state;
      current := coalesce((state->'revisions'->>stream)::integer, -1);
      IF n = 0 OR state->'command' <> 'null'
         OR NOT ledger_expectation_holds(expected_kind, expected_revision, current)
         OR EXISTS (SELECT 1 FROM unnest(guard_streams, guard_kinds, guard_revisions) AS g(id, kind, revision)
-                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1)))
-        OR EXISTS (SELECT 1 FROM jsonb_array_elements(state->'firstUnder') AS f WHERE f <> 'null') THEN
+                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1))) THEN
        RETURN state;
      END IF;
      -- The transaction id and the positions, together under a short lock: see docs/stores.md, "Global order".
@@ -104,8 +96,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
      INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at)
        SELECT first + i - 1, xid, stream, current + i, event_ids[i], types[i], datas[i], metadatas[i], recorded
        FROM generate_series(1, n) AS i;
-     INSERT INTO ledger_streams (stream_id, revision, last_global_position) VALUES (stream, current + n, first + n - 1)
-       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_global_position = excluded.last_global_position;
+     INSERT INTO ledger_streams (stream_id, revision) VALUES (stream, current + n)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision;
      INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
      RETURN state || jsonb_build_object('first', first::text);
    END $$;`,
@@ -116,17 +108,6 @@ const lockKey = (name: string): string => createHash('sha256').update(`ledger:${
 const MIGRATION_LOCK = lockKey('migration');
 const ALLOCATION_LOCK = lockKey('allocation');
 const streamKey = (streamId: string): string => lockKey(`stream:${streamId}`);
-const prefixKey = (prefix: string): string => lockKey(`prefix:${prefix}`);
-
-/** Every `/`-terminated prefix of a stream id, and the empty one: what a writer locks shared. */
-const slashPrefixes = (streamId: string): string[] => {
-  const out = [''];
-  for (let i = streamId.indexOf('/'); i >= 0; i = streamId.indexOf('/', i + 1)) out.push(streamId.slice(0, i + 1));
-  return out;
-};
-
-/** The lock a prefix guard takes: its longest `/`-terminated prefix, which every writer under the guard's prefix holds shared. */
-const guardLockPrefix = (prefix: string): string => prefix.slice(0, prefix.lastIndexOf('/') + 1);
 
 /** The least string above every id that starts with `prefix` (ids compare bytewise: COLLATE "C"). */
 const prefixEnd = (prefix: string): string => `${prefix}\u{10ffff}`;
@@ -316,14 +297,13 @@ export class PostgresEventStore implements EventStore {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     // Every event up to `settled` has committed or never will: pages below it never change.
     const settled = await this.headPosition();
-    const until = Math.min(settled, options.until ?? Infinity);
     let after = options.after ?? -1;
     let remaining = options.limit ?? Infinity;
     const prefix = options.streamPrefix;
-    while (remaining > 0 && after < until) {
+    while (remaining > 0 && after < settled) {
       const size = Math.min(this.pageSize, remaining);
       // No upper bound in SQL: with one, a table whose statistics lag a bulk load gets a plan that
-      // sorts the whole rest of the log for every page. Rows above `until` end the read here.
+      // sorts the whole rest of the log for every page. Rows above `settled` end the read here.
       const { rows } =
         prefix === undefined
           ? await this.pool.query<EventRow>({
@@ -338,7 +318,7 @@ export class PostgresEventStore implements EventStore {
             );
       for (const row of rows) {
         const event = toRecorded(row);
-        if (event.globalPosition > until) return;
+        if (event.globalPosition > settled) return;
         yield event;
       }
       const last = rows[rows.length - 1];
@@ -382,13 +362,11 @@ export class PostgresEventStore implements EventStore {
   private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     const commandIds = options.commandIds ?? [];
     const guards = options.guards ?? [];
-    const streamGuards = guards.flatMap((g) => (g.kind === 'stream' ? [g] : []));
-    const prefixGuards = guards.flatMap((g) => (g.kind === 'prefix' ? [g] : []));
     const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
     const recordedAt = this.clock().toISOString();
     const { rows } = await client.query<{ state: AppendState }>({
       name: 'ledger_append',
-      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[]) AS state',
+      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::json[], $15::json[]) AS state',
       values: [
         ALLOCATION_LOCK,
         lockKeys,
@@ -396,12 +374,9 @@ export class PostgresEventStore implements EventStore {
         commandIds,
         streamId,
         ...expectationArgs(options.expectedRevision),
-        streamGuards.map((g) => g.streamId),
-        streamGuards.map((g) => expectationArgs(g.expectedRevision)[0]),
-        streamGuards.map((g) => expectationArgs(g.expectedRevision)[1]),
-        prefixGuards.map((g) => g.streamPrefix),
-        prefixGuards.map((g) => prefixEnd(g.streamPrefix)),
-        prefixGuards.map((g) => g.after),
+        guards.map((g) => g.streamId),
+        guards.map((g) => expectationArgs(g.expectedRevision)[0]),
+        guards.map((g) => expectationArgs(g.expectedRevision)[1]),
         recordedAt,
         events.map((e) => e.eventId),
         events.map((e) => e.type),
@@ -419,12 +394,7 @@ export class PostgresEventStore implements EventStore {
     const revisionOf = (id: string): number => state.revisions[id] ?? -1;
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
-    const guardKey = (prefix: string, after: number): string => `${after}:${prefix}`;
-    const firstUnder = new Map(prefixGuards.map((g, i) => [guardKey(g.streamPrefix, g.after), state.firstUnder[i] ?? null]));
-    checkGuards(guards, revisionOf, (prefix, after) => {
-      const found = firstUnder.get(guardKey(prefix, after));
-      return found == null ? undefined : toPosition(found);
-    });
+    checkGuards(guards, revisionOf);
     if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
     if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
     const first = toPosition(state.first);
@@ -445,10 +415,8 @@ export class PostgresEventStore implements EventStore {
 }
 /**
  * The append's advisory locks, in ascending key order so that two appends never wait for each
- * other in a cycle: exclusive on its command ids and its stream; shared on streams it guards and on
- * every `/`-prefix of its stream (writers under a prefix do not exclude each other); exclusive on
- * the prefix a prefix guard covers, which waits for every writer under it and keeps new ones out
- * until this append commits.
+ * other in a cycle: exclusive on its command ids and its stream; shared on the streams it guards
+ * (readers of a stream do not exclude each other; its writer waits for them, and they for it).
  */
 const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: AppendOptions['guards'] = []): [string[], boolean[]] => {
   const locks = new Map<string, boolean>();
@@ -457,11 +425,7 @@ const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: A
   };
   for (const id of commandIds) want(lockKey(`command:${id}`), true);
   want(streamKey(streamId), true);
-  for (const prefix of slashPrefixes(streamId)) want(prefixKey(prefix), false);
-  for (const g of guards) {
-    if (g.kind === 'stream') want(streamKey(g.streamId), false);
-    else want(prefixKey(guardLockPrefix(g.streamPrefix)), true);
-  }
+  for (const g of guards) want(streamKey(g.streamId), false);
   const ordered = [...locks].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   return [ordered.map(([k]) => k), ordered.map(([, x]) => x)];
 };
@@ -473,8 +437,6 @@ interface AppendState {
   /** The first of the append's command ids already claimed, if any. */
   readonly command: { readonly first: string; readonly count: number } | null;
   readonly revisions: Readonly<Record<string, number>>;
-  /** Per prefix guard, in order: the first global position above its `after` under its prefix. */
-  readonly firstUnder: ReadonlyArray<string | null>;
   /** The global position of the first event written; absent when nothing was. */
   readonly first?: string;
 }

@@ -34,8 +34,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
      UNIQUE (stream_id, position)
    );
    CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;`,
-  // Several command ids per append (a requestId and an Idempotency-Key), and each stream's head for
-  // guards: a prefix guard scans a profile's streams, never its events.
+  // Several command ids per append (a requestId and an Idempotency-Key), and each stream's head, which
+  // an append and its guards check without scanning the stream's events.
   `CREATE TABLE commands (
      command_id            TEXT    PRIMARY KEY,
      first_global_position INTEGER NOT NULL,
@@ -43,11 +43,10 @@ const MIGRATIONS: ReadonlyArray<string> = [
    ) WITHOUT ROWID;
    INSERT INTO commands SELECT command_id, min(global_position), count(*) FROM events WHERE command_id IS NOT NULL GROUP BY command_id;
    CREATE TABLE streams (
-     stream_id            TEXT    PRIMARY KEY,
-     revision             INTEGER NOT NULL,
-     last_global_position INTEGER NOT NULL
+     stream_id TEXT    PRIMARY KEY,
+     revision  INTEGER NOT NULL
    ) WITHOUT ROWID;
-   INSERT INTO streams SELECT stream_id, max(position), max(global_position) FROM events GROUP BY stream_id;`,
+   INSERT INTO streams SELECT stream_id, max(position) FROM events GROUP BY stream_id;`,
 ];
 
 export interface SqliteEventStoreOptions {
@@ -189,13 +188,12 @@ export class SqliteEventStore implements EventStore {
     let after = options.after ?? -1;
     let remaining = options.limit ?? Infinity;
     const prefix = options.streamPrefix;
-    const until = options.until ?? Number.MAX_SAFE_INTEGER;
     while (remaining > 0) {
       const size = Math.min(this.pageSize, remaining);
       const rows =
         prefix === undefined
-          ? this.statements.page.all(after, until, size)
-          : this.statements.pageOfPrefix.all(after, until, prefix, prefixEnd(prefix), size);
+          ? this.statements.page.all(after, size)
+          : this.statements.pageOfPrefix.all(after, prefix, prefixEnd(prefix), size);
       for (const row of rows) yield toRecorded(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -276,7 +274,7 @@ export class SqliteEventStore implements EventStore {
     const revisionOf = (id: string) => this.statements.streamHead.get(id) ?? -1;
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
-    checkGuards(options.guards, revisionOf, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix), after) ?? undefined);
+    checkGuards(options.guards, revisionOf);
     const recordedAt = this.clock().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
       const event: RecordedEvent = {
@@ -303,7 +301,7 @@ export class SqliteEventStore implements EventStore {
       return event;
     });
     if (events.length > 0) {
-      this.statements.upsertStream.run(streamId, current + events.length, head + events.length);
+      this.statements.upsertStream.run(streamId, current + events.length);
       for (const id of commandIds) this.statements.insertCommand.run(id, head + 1, events.length);
     }
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
@@ -316,17 +314,9 @@ const prepareStatements = (db: Database.Database) => ({
   dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
   streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
-  upsertStream: db.prepare<[string, number, number]>(
-    `INSERT INTO streams (stream_id, revision, last_global_position) VALUES (?, ?, ?)
-     ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_global_position = excluded.last_global_position`,
+  upsertStream: db.prepare<[string, number]>(
+    `INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
   ),
-  // The first event above `after` under a prefix: streams whose head is above it, then their first such event.
-  firstUnder: db
-    .prepare<[number, string, string, number], number | null>(
-      `SELECT min(e.global_position) FROM streams s JOIN events e ON e.stream_id = s.stream_id AND e.global_position > ?
-       WHERE s.stream_id >= ? AND s.stream_id < ? AND s.last_global_position > ?`,
-    )
-    .pluck(),
   command: db.prepare<[string], { first_global_position: number; count: number }>('SELECT first_global_position, count FROM commands WHERE command_id = ?'),
   insertCommand: db.prepare<[string, number, number]>('INSERT INTO commands (command_id, first_global_position, count) VALUES (?, ?, ?)'),
   range: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position < ? ORDER BY global_position`),
@@ -341,13 +331,13 @@ const prepareStatements = (db: Database.Database) => ({
   streamLimited: db.prepare<[string, number, number], EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`,
   ),
-  page: db.prepare<[number, number, number], EventRow>(
-    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? ORDER BY global_position LIMIT ?`,
+  page: db.prepare<[number, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
   ),
   // A range on stream_id (the UNIQUE(stream_id, position) index) rather than LIKE, which would
   // treat `_` in ids as a wildcard.
-  pageOfPrefix: db.prepare<[number, number, string, string, number], EventRow>(
-    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? AND stream_id >= ? AND stream_id < ? ORDER BY global_position LIMIT ?`,
+  pageOfPrefix: db.prepare<[number, string, string, number], EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE global_position > ? AND stream_id >= ? AND stream_id < ? ORDER BY global_position LIMIT ?`,
   ),
 });
 

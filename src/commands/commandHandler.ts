@@ -99,6 +99,9 @@ interface Plan {
   readonly remember: () => void;
 }
 
+/** Dates a server-dated command at its turn, never before what it is checked against; a client's date stands. */
+type Dating = <C extends Command>(command: C, against: Checked | undefined) => C;
+
 /** What deciding came to: a rule violation, a retry that changes nothing (K2), or a plan. */
 type Decided = E.Either<CommandFailure, Plan | { readonly applied: ReadonlyArray<RecordedEvent> }>;
 
@@ -195,8 +198,7 @@ export class CommandHandler {
   private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
     await this.cache.refresh();
     const { command: c } = resolved;
-    const dated = <C extends Command>(command: C, against: Checked | undefined): C =>
-      resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command;
+    const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
     switch (c.type) {
       case 'DefineTier': {
         const catalog = await this.catalog();
@@ -209,7 +211,7 @@ export class CommandHandler {
       case 'ConsumeCredits':
         return this.decideConsumption(c, dated, context, now, claimSeen);
       default:
-        return this.decideLifecycle(c, resolved.serverDated, dated, context, now);
+        return this.decideLifecycle(c, dated, context, now);
     }
   }
 
@@ -218,17 +220,12 @@ export class CommandHandler {
    * (the user's, or for SetOverage every user's, in the command's month and the next: T2 looks no
    * further, since nothing is appended to a closed month and nothing is dated more than 5 minutes ahead).
    */
-  private async decideLifecycle(
-    c: ProfileCommand,
-    serverDated: boolean,
-    dated: <C extends Command>(command: C, against: Checked | undefined) => C,
-    context: CommandContext,
-    now: string,
-  ): Promise<Decided> {
+  private async decideLifecycle(c: ProfileCommand, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
     const profile = await this.profile(c.profileId, context);
     if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    const month = monthOf(serverDated ? now : c.occurredAt);
+    // The month before any check: the client's date, or now for a command the server dates.
+    const month = monthOf(dated(c, undefined).occurredAt);
     // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
     // subscribes later changes the lifecycle stream, which the append checks anyway.
     const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdingsIn(profile.state, u, month).some((held) => held.length > 0)) : [c.userId];
@@ -260,7 +257,7 @@ export class CommandHandler {
    */
   private async decideConsumption(
     c: CommandOf<'ConsumeCredits'>,
-    dated: <C extends Command>(command: C, against: Checked | undefined) => C,
+    dated: Dating,
     context: CommandContext,
     now: string,
     claimSeen: boolean,

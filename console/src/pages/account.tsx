@@ -5,10 +5,10 @@ import { AccountStatement } from '../codecs';
 import { amount, monthName } from '../format';
 import { MonthlyChart, MonthTotal } from '../monthlyChart';
 import { MonthPicker } from '../monthPicker';
-import { NotVisible } from '../notVisible';
+import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, navigate } from '../router';
 import { useLoad } from '../useLoad';
-import { Failure, Loading, StatusBadge } from './status';
+import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 
 const CHART_MONTHS = 12;
 
@@ -56,25 +56,14 @@ export const AccountPage = ({ accountId, month }: { accountId: string; month: st
       </header>
 
       {load.state === 'loading' && <Loading />}
-      {load.state === 'error' &&
-        (isNotFound(load.error) ? (
-          <NotVisible what="account" id={accountId} month={month} visible={(l) => l.accounts.some((a) => a.accountId === accountId)} />
-        ) : (
-          <Failure error={load.error} />
-        ))}
+      {load.state === 'error' && <LoadFailure error={load.error} what="account" id={accountId} month={month} />}
       {load.state === 'ok' && (
         <>
           <section class="summary" aria-label="Summary">
-            <div class="figure">
-              <span class="label">Total</span>
-              <span class="value num" data-testid="account-total">
-                {amount(load.data.total)} <small>{load.data.currency}</small>
-              </span>
-            </div>
-            <div class="figure">
-              <span class="label">Status</span>
+            <TotalFigure total={load.data.total} currency={load.data.currency} testId="account-total" />
+            <Figure label="Status">
               <StatusBadge status={load.data.status} />
-            </div>
+            </Figure>
             <div class="actions">
               <a class="button" href={hrefs.invoice(accountId, load.data.month)}>
                 Invoice

@@ -1,11 +1,11 @@
 import { useEffect } from 'preact/hooks';
-import { getJson, isNotFound } from '../api';
+import { getJson } from '../api';
 import { AccountStatement, Statement } from '../codecs';
 import { amount, monthName } from '../format';
-import { NotVisible } from '../notVisible';
+import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, navigate } from '../router';
 import { useLoad } from '../useLoad';
-import { Failure, Loading, StatusBadge } from './status';
+import { Loading, StatusBadge } from './status';
 
 /** The account statement and the statements of its profiles: every line of the month. */
 const loadInvoice = async (accountId: string, month: string) => {
@@ -21,13 +21,7 @@ export const InvoicePage = ({ accountId, month }: { accountId: string; month: st
     if (month === CURRENT && load.state === 'ok') navigate(hrefs.invoice(accountId, load.data.account.month), true);
   }, [load]);
   if (load.state === 'loading') return <Loading />;
-  if (load.state === 'error') {
-    return isNotFound(load.error) ? (
-      <NotVisible what="account" id={accountId} month={month} visible={(l) => l.accounts.some((a) => a.accountId === accountId)} />
-    ) : (
-      <Failure error={load.error} />
-    );
-  }
+  if (load.state === 'error') return <LoadFailure error={load.error} what="account" id={accountId} month={month} />;
   const { account, statements } = load.data;
   return (
     <article class="invoice" aria-labelledby="invoice-title">

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getJson, isNotFound } from '../api';
+import { getJson } from '../api';
 import { EventPage, Line, RecordedEvent, Statement, UserStatement } from '../codecs';
 import { amount, instant, monthName } from '../format';
 import { MonthPicker } from '../monthPicker';
-import { NotVisible } from '../notVisible';
+import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, navigate } from '../router';
 import { useLoad } from '../useLoad';
-import { Failure, Loading, StatusBadge } from './status';
+import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 
 const PAGE = 100;
 
@@ -197,29 +197,17 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
         {shown !== undefined && <MonthPicker month={shown} hrefOf={(m) => hrefs.profile(profileId, m)} />}
       </header>
       {load.state === 'loading' && <Loading />}
-      {load.state === 'error' &&
-        (isNotFound(load.error) ? (
-          <NotVisible what="profile" id={profileId} month={month} visible={(l) => l.accounts.some((a) => a.profiles.some((p) => p.profileId === profileId))} />
-        ) : (
-          <Failure error={load.error} />
-        ))}
+      {load.state === 'error' && <LoadFailure error={load.error} what="profile" id={profileId} month={month} />}
       {load.state === 'ok' && (
         <>
           <section class="summary" aria-label="Summary">
-            <div class="figure">
-              <span class="label">Total</span>
-              <span class="value num" data-testid="profile-total">
-                {amount(load.data.total)} <small>{load.data.currency}</small>
-              </span>
-            </div>
-            <div class="figure">
-              <span class="label">Region</span>
+            <TotalFigure total={load.data.total} currency={load.data.currency} testId="profile-total" />
+            <Figure label="Region">
               <span class="value">{load.data.region}</span>
-            </div>
-            <div class="figure">
-              <span class="label">Status</span>
+            </Figure>
+            <Figure label="Status">
               <StatusBadge status={load.data.status} />
-            </div>
+            </Figure>
           </section>
           <section aria-labelledby="users">
             <h2 id="users">Users ({load.data.users.length})</h2>

@@ -6,29 +6,12 @@ import { queryRoutes } from '../../src/api/queryRoutes';
 import { citedEventsPage } from '../../src/app/citedEvents';
 import { EXPORT_COLUMNS, regionBillingCode, tierUsageSuffix } from '../../src/projections/billingExport';
 import { startServerWithHistory, TestServer } from './support/ledgerServer';
+import { MINE, NOW, twoAccounts } from './support/twoAccounts';
 
-const NOW = new Date('2026-05-10T12:00:00.000Z');
-const ACCOUNT = '111122223333';
-
-/** Two profiles of one account, one of another; April is over (final), May is open. */
-const timeline: ReadonlyArray<Record<string, unknown>> = [
-  { type: 'CreateProfile', profileId: 'p-iad', accountId: ACCOUNT, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
-  { type: 'CreateProfile', profileId: 'p-fra', accountId: ACCOUNT, region: 'eu-central-1', occurredAt: '2026-03-01T09:01:00Z' },
-  { type: 'CreateProfile', profileId: 'p-gov', accountId: '444455556666', region: 'us-gov-west-1', occurredAt: '2026-03-01T09:02:00Z' },
-  { type: 'Subscribe', profileId: 'p-iad', userId: 'alice', tier: 'PRO', occurredAt: '2026-03-02T09:00:00Z' },
-  { type: 'Upgrade', profileId: 'p-iad', userId: 'alice', tier: 'POWER', occurredAt: '2026-04-10T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-iad', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-fra', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
-  { type: 'SetOverage', profileId: 'p-fra', enabled: true, occurredAt: '2026-04-11T09:01:00Z' },
-  { type: 'Subscribe', profileId: 'p-fra', userId: 'carol', tier: 'PRO', occurredAt: '2026-04-11T09:02:00Z' },
-  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '600', requestId: 'r-1', occurredAt: '2026-04-12T09:00:00Z' },
-  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '500.50', requestId: 'r-2', occurredAt: '2026-04-13T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-gov', userId: 'dan', tier: 'PRO_PLUS', occurredAt: '2026-04-14T09:00:00Z' },
-];
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServerWithHistory(timeline, NOW);
+  server = await startServerWithHistory(twoAccounts, NOW);
 });
 afterAll(() => server.close());
 
@@ -38,7 +21,7 @@ describe('statements', () => {
   test('a month that is over is final, the current one open', async () => {
     const april = await get('/v1/profiles/p-iad/statements/2026-04');
     expect(april.status).toBe(200);
-    expect(april.body).toMatchObject({ profileId: 'p-iad', accountId: ACCOUNT, region: 'us-east-1', month: '2026-04', currency: 'USD', status: 'final', total: '220.00' });
+    expect(april.body).toMatchObject({ profileId: 'p-iad', accountId: MINE, region: 'us-east-1', month: '2026-04', currency: 'USD', status: 'final', total: '220.00' });
     expect(april.body.users.map((u: { userId: string }) => u.userId)).toEqual(['alice', 'bob']);
     expect((await get('/v1/profiles/p-iad/statements/2026-05')).body.status).toBe('open');
   });
@@ -65,10 +48,10 @@ describe('statements', () => {
   });
 
   test('the account statement sums its profiles and names users billed in several', async () => {
-    const answer = await get(`/v1/accounts/${ACCOUNT}/statements/2026-04`);
+    const answer = await get(`/v1/accounts/${MINE}/statements/2026-04`);
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      accountId: ACCOUNT,
+      accountId: MINE,
       month: '2026-04',
       currency: 'USD',
       status: 'final',
@@ -131,12 +114,12 @@ describe('the billing export', () => {
   const rowsOf = (csv: string): Array<Record<string, string>> => parse(csv, { columns: true });
 
   test('one CUR row per line; the costs add up to the account statement', async () => {
-    const answer = await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`);
+    const answer = await get(`/v1/exports/2026-04.csv?accountId=${MINE}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(answer.text.split('\r\n')[0]).toBe(EXPORT_COLUMNS.join(','));
     const rows = rowsOf(answer.text);
-    const account = (await get(`/v1/accounts/${ACCOUNT}/statements/2026-04`)).body;
+    const account = (await get(`/v1/accounts/${MINE}/statements/2026-04`)).body;
     const total = rows.reduce((sum, r) => sum.plus(r.line_item_unblended_cost as string), new Decimal(0));
     expect(total.toFixed(2)).toBe(account.total);
     // p-fra: bob, carol (charge, overage); p-iad: alice (charge, refund, charge), bob.
@@ -151,7 +134,7 @@ describe('the billing export', () => {
       line_item_usage_type: 'EUC1-KiroEnterprise-Credits',
       line_item_usage_amount: '100.50',
       line_item_unblended_cost: '4.02',
-      line_item_resource_id: `arn:aws:kiro:eu-central-1:${ACCOUNT}:profile/p-fra/user/carol`,
+      line_item_resource_id: `arn:aws:kiro:eu-central-1:${MINE}:profile/p-fra/user/carol`,
     });
     expect(rows.filter((r) => r.line_item_line_item_type === 'Fee').map((r) => r.line_item_usage_type).sort()).toEqual([
       'EUC1-KiroEnterprise-Pro',
@@ -163,7 +146,7 @@ describe('the billing export', () => {
   });
 
   test('every ledger_event_ids entry is an event of the profile', async () => {
-    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text);
+    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${MINE}`)).text);
     const known = new Set<string>();
     for (const p of ['p-iad', 'p-fra']) {
       for (const e of (await get(`/v1/profiles/${p}/events?limit=1000`)).body.events) known.add(`${e.streamId}@${e.position}`);
@@ -180,13 +163,13 @@ describe('the billing export', () => {
   });
 
   test('CUR 2.0 payer, period end, line id and Region columns; ledger_event_ids last', async () => {
-    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text);
+    const rows = rowsOf((await get(`/v1/exports/2026-04.csv?accountId=${MINE}`)).text);
     expect(EXPORT_COLUMNS.slice(-5)).toEqual(['bill_payer_account_id', 'bill_billing_period_end_date', 'identity_line_item_id', 'product_region_code', 'ledger_event_ids']);
     const statement = (await get('/v1/profiles/p-fra/statements/2026-04')).body;
     const carol = statement.users.find((u: { userId: string }) => u.userId === 'carol');
     const overage = carol.lines.find((l: { kind: string }) => l.kind === 'OVERAGE');
     expect(rows.find((r) => r.identity_line_item_id === overage.lineId)).toMatchObject({
-      bill_payer_account_id: ACCOUNT,
+      bill_payer_account_id: MINE,
       bill_billing_period_start_date: '2026-04-01T00:00:00.000Z',
       bill_billing_period_end_date: '2026-05-01T00:00:00.000Z',
       product_region_code: 'eu-central-1',
@@ -196,18 +179,18 @@ describe('the billing export', () => {
   });
 
   test('gzip=1 is the same CSV, gzip-compressed, as a .csv.gz attachment', async () => {
-    const plain = (await get(`/v1/exports/2026-04.csv?accountId=${ACCOUNT}`)).text;
-    const response = await fetch(`${server.base}/v1/exports/2026-04.csv?accountId=${ACCOUNT}&gzip=1`);
+    const plain = (await get(`/v1/exports/2026-04.csv?accountId=${MINE}`)).text;
+    const response = await fetch(`${server.base}/v1/exports/2026-04.csv?accountId=${MINE}&gzip=1`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/gzip');
-    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="kiro-${ACCOUNT}-2026-04.csv.gz"`);
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="kiro-${MINE}-2026-04.csv.gz"`);
     expect(gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8')).toBe(plain);
     expect((await get('/v1/exports/2026-04.csv?gzip=yes')).status).toBe(400);
   });
 
   test('without accountId, every account', async () => {
     const rows = rowsOf((await get('/v1/exports/2026-04.csv')).text);
-    expect(new Set(rows.map((r) => r.line_item_usage_account_id))).toEqual(new Set([ACCOUNT, '444455556666']));
+    expect(new Set(rows.map((r) => r.line_item_usage_account_id))).toEqual(new Set([MINE, '444455556666']));
     expect(rows.find((r) => r.line_item_usage_account_id === '444455556666')).toMatchObject({
       line_item_usage_type: 'UGW1-KiroEnterprise-ProPlus',
       line_item_resource_id: 'arn:aws-us-gov:kiro:us-gov-west-1:444455556666:profile/p-gov/user/dan',

@@ -5,6 +5,7 @@ import { Page } from 'playwright-core';
 import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
+import { MINE, NOW, OTHER, twoAccounts } from '../api/support/twoAccounts';
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core), on a real server over a
@@ -19,25 +20,6 @@ const suite = skip === undefined ? describe : describe.skip;
 /** Git-ignored: what the pages looked like on the last run, for people. */
 const SCREENSHOTS = join(__dirname, '..', '..', 'artifacts', 'console-screenshots');
 
-const NOW = new Date('2026-05-10T12:00:00.000Z');
-const MINE = '111122223333';
-const OTHER = '444455556666';
-
-/** April is final, May open; bob is billed in two profiles; alice upgrades (a REFUND); carol goes over her allowance. */
-const timeline: ReadonlyArray<Record<string, unknown>> = [
-  { type: 'CreateProfile', profileId: 'p-iad', accountId: MINE, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
-  { type: 'CreateProfile', profileId: 'p-fra', accountId: MINE, region: 'eu-central-1', occurredAt: '2026-03-01T09:01:00Z' },
-  { type: 'CreateProfile', profileId: 'p-gov', accountId: OTHER, region: 'us-gov-west-1', occurredAt: '2026-03-01T09:02:00Z' },
-  { type: 'Subscribe', profileId: 'p-iad', userId: 'alice', tier: 'PRO', occurredAt: '2026-03-02T09:00:00Z' },
-  { type: 'Upgrade', profileId: 'p-iad', userId: 'alice', tier: 'POWER', occurredAt: '2026-04-10T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-iad', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-fra', userId: 'bob', tier: 'PRO', occurredAt: '2026-04-11T09:00:00Z' },
-  { type: 'SetOverage', profileId: 'p-fra', enabled: true, occurredAt: '2026-04-11T09:01:00Z' },
-  { type: 'Subscribe', profileId: 'p-fra', userId: 'carol', tier: 'PRO', occurredAt: '2026-04-11T09:02:00Z' },
-  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '600', requestId: 'r-1', occurredAt: '2026-04-12T09:00:00Z' },
-  { type: 'ConsumeCredits', profileId: 'p-fra', userId: 'carol', credits: '500.50', requestId: 'r-2', occurredAt: '2026-04-13T09:00:00Z' },
-  { type: 'Subscribe', profileId: 'p-gov', userId: 'dan', tier: 'PRO_PLUS', occurredAt: '2026-04-14T09:00:00Z' },
-];
 
 /** The figures as the page shows them, back in the API's form: thousands separators dropped. */
 const figure = (text: string | null): string => (text ?? '').replace(/[^0-9.-]/g, '');
@@ -58,7 +40,7 @@ suite('the console in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startServerWithHistory(timeline, NOW);
+    server = await startServerWithHistory(twoAccounts, NOW);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

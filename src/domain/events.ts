@@ -49,6 +49,26 @@ export const CreditsConsumed = event('CreditsConsumed', {
   requestId: Identifier,
 });
 
+/** Issue 19's credit note (docs/contracts): a positive 2-place amount credited to one line of a final statement. */
+export const CreditIssued = event('CreditIssued', {
+  profileId: Identifier,
+  lineId: t.string,
+  userId: Identifier,
+  month: MonthString,
+  tier: TierCode,
+  amount: PositiveDecimalString,
+  reason: t.string,
+});
+/** Issue 20's seal of a profile's month (F2): the statement's total and digest, and the log head it was built from. */
+export const StatementSealed = event('StatementSealed', {
+  profileId: Identifier,
+  month: MonthString,
+  total: t.string,
+  sha256: t.string,
+  logPosition: t.number,
+  chainHash: t.string,
+});
+
 export type TierDefined = t.TypeOf<typeof TierDefined>;
 export type ProfileCreated = t.TypeOf<typeof ProfileCreated>;
 export type UserSubscribed = t.TypeOf<typeof UserSubscribed>;
@@ -57,6 +77,8 @@ export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
 export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
 export type OverageSet = t.TypeOf<typeof OverageSet>;
 export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
+export type CreditIssued = t.TypeOf<typeof CreditIssued>;
+export type StatementSealed = t.TypeOf<typeof StatementSealed>;
 
 export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;

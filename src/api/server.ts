@@ -24,6 +24,8 @@ import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
+import { WebhookRoute, webhookRoutes } from './webhookRoutes';
+import { WebhookRegistry } from '../webhooks/webhookRegistry';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -34,6 +36,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
+  /** The webhook endpoints; by default those of the ledger's own store, https to public addresses only. */
+  readonly webhooks?: WebhookRegistry;
   /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
   readonly testClock?: ScenarioClock;
   readonly timeouts?: Partial<Timeouts>;
@@ -242,11 +246,30 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
   };
 
+  const webhooks = options.webhooks ?? new WebhookRegistry(ledger.store, { allowPrivate: false });
+  const webhookHandler = (route: WebhookRoute) => {
+    const params = strictObject('path', route.params, {});
+    const body = route.body === undefined ? undefined : strictObject('body', route.body.required, route.body.optional);
+    const decodeBody = (u: unknown): E.Either<ApiError, unknown> => (body === undefined ? E.right(undefined) : decode(body, u));
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const admin = access.permit(request, 'manageWebhooks');
+      if (E.isLeft(admin)) return send(request, reply, failed(admin.left));
+      const input = pipe(
+        decode(params, request.params),
+        E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
+      );
+      if (E.isLeft(input)) return send(request, reply, failed(input.left));
+      const result = await route.run(webhooks, admin.right, { actor: admin.right.actor, correlationId: request.id }, input.right.p, input.right.b);
+      return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
+    };
+  };
+
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
+  for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 
-  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
+  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes, webhookRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });

@@ -16,12 +16,12 @@ export interface Principal {
 export const localPrincipal: Principal = { actor: 'local', role: 'admin', accounts: 'all' };
 
 /** `defineTier` and `manageTokens` concern every account, as does a query or command without an account. */
-export type Action = 'query' | 'command' | 'defineTier' | 'manageTokens';
+export type Action = 'query' | 'command' | 'defineTier' | 'manageTokens' | 'manageWebhooks';
 
 const GRANTS: Readonly<Record<Role, ReadonlyArray<Action>>> = {
   reader: ['query'],
   operator: ['query', 'command'],
-  admin: ['query', 'command', 'defineTier', 'manageTokens'],
+  admin: ['query', 'command', 'defineTier', 'manageTokens', 'manageWebhooks'],
 };
 
 const VERB: Readonly<Record<Action, string>> = {
@@ -29,6 +29,7 @@ const VERB: Readonly<Record<Action, string>> = {
   command: 'send commands',
   defineTier: 'define tiers',
   manageTokens: 'manage tokens',
+  manageWebhooks: 'manage webhooks',
 };
 
 /**

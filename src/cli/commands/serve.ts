@@ -5,6 +5,7 @@ import { LedgerService } from '../../app/ledgerService';
 import { ScenarioClock } from '../../app/scenarioClock';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
+import { startDelivery } from '../../webhooks/delivery';
 import { snapshotStoreFor } from '../../app/snapshotStore';
 import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
@@ -37,7 +38,7 @@ const eventsText = (n: number): string => `${n} events in the read model, the ${
 export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
-  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock]
+  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock] [--allow-http-webhooks]
 
 Serves the HTTP API (docs/api.md) and the browser console at /console/ (/ redirects there);
 OpenAPI at /openapi.json, browsable at /docs. One JSON log line per request on standard output.
@@ -52,12 +53,15 @@ the store and exits 0. A store that does not exist yet is created (and said so).
   --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
                 the latest occurredAt the server has been sent (time order, closed months,
                 statement status and the 5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
+  --allow-http-webhooks
+                webhook endpoints may be http, and on loopback, private or link-local addresses (tests, a
+                receiver on this machine); without it only https to public addresses (docs/webhooks.md).
 
 Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
-      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'test-clock': { type: 'boolean' } },
+      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'test-clock': { type: 'boolean' }, 'allow-http-webhooks': { type: 'boolean' } },
       strict: true,
     });
     const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
@@ -83,7 +87,8 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       }
       if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
       const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
-      const app = buildServer(ledger, { logger: true, tokens, ...(testClock === undefined ? {} : { testClock }) });
+      const delivery = startDelivery(store, { allowPrivate: values['allow-http-webhooks'] === true, clock: () => new Date(), warn: io.err });
+      const app = buildServer(ledger, { logger: true, tokens, webhooks: delivery.registry, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
       let address: string;
@@ -92,6 +97,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
         await app.close();
+        await delivery.stop();
         io.err(`ledger serve: port ${o.port} on ${o.host} is in use (another server?): choose another with --port N or PORT=N (0: any free port)`);
         return ExitCode.usage;
       }
@@ -101,6 +107,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
       await app.close();
+      await delivery.stop();
       // The next start catches up from here instead of replaying the log.
       await ledger.saveSnapshot();
       return ExitCode.ok;

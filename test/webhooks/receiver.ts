@@ -35,6 +35,8 @@ export interface Receiver {
   /** How to answer the next request: a status, or 'hang' to never answer. */
   answer: (r: Received) => number | 'hang';
   secret: string;
+  /** The most requests it held open at once: in-order delivery to one endpoint means 1. */
+  readonly maxConcurrent: number;
   close(): Promise<void>;
 }
 
@@ -46,13 +48,18 @@ export const startReceiver = async (path = '/hook'): Promise<Receiver> => {
     received: [],
     answer: () => 200,
     secret: '',
+    maxConcurrent: 0,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
+  let open = 0;
   const server: Server = createServer((req, res) => {
+    open++;
+    (receiver as { maxConcurrent: number }).maxConcurrent = Math.max(receiver.maxConcurrent, open);
+    res.on('close', () => open--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EventStore } from '../store/eventStore';
 import { ATTEMPT_TIMEOUT_MS } from './deliveryState';
+import { KEY_VARIABLE } from './secretBox';
 import { DeliveryWorker } from './deliveryWorker';
 import { httpSend } from './webhookSender';
 import { WebhookRegistry } from './webhookRegistry';
@@ -13,9 +14,15 @@ export interface Delivery {
 }
 
 /** `ledger serve`'s webhooks: the registry its routes use and the worker that delivers, over the server's store. */
-export const startDelivery = (store: EventStore, o: { readonly allowPrivate: boolean; readonly clock: () => Date; readonly warn: (line: string) => void }): Delivery => {
+export const startDelivery = async (
+  store: EventStore,
+  o: { readonly allowPrivate: boolean; readonly clock: () => Date; readonly warn: (line: string) => void; readonly key: Buffer | undefined },
+): Promise<Delivery> => {
   const policy = { allowPrivate: o.allowPrivate };
-  const registry = new WebhookRegistry(store, policy, o.clock);
+  const registry = new WebhookRegistry(store, policy, o.clock, o.key);
+  if (o.key === undefined && (await registry.endpoints()).size > 0) {
+    o.warn(`webhooks: ${KEY_VARIABLE} is not set: new endpoints' secrets are stored as they are, not sealed (docs/security.md)`);
+  }
   // Unique per process: an attempt's record names the node that made it.
   const node = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   const worker = new DeliveryWorker(store, registry, {

@@ -51,6 +51,8 @@ export class DeliveryWorker {
   private ringFloor: MessagePlace = { position: -1, seq: -1 };
   private readonly queues = new Map<string, ReadonlyArray<Message>>();
   private readonly sending = new Map<string, Promise<void>>();
+  /** Endpoints whose secret does not open, reported once each rather than at every pass. */
+  private readonly unsignable = new Set<string>();
   private readonly timers: Timers;
   private readonly timeoutMs: number;
   private timer: unknown;
@@ -152,6 +154,14 @@ export class DeliveryWorker {
     }
     const message = await this.nextMessage(endpoint, loaded.state.cursor);
     if (message === undefined) return;
+    let secret: string;
+    try {
+      secret = this.registry.secretOf(endpoint);
+    } catch (e) {
+      if (!this.unsignable.has(endpoint.id)) this.options.onError?.(e);
+      this.unsignable.add(endpoint.id);
+      return;
+    }
     // Messages are made from the log in order, so the one being delivered is always the first after the cursor.
     assertInvariant(step.messageId === null || step.messageId === message.id, 'webhook order', () => `endpoint ${endpoint.id} is being sent ${step.messageId}, but the log's next message after its cursor is ${message.id}`);
     const claim = {
@@ -164,7 +174,7 @@ export class DeliveryWorker {
       startedAt: now.toISOString(),
     };
     if (!(await this.registry.recordDelivery(endpoint, loaded, { type: 'AttemptStarted', data: claim }, 'exact', this.options.node))) return;
-    const sent = this.deliver(endpoint, message, step.attempt)
+    const sent = this.deliver(endpoint, secret, message, step.attempt)
       .catch((e: unknown) => this.options.onError?.(e))
       .finally(() => {
         this.sending.delete(endpoint.id);
@@ -173,8 +183,8 @@ export class DeliveryWorker {
     this.sending.set(endpoint.id, sent);
   }
 
-  private async deliver(endpoint: Endpoint, message: Message, attempt: number): Promise<void> {
-    const answer = await this.options.send({ url: endpoint.url, secret: endpoint.secret, messageId: message.id, body: message.body, at: this.options.clock() });
+  private async deliver(endpoint: Endpoint, secret: string, message: Message, attempt: number): Promise<void> {
+    const answer = await this.options.send({ url: endpoint.url, secret, messageId: message.id, body: message.body, at: this.options.clock() });
     const endedAt = this.options.clock();
     const { outcome, nextAt } = afterAttempt(attempt, isSuccess(answer.status), endedAt);
     const before: Loaded<DeliveryState> = await this.registry.deliveries(endpoint);

@@ -17,6 +17,8 @@ export const WEBHOOK_SCHEMA_VERSION = 1;
 
 export const EndpointId = pattern('a webhook endpoint id (wh_ and 22 characters of A-Z a-z 0-9 _ -)', /^wh_[A-Za-z0-9_-]{22}$/);
 export const Secret = pattern('a webhook secret (whsec_ and base64)', /^whsec_[A-Za-z0-9+/=]{32,}$/);
+/** As stored: the secret, or the secret sealed with the deployment key (secretBox.ts). */
+const StoredSecret = t.union([Secret, pattern('a sealed webhook secret', /^sealed:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/)]);
 export const MessageId = pattern('a webhook message id (msg_…)', /^msg_[A-Za-z0-9._:@-]{1,200}$/);
 const NodeId = t.string;
 
@@ -28,7 +30,7 @@ export const WebhookRegistered = t.type(
       url: t.string,
       events: t.readonlyArray(MessageTypeC),
       accountId: t.union([AccountId, t.null]),
-      secret: Secret,
+      secret: StoredSecret,
       /** The log's head at registration: an endpoint gets the messages of the events after it. */
       fromPosition: t.number,
       createdAt: Instant,

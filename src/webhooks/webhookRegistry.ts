@@ -13,6 +13,7 @@ import {
   WEBHOOK_SCHEMA_VERSION,
   WEBHOOKS_STREAM,
 } from './webhookEvents';
+import { openSecret, sealSecret } from './secretBox';
 import { checkWebhookUrl, UrlPolicy } from './webhookUrl';
 
 export interface Endpoint {
@@ -21,6 +22,7 @@ export interface Endpoint {
   readonly events: ReadonlyArray<MessageType>;
   /** Null: every account's messages. */
   readonly accountId: string | null;
+  /** As stored: possibly sealed (secretBox.ts); `secretOf` opens it. */
   readonly secret: string;
   readonly fromPosition: number;
   readonly createdAt: string;
@@ -72,6 +74,8 @@ export class WebhookRegistry {
     private readonly store: EventStore,
     readonly policy: UrlPolicy,
     private readonly clock: () => Date = () => new Date(),
+    /** The deployment key secrets are sealed with; none: they are stored as they are. */
+    private readonly key?: Buffer,
   ) {
     this.endpointCache = new StreamStateCache(store, decodeEndpointEvent, 1);
     this.deliveryCache = new StreamStateCache(store, decodeDeliveryEvent);
@@ -94,7 +98,7 @@ export class WebhookRegistry {
     const id = newEndpointId();
     const secret = newSecret();
     const fromPosition = await this.store.headPosition();
-    const data = { id, url: url.right.href, events: [...new Set(input.events)], accountId: input.accountId, secret, fromPosition, createdAt: this.now() };
+    const data = { id, url: url.right.href, events: [...new Set(input.events)], accountId: input.accountId, secret: sealSecret(secret, id, this.key), fromPosition, createdAt: this.now() };
     await this.appendEndpointEvent({ type: 'WebhookRegistered', data }, sender);
     return E.right({ id, secret });
   }
@@ -105,6 +109,11 @@ export class WebhookRegistry {
     const deletedAt = this.now();
     await this.appendEndpointEvent({ type: 'WebhookDeleted', data: { id, deletedAt } }, sender);
     return E.right({ id, deletedAt });
+  }
+
+  /** The key an endpoint's messages are signed with; throws when it is sealed and cannot be opened. */
+  secretOf(endpoint: Endpoint): string {
+    return openSecret(endpoint.secret, endpoint.id, this.key);
   }
 
   /** The endpoint's delivery record, caught up. */

@@ -6,6 +6,7 @@ import { ScenarioClock } from '../../app/scenarioClock';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
 import { startDelivery } from '../../webhooks/delivery';
+import { KEY_VARIABLE, parseKey } from '../../webhooks/secretBox';
 import { snapshotStoreFor } from '../../app/snapshotStore';
 import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
@@ -57,6 +58,9 @@ the store and exits 0. A store that does not exist yet is created (and said so).
                 webhook endpoints may be http, and on loopback, private or link-local addresses (tests, a
                 receiver on this machine); without it only https to public addresses (docs/webhooks.md).
 
+Environment: LEDGER_WEBHOOK_KEY, 32 bytes in base64 (openssl rand -base64 32), the same on every
+node: webhook secrets are stored sealed with it (AES-256-GCM); without it, as they are.
+
 Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {
     const { values } = parseArgs({
@@ -71,6 +75,13 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       return ExitCode.usage;
     }
     const testClock = values['test-clock'] === true ? new ScenarioClock() : undefined;
+    let webhookKey: Buffer | undefined;
+    try {
+      webhookKey = io.env[KEY_VARIABLE] === undefined ? undefined : parseKey(io.env[KEY_VARIABLE]);
+    } catch (e) {
+      io.err(`ledger serve: ${(e as Error).message}`);
+      return ExitCode.usage;
+    }
     const loopback = isLoopbackHost(o.host);
     // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
     const tokensFirst = (): number => {
@@ -87,7 +98,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       }
       if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
       const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
-      const delivery = startDelivery(store, { allowPrivate: values['allow-http-webhooks'] === true, clock: () => new Date(), warn: io.err });
+      const delivery = await startDelivery(store, { allowPrivate: values['allow-http-webhooks'] === true, clock: () => new Date(), warn: io.err, key: webhookKey });
       const app = buildServer(ledger, { logger: true, tokens, webhooks: delivery.registry, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();

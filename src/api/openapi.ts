@@ -5,7 +5,7 @@ import { CommandRoute, fieldsOf } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
 import { QueryRoute } from './queryRoutes';
-import { TokenRoute } from './tokenRoutes';
+import { AdminRoute, TokenRoute } from './tokenRoutes';
 import { WebhookRoute } from './webhookRoutes';
 
 /**
@@ -95,8 +95,8 @@ const queryOperation = (q: QueryRoute) => ({
 
 /** The routes of the shell's own records (tokens, webhooks): admin only, a body for a POST. */
 const adminOperation =
-  (tag: string, who: string, errors: (r: TokenRoute | WebhookRoute) => ReadonlyArray<number>) =>
-  (r: TokenRoute | WebhookRoute) => ({
+  (tag: string, who: string, errors: (r: AdminRoute) => ReadonlyArray<number>) =>
+  (r: AdminRoute) => ({
     operationId: r.operationId,
     tags: [tag],
     summary: `${r.summary}. ${who}`,

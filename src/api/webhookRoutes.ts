@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { authorize, Principal } from '../auth/authorize';
 import { ApiError, apiError } from './apiError';
+import { AdminRoute } from './tokenRoutes';
 import { AccountId } from '../domain/fields';
 import { MESSAGE_TYPES, MessageType, MessageTypeC } from '../webhooks/messages';
 import { DeliveryState } from '../webhooks/deliveryState';
@@ -13,17 +14,8 @@ import { Endpoint, Sender, WebhookError, WebhookRegistry } from '../webhooks/web
  * admin of that account, one for every account an admin of every account. An endpoint outside the
  * caller's accounts answers as a missing one.
  */
-export interface WebhookRoute {
-  readonly operationId: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** OpenAPI form, as for commands. */
-  readonly path: string;
-  readonly status: 200 | 201;
-  readonly summary: string;
-  readonly params: t.Props;
-  readonly body?: { readonly required: t.Props; readonly optional: t.Props };
-  /** A schema of the OpenAPI components. */
-  readonly response: string;
+export interface WebhookRoute extends AdminRoute {
+  /** Called with the caller (whose accounts bound what it sees), the sender to record, and params and body decoded. */
   run(registry: WebhookRegistry, principal: Principal, sender: Sender, params: unknown, body: unknown): Promise<E.Either<WebhookError | ApiError, unknown>>;
 }
 

@@ -117,7 +117,7 @@ describe('webhook delivery to a real receiver on 127.0.0.1', () => {
       profileId: 'p-1', lineId: 'p-1~2026-03~alice~1', userId: 'alice', month: '2026-03', tier: 'PRO', amount: '20.00', reason: 'goodwill', occurredAt: at(6),
     });
     await appendRaw(w, 'profile/p-1/seal/2026-03', 'StatementSealed', {
-      profileId: 'p-1', month: '2026-03', total: '-20.00', sha256: 'a'.repeat(64), logPosition: 9, chainHash: 'b'.repeat(64), occurredAt: at(6, 10),
+      profileId: 'p-1', month: '2026-03', total: '40.00', sha256: 'a'.repeat(64), logPosition: 9, chainHash: 'b'.repeat(64), occurredAt: at(6, 10),
     });
     await w.run();
     // A replay or a second look finds nothing new.
@@ -132,7 +132,7 @@ describe('webhook delivery to a real receiver on 127.0.0.1', () => {
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(5);
     expect(receiver.received[2]?.data).toMatchObject({ profileId: 'p-1', accountId: ACCOUNT, userId: 'alice', month: '2026-04', used: '1001.00', allowance: '1000.00', overage: '1.00' });
-    expect(receiver.received[4]?.data).toMatchObject({ month: '2026-03', total: '-20.00', sha256: 'a'.repeat(64) });
+    expect(receiver.received[4]?.data).toMatchObject({ month: '2026-03', total: '40.00', sha256: 'a'.repeat(64) });
     const deliveries = await w.call('GET', `/v1/webhooks/${id}/deliveries`);
     expect(deliveries.body.deliveries.map((d: { status: string; attempts: number }) => [d.status, d.attempts])).toEqual(Array(5).fill(['delivered', 1]));
   });

@@ -135,7 +135,7 @@ describe('webhook messages, a projection of the log', () => {
       {
         streamId: `profile/${P}/seal/2026-03`,
         type: 'StatementSealed',
-        data: { profileId: P, month: '2026-03', total: '-20.00', sha256: 'a'.repeat(64), logPosition: 4, chainHash: 'b'.repeat(64), occurredAt: at(1, 0) },
+        data: { profileId: P, month: '2026-03', total: '40.00', sha256: 'a'.repeat(64), logPosition: 4, chainHash: 'b'.repeat(64), occurredAt: at(1, 0) },
       },
     ]);
     expect(project(log).map(summary)).toEqual([
@@ -158,7 +158,7 @@ describe('webhook messages, a projection of the log', () => {
       {
         id: 'msg_e-5.statement.sealed',
         type: 'statement.sealed',
-        data: { profileId: P, accountId: ACCOUNT, month: '2026-03', total: '-20.00', sha256: 'a'.repeat(64), logPosition: 4, chainHash: 'b'.repeat(64), eventId: 'e-5', occurredAt: at(1, 0) },
+        data: { profileId: P, accountId: ACCOUNT, month: '2026-03', total: '40.00', sha256: 'a'.repeat(64), logPosition: 4, chainHash: 'b'.repeat(64), eventId: 'e-5', occurredAt: at(1, 0) },
       },
     ]);
   });

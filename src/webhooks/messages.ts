@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Catalog, emptyCatalog } from '../domain/catalog';
 import { evolveCatalog } from '../domain/catalogDecider';
 import { CreditIssued, isLedgerStream, LedgerEvent, SCHEMA_VERSION, StatementSealed } from '../domain/events';
-import { Dec, format2 } from '../domain/money';
+import { Dec, format2, ZERO } from '../domain/money';
 import { evolveProfile, initialProfileState, ProfileState } from '../domain/profileDecider';
 import { monthOf } from '../domain/time';
 import { billingOf } from '../domain/usageDecider';
@@ -58,14 +58,19 @@ export const sourceOf = (e: RecordedEvent): Source | undefined => {
   return { globalPosition: e.globalPosition, eventId: e.eventId, event: decoded.right };
 };
 
-/** The thresholds of a user's month, in the order they are reached. */
-const THRESHOLDS = [80, 100] as const;
+/** The thresholds of a user's month, in the order they are reached, with their share of the allowance. */
+const THRESHOLDS: ReadonlyArray<readonly [number, Dec]> = [
+  [80, new Dec('0.8')],
+  [100, new Dec(1)],
+];
 
 interface UserMonth {
   used: Dec;
   /** The thresholds already reported: each once per user and month, even when the allowance rises past them again (K1). */
   readonly reported: Set<number>;
   overageStarted: boolean;
+  /** K1's allowance as last worked out, and the (immutable) states it was worked out from: a consumption between two changes reuses it. */
+  known?: { readonly catalog: Catalog; readonly profile: ProfileState; readonly allowance: Dec | undefined };
 }
 
 /**
@@ -125,25 +130,34 @@ export class MessageProjection {
     const { profileId, userId, occurredAt } = e.data;
     const month = monthOf(occurredAt);
     const key = `${profileId}\u0000${userId}\u0000${month}`;
-    const um = this.months.get(key) ?? { used: new Dec(0), reported: new Set<number>(), overageStarted: false };
-    this.months.set(key, um);
+    let um = this.months.get(key);
+    if (um === undefined) {
+      um = { used: ZERO, reported: new Set<number>(), overageStarted: false };
+      this.months.set(key, um);
+    }
     um.used = um.used.plus(new Dec(e.data.credits));
-    const allowance = allowanceAt(this.catalog, this.profiles.get(profileId) ?? initialProfileState, userId, occurredAt);
+    // Most consumptions of a month come before its first threshold or after its overage started: nothing more to work out.
+    if (um.overageStarted) return [];
+    const profile = this.profiles.get(profileId) ?? initialProfileState;
+    if (um.known?.catalog !== this.catalog || um.known.profile !== profile) {
+      um.known = { catalog: this.catalog, profile, allowance: allowanceAt(this.catalog, profile, userId, occurredAt) };
+    }
+    const { allowance } = um.known;
     // The decider accepted it, so the user held a tier (K5); a log where none is held reports nothing rather than guessing.
     if (allowance === undefined) return [];
     const facts: Array<[string, MessageType, Record<string, unknown>]> = [];
-    const figures = { userId, month, used: format2(um.used), allowance: format2(allowance) };
-    for (const percent of THRESHOLDS) {
-      if (!um.reported.has(percent) && um.used.greaterThanOrEqualTo(allowance.times(percent).dividedBy(100))) {
+    const figures = () => ({ userId, month, used: format2((um as UserMonth).used), allowance: format2(allowance) });
+    for (const [percent, share] of THRESHOLDS) {
+      if (!um.reported.has(percent) && um.used.greaterThanOrEqualTo(allowance.times(share))) {
         um.reported.add(percent);
-        facts.push([`credits.threshold.${percent}`, 'credits.threshold', { ...figures, percent }]);
+        facts.push([`credits.threshold.${percent}`, 'credits.threshold', { ...figures(), percent }]);
       }
     }
-    if (!um.overageStarted && um.used.greaterThan(allowance)) {
+    if (um.used.greaterThan(allowance)) {
       um.overageStarted = true;
-      facts.push(['overage.started', 'overage.started', { ...figures, overage: format2(um.used.minus(allowance)) }]);
+      facts.push(['overage.started', 'overage.started', { ...figures(), overage: format2(um.used.minus(allowance)) }]);
     }
-    return this.messages(source, profileId, facts);
+    return facts.length === 0 ? [] : this.messages(source, profileId, facts);
   }
 
   /** The messages of one event's facts, each tagged so that its id differs from its siblings'. */

@@ -27,7 +27,8 @@ interface World {
   close(): Promise<void>;
 }
 
-const startWorld = async (storeUrl = 'sqlite::memory:'): Promise<World> => {
+const startWorld = async (bounds: { ringSize?: number; queueSize?: number } = {}): Promise<World> => {
+  const storeUrl = 'sqlite::memory:';
   const store = await openStore(storeUrl);
   const world = { now: new Date('2026-04-01T08:00:00.000Z') } as World;
   const clock = () => world.now;
@@ -36,7 +37,7 @@ const startWorld = async (storeUrl = 'sqlite::memory:'): Promise<World> => {
   const registry = new WebhookRegistry(store, policy, clock);
   const app = buildServer(ledger, { webhooks: registry });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const worker = new DeliveryWorker(store, registry, { node: 'node-a', clock, send: httpSend(policy, 15_000), onError: (e) => { throw e; } });
+  const worker = new DeliveryWorker(store, registry, { node: 'node-a', clock, send: httpSend(policy, 15_000), ...bounds, onError: (e) => { throw e; } });
   return Object.assign(world, {
     store,
     app,
@@ -209,6 +210,29 @@ describe('webhook delivery to a real receiver on 127.0.0.1', () => {
     await w.run();
     expect(receiver.received.slice(sentBefore).map((r) => r.id)).toEqual(ids);
     expect((await w.call('GET', '/v1/webhooks')).body.webhooks[0]).toMatchObject({ id, status: 'active' });
+  });
+});
+
+describe('an endpoint far behind the log', () => {
+  it('is served from a bounded queue refilled from the log: every message once, in order', async () => {
+    // A ring of 3 recent messages and a queue of 2: 12 messages put the endpoint behind the ring at once.
+    const w = await startWorld({ ringSize: 3, queueSize: 2 });
+    const receiver = await startReceiver();
+    try {
+      await register(w, receiver);
+      await command(w, 'POST', '/v1/profiles', { profileId: 'p-1', accountId: ACCOUNT, region: 'us-east-1', occurredAt: at(1, 9) });
+      await command(w, 'PUT', '/v1/profiles/p-1/overage', { enabled: true, occurredAt: at(1, 9) });
+      const users = ['u1', 'u2', 'u3', 'u4'];
+      for (const userId of users) await command(w, 'POST', '/v1/profiles/p-1/subscriptions', { userId, tier: 'PRO', occurredAt: at(1, 10) });
+      for (const userId of users) await command(w, 'POST', '/v1/profiles/p-1/usage', { userId, credits: '1001', requestId: userId, occurredAt: at(2) });
+      await w.run(20);
+      expect(receiver.received.map((r) => `${r.data.userId} ${r.type}${r.data.percent ?? ''}`)).toEqual(
+        users.flatMap((u) => [`${u} credits.threshold80`, `${u} credits.threshold100`, `${u} overage.started`]),
+      );
+    } finally {
+      await w.close();
+      await receiver.close();
+    }
   });
 });
 

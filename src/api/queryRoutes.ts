@@ -7,7 +7,7 @@ import { LedgerService } from '../app/ledgerService';
 import { AccountId, Identifier, integerText, pattern } from '../domain/fields';
 import { Month, monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
-import { LineId } from '../projections/statementLineId';
+import { LineId } from '../domain/lineId';
 import { ApiError } from './apiError';
 import { RecordedEvent } from '../store/eventStore';
 import { recordedEventJson } from './wire';

@@ -103,13 +103,19 @@ const creditedLine = (ctx: CreditContext, c: IssueCredit): E.Either<DomainError,
   return CREDITABLE.has(line.kind) ? E.right(line) : E.left(notCreditable(line));
 };
 
-/** N2: what is left of a line is its amount, less the REFUND that reverses it, less its credits so far. */
-const leftOf = (ctx: CreditContext, state: CreditsState, c: IssueCredit, line: LineShown): E.Either<DomainError, void> => {
-  const month = statementOfLine(c.lineId).month;
-  const refund = (ctx.lines.get(month) ?? []).find((l) => l.kind === 'REFUND' && l.reverses === line.lineId);
+/**
+ * N2: what is left of a line to credit: its amount, less the REFUND that reverses it (on the same
+ * statement, `lines`), less its credits so far. Nothing is left of a line that cannot be credited.
+ */
+export const leftToCredit = (lines: ReadonlyArray<LineShown>, line: LineShown, credited: ReadonlyArray<Dec>): { readonly refund: LineShown | undefined; readonly left: Dec } => {
+  const refund = lines.find((l) => l.kind === 'REFUND' && l.reverses === line.lineId);
+  if (!CREDITABLE.has(line.kind)) return { refund, left: ZERO };
+  return { refund, left: new Dec(line.amount).plus(refund === undefined ? ZERO : new Dec(refund.amount)).minus(sum(credited)) };
+};
+
+const withinLine = (ctx: CreditContext, state: CreditsState, c: IssueCredit, line: LineShown): E.Either<DomainError, void> => {
   const notes = state.byLine.get(line.lineId) ?? [];
-  const charged = new Dec(line.amount);
-  const left = charged.plus(refund === undefined ? ZERO : new Dec(refund.amount)).minus(sum(notes.map((n) => n.amount)));
+  const { refund, left } = leftToCredit(ctx.lines.get(statementOfLine(c.lineId).month) ?? [], line, notes.map((n) => n.amount));
   const asked = new Dec(c.amount);
   if (asked.lessThanOrEqualTo(left)) return E.right(undefined);
   const creditLineOf = (n: CreditNote): string | undefined =>
@@ -117,13 +123,14 @@ const leftOf = (ctx: CreditContext, state: CreditsState, c: IssueCredit, line: L
       (l) => l.kind === 'CREDIT' && l.events.some((ref) => ref.streamId === Streams.credits(c.profileId) && ref.position === n.position),
     )?.lineId;
   const taken = [
+    `${format2(new Dec(line.amount))} charged`,
     ...(refund === undefined ? [] : [`${format2(new Dec(refund.amount).negated())} refunded by ${refund.lineId}`]),
     ...notes.map((n) => `${format2(n.amount)} credited by ${creditLineOf(n) ?? `the credit note at position ${n.position} of ${Streams.credits(c.profileId)}`} on ${n.occurredAt.slice(0, 10)}`),
   ];
   return E.left(
     domainError(
       'CREDIT_EXCEEDS_LINE',
-      `line ${line.lineId} has ${format2(left)} left to credit: ${[`${format2(charged)} charged`, ...taken].join(', ')}; asked for ${format2(asked)}${left.isZero() ? '' : `, credit at most ${format2(left)}`}`,
+      `line ${line.lineId} has ${format2(left)} left to credit: ${taken.join(', ')}; asked for ${format2(asked)}${left.isZero() ? '' : `, credit at most ${format2(left)}`}`,
     ),
   );
 };
@@ -142,7 +149,7 @@ export const creditDecider = (ctx: CreditContext): Decider<IssueCredit, CreditIs
           monthOpen(c.occurredAt, ctx.now),
           E.chain(() => notBefore(c.occurredAt, creditChecked(ctx.profile, state))),
           E.chain(() => creditedLine(ctx, c)),
-          E.chainFirst((line) => leftOf(ctx, state, c, line)),
+          E.chainFirst((line) => withinLine(ctx, state, c, line)),
           E.map((line) => [
             {
               type: 'CreditIssued' as const,

@@ -115,6 +115,11 @@ export class LedgerView {
     return this.profiles.get(profileId)?.lifecycle;
   }
 
+  /** The profile's credit notes, in stream order. */
+  creditsOf(profileId: string): ReadonlyArray<Recorded<CreditIssued>> | undefined {
+    return this.profiles.get(profileId)?.credits;
+  }
+
   /** Every account with a profile, sorted. */
   accountIds(): ReadonlyArray<string> {
     return [...this.accounts.keys()].sort();

@@ -48,6 +48,18 @@ export const CreditsConsumed = event('CreditsConsumed', {
   credits: PositiveDecimalString,
   requestId: Identifier,
 });
+/**
+ * A profile's statement of a month, sealed (billing-rules F2): the SHA-256 of its RFC 8785 JSON as
+ * the API served it (final, without its seal), and the log head it was built from.
+ */
+export const StatementSealed = event('StatementSealed', {
+  profileId: Identifier,
+  month: MonthString,
+  total: DecimalString,
+  sha256: t.string,
+  logPosition: t.number,
+  chainHash: t.string,
+});
 
 export type TierDefined = t.TypeOf<typeof TierDefined>;
 export type ProfileCreated = t.TypeOf<typeof ProfileCreated>;
@@ -57,12 +69,13 @@ export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
 export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
 export type OverageSet = t.TypeOf<typeof OverageSet>;
 export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
+export type StatementSealed = t.TypeOf<typeof StatementSealed>;
 
 export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;
 export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
 export type UsageEvent = CreditsConsumed;
-export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent;
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | StatementSealed;
 
 export const LedgerEvent = t.union([
   TierDefined,
@@ -73,6 +86,7 @@ export const LedgerEvent = t.union([
   SubscriptionDowngraded,
   OverageSet,
   CreditsConsumed,
+  StatementSealed,
 ]);
 
 /** Where an event sits in the log: what every statement line cites (L4). */
@@ -100,6 +114,8 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
+  /** One stream per profile and month, appended once (expected revision "no stream"): a second seal is refused. */
+  seal: (profileId: string, month: string) => `profile/${profileId}/seal/${month}`,
   /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
   metaPrefix: 'meta/',
 } as const;

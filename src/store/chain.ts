@@ -43,7 +43,8 @@ const occurredAtOf = (data: unknown): string | null => {
   return typeof value === 'string' ? value : null;
 };
 
-const jcs = (value: unknown): string => {
+/** RFC 8785 JSON of a JSON value. */
+export const canonicalJson = (value: unknown): string => {
   const text = canonicalize(value);
   if (text === undefined) throw new Error('a value with no JSON form cannot be chained');
   return text;
@@ -51,7 +52,7 @@ const jcs = (value: unknown): string => {
 
 /** The RFC 8785 JSON of an event's F1 fields. */
 export const canonicalEvent = (e: ChainedFields): string =>
-  jcs({
+  canonicalJson({
     globalPosition: e.globalPosition,
     streamId: e.streamId,
     streamPosition: e.position,
@@ -69,9 +70,9 @@ export const canonicalEvent = (e: ChainedFields): string =>
  * type) and writes a safe integer as its decimal digits, which is what SQL's `::text` writes.
  */
 export const canonicalPieces = (e: Omit<ChainedFields, 'globalPosition' | 'position'>): readonly [string, string, string] => [
-  `{"data":${jcs(e.data ?? null)},"eventId":${jcs(e.eventId)},"globalPosition":`,
-  `,"metadata":${jcs(e.metadata)},"occurredAt":${jcs(occurredAtOf(e.data))},"streamId":${jcs(e.streamId)},"streamPosition":`,
-  `,"type":${jcs(e.type)}}`,
+  `{"data":${canonicalJson(e.data ?? null)},"eventId":${canonicalJson(e.eventId)},"globalPosition":`,
+  `,"metadata":${canonicalJson(e.metadata)},"occurredAt":${canonicalJson(occurredAtOf(e.data))},"streamId":${canonicalJson(e.streamId)},"streamPosition":`,
+  `,"type":${canonicalJson(e.type)}}`,
 ];
 
 /** The chain hash of an event, given the hash of the one before it (lowercase hex). */

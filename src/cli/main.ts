@@ -12,10 +12,11 @@ import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
 import { statement } from './commands/statement';
 import { token } from './commands/token';
+import { verify } from './commands/verify';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand, verify];
 
 const overview = (): string =>
   [

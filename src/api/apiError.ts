@@ -16,6 +16,8 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_TIMEOUT'
   | 'HEADERS_TOO_LARGE'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_BUSY'
   | 'INTERNAL';
 
 export interface ApiError {
@@ -47,6 +49,8 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  STORE_UNAVAILABLE: 503,
+  STORE_BUSY: 503,
 };
 
 export const httpStatusOf = (code: ApiErrorCode): number => STATUS[code] ?? 422;

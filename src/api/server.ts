@@ -17,6 +17,7 @@ import { ApiError, apiError, ApiFailure } from './apiError';
 import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
+import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
 import { parseJsonBody } from './jsonBody';
@@ -54,6 +55,15 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 65_000, idle: 120_000 };
+
+/** A store that could not answer, as the API says it (api.md: 503 with Retry-After). */
+const storeFaultError = (fault: StoreFault): ApiError =>
+  fault.kind === 'busy'
+    ? apiError('STORE_BUSY', `${fault.message}; nothing was appended, retry after ${fault.retryAfterSeconds} s`)
+    : apiError(
+        'STORE_UNAVAILABLE',
+        `${fault.message}; retry after ${fault.retryAfterSeconds} s with the same requestId or Idempotency-Key, which answers what happened if the commit's outcome was unknown`,
+      );
 
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
@@ -131,6 +141,10 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
+    if (error instanceof StoreFault) {
+      request.log.warn({ err: error }, 'store fault');
+      return send(request, reply, failed(storeFaultError(error)), { 'retry-after': String(error.retryAfterSeconds) });
+    }
     // A broken invariant is a defect that stopped a wrong write or a wrong bill: as loud as the log gets.
     if (error instanceof InvariantViolation) request.log.fatal({ err: error }, 'INVARIANT VIOLATED');
     else request.log.error({ err: error }, 'request failed');

@@ -7,7 +7,7 @@ import { accountNotFound, profileNotFound } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
 import { commandAccess, queryTarget } from '../auth/access';
 import { Action, authorize, Denial, localPrincipal, permits, Principal } from '../auth/authorize';
-import { isLoopbackHostHeader } from '../auth/loopback';
+import { isLoopbackHost, isLoopbackHostHeader } from '../auth/loopback';
 import { RateLimiter } from '../auth/rateLimit';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandType } from '../domain/commands';
@@ -29,6 +29,11 @@ const bearerOf = (authorization: string | undefined): string | undefined => /^Be
  */
 const isOpen = (routeUrl: string | undefined): boolean =>
   routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false) || routeUrl === '/' || routeUrl === CONSOLE_PREFIX || routeUrl === `${CONSOLE_PREFIX}/*`;
+
+/** Health and metrics (operationsRoutes): open to a client on this machine, a token elsewhere. */
+const OPERATIONS = new Set(['/livez', '/readyz', '/metrics']);
+const isOpenOperation = (request: FastifyRequest): boolean =>
+  OPERATIONS.has(request.routeOptions.url ?? '') && isLoopbackHost(request.socket.remoteAddress ?? '');
 
 /** A request turned away before its route ran, with the headers that explain it. */
 export interface Refusal {
@@ -63,7 +68,7 @@ export class AccessControl {
 
   /** Run first for every request; a right means the route may run, as the principal given (none for an open route). */
   async admit(request: FastifyRequest): Promise<E.Either<Refusal, O.Option<Principal>>> {
-    if (isOpen(request.routeOptions.url)) {
+    if (isOpen(request.routeOptions.url) || isOpenOperation(request)) {
       // The console's page too: served to a rebound name, its script would be same-origin with the API.
       return (await this.registry.tokens()).size === 0 && !isLoopbackHostHeader(request.headers.host) ? E.left(notLoopback(request)) : E.right(O.none);
     }
@@ -93,6 +98,12 @@ export class AccessControl {
     const principal = this.principals.get(request);
     if (principal === undefined) throw new Error(`no principal for ${request.method} ${request.url}: admit did not run`);
     return principal;
+  }
+
+  /** Health and metrics: a request admitted as open (a loopback peer) may; one with a principal needs a role that may query. */
+  operationsAccess(request: FastifyRequest): E.Either<ApiError, void> {
+    const principal = this.principals.get(request);
+    return principal === undefined ? E.right(undefined) : E.bimap(forbidden, () => undefined)(permits(principal, 'query'));
   }
 
   /** The role's part, before the request is decoded. */

@@ -20,6 +20,8 @@ import { InvariantViolation } from '../domain/invariant';
 import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
+import { LedgerMetrics } from './metrics';
+import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -40,6 +42,8 @@ export interface ServerOptions {
   readonly timeouts?: Partial<Timeouts>;
   /** Where the built console is; by default dist/console of this package. */
   readonly consoleDir?: string;
+  /** The metrics served at /metrics; give the same to `instrument` the ledger's store (appends are timed there). By default the server's own. */
+  readonly metrics?: LedgerMetrics;
 }
 
 /** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
@@ -161,7 +165,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
+  const metrics = options.metrics ?? new LedgerMetrics();
+  app.addHook('onClose', async () => metrics.close());
   app.addHook('onResponse', async (request, reply) => {
+    const fields = logFields.get(request);
+    // The route's template, never the path: one series per route, whatever the ids.
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (fields?.command !== undefined) metrics.commands.inc({ command: fields.command, result: fields.result ?? String(reply.statusCode) });
     // The path only: a query string may carry a secret a client put there by mistake.
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
@@ -264,6 +274,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerOperations(app, ledger, metrics, access, send);
   registerConsole(app, options.consoleDir);
   return app;
 };

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { integerText, pattern } from '../../domain/fields';
+import { LedgerMetrics } from '../../api/metrics';
 import { buildServer } from '../../api/server';
 import { LedgerService } from '../../app/ledgerService';
 import { ScenarioClock } from '../../app/scenarioClock';
@@ -82,8 +83,9 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
         io.err('no API tokens: local mode, loopback only, actor local');
       }
       if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
-      const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
-      const app = buildServer(ledger, { logger: true, tokens, ...(testClock === undefined ? {} : { testClock }) });
+      const metrics = new LedgerMetrics();
+      const ledger = await new LedgerService(metrics.instrument(store), { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
+      const app = buildServer(ledger, { logger: true, tokens, metrics, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
       let address: string;

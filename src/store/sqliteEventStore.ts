@@ -14,6 +14,7 @@ import {
   RecordedEvent,
   StoreFault,
 } from './eventStore';
+import { missingWalWarning } from './sqliteWal';
 
 export const DEFAULT_SQLITE_PATH = './data/ledger.db';
 
@@ -80,6 +81,8 @@ export interface SqliteEventStoreOptions {
   readonly clock?: () => Date;
   /** Rows fetched per query by `readAll`; bounds its memory whatever the log's size. */
   readonly readAllPageSize?: number;
+  /** Where a warning found at open goes (default: standard error). */
+  readonly warn?: (message: string) => void;
   /** How long an append retries a database another process has locked before STORE_BUSY (default DEFAULT_BUSY_BOUND_MS). */
   readonly busyBoundMs?: number;
 }
@@ -148,7 +151,12 @@ export class SqliteEventStore implements EventStore {
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // Before opening, which would start a new WAL index over the evidence.
+      const warning = missingWalWarning(path);
+      if (warning !== undefined) (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(warning);
+    }
     this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.readAllPageSize ?? 1000;

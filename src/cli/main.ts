@@ -1,6 +1,7 @@
 import { StoreNotFound } from '../store/openStore';
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
 import { accountStatement } from './commands/accountStatement';
+import { backup } from './commands/backup';
 import { changeCommands } from './commands/changes';
 import { events } from './commands/events';
 import { line } from './commands/line';
@@ -14,7 +15,7 @@ import { token } from './commands/token';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, backup];
 
 const overview = (): string =>
   [

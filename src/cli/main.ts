@@ -1,20 +1,23 @@
 import { StoreNotFound } from '../store/openStore';
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
 import { accountStatement } from './commands/accountStatement';
+import { backup } from './commands/backup';
 import { changeCommands } from './commands/changes';
 import { events } from './commands/events';
 import { line } from './commands/line';
 import { exportCommand } from './commands/export';
 import { replay } from './commands/replay';
+import { sealCommand } from './commands/seal';
 import { seed } from './commands/seed';
 import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
 import { statement } from './commands/statement';
 import { token } from './commands/token';
+import { verify } from './commands/verify';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand, verify, backup];
 
 const overview = (): string =>
   [

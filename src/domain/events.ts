@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
-import { AccountId, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { LineId } from './lineId';
+import { AccountId, CreditReason, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 
 /**
  * The events of every stream, as stored. Each is written with `schemaVersion` in its metadata and
@@ -48,25 +49,31 @@ export const CreditsConsumed = event('CreditsConsumed', {
   credits: PositiveDecimalString,
   requestId: Identifier,
 });
+/**
+ * A profile's statement of a month, sealed (billing-rules F2): the SHA-256 of its RFC 8785 JSON as
+ * the API served it (final, without its seal), and the log head it was built from.
+ */
+export const StatementSealed = event('StatementSealed', {
+  profileId: Identifier,
+  month: MonthString,
+  total: DecimalString,
+  sha256: t.string,
+  logPosition: t.number,
+  chainHash: t.string,
+});
 
-/** Issue 19's credit note (docs/contracts): a positive 2-place amount credited to one line of a final statement. */
+/**
+ * N1–N3: a credit note against a line of a final statement. `lineId`, `month` and `tier` are the
+ * credited line's; `amount` the credit, positive, with 2 places. The actor is in the metadata.
+ */
 export const CreditIssued = event('CreditIssued', {
   profileId: Identifier,
-  lineId: t.string,
+  lineId: LineId,
   userId: Identifier,
   month: MonthString,
   tier: TierCode,
   amount: PositiveDecimalString,
-  reason: t.string,
-});
-/** Issue 20's seal of a profile's month (F2): the statement's total and digest, and the log head it was built from. */
-export const StatementSealed = event('StatementSealed', {
-  profileId: Identifier,
-  month: MonthString,
-  total: t.string,
-  sha256: t.string,
-  logPosition: t.number,
-  chainHash: t.string,
+  reason: CreditReason,
 });
 
 export type TierDefined = t.TypeOf<typeof TierDefined>;
@@ -84,7 +91,8 @@ export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;
 export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
 export type UsageEvent = CreditsConsumed;
-export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent;
+export type CreditEvent = CreditIssued;
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | CreditEvent | StatementSealed;
 
 export const LedgerEvent = t.union([
   TierDefined,
@@ -95,6 +103,8 @@ export const LedgerEvent = t.union([
   SubscriptionDowngraded,
   OverageSet,
   CreditsConsumed,
+  CreditIssued,
+  StatementSealed,
 ]);
 
 /** Where an event sits in the log: what every statement line cites (L4). */
@@ -122,6 +132,10 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
+  /** One stream per profile: its expected revision keeps every line's credits within the line (N2). */
+  credits: (profileId: string) => `profile/${profileId}/credits`,
+  /** One stream per profile and month, appended once (expected revision "no stream"): a second seal is refused. */
+  seal: (profileId: string, month: string) => `profile/${profileId}/seal/${month}`,
   /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
   metaPrefix: 'meta/',
 } as const;

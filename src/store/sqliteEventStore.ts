@@ -12,15 +12,44 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFault,
 } from './eventStore';
+import { CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
+import { missingWalWarning } from './sqliteWal';
 
 export const DEFAULT_SQLITE_PATH = './data/ledger.db';
+
+/**
+ * How long one attempt waits for another process's write lock. better-sqlite3 is synchronous, so this
+ * wait blocks the event loop: it stays short, and appends retry after a pause that yields (setTimeout)
+ * until their bound. Opening (the schema migration) may wait longer: nothing is served yet.
+ */
+const BUSY_TIMEOUT_MS = 10;
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+const BUSY_RETRY_PAUSE_MS = 25;
+/** How long an append keeps retrying a locked database before it answers STORE_BUSY. */
+export const DEFAULT_BUSY_BOUND_MS = 3000;
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+const isBusy = (error: unknown): boolean => String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
+
+const busyFault = (what: string, error: unknown): StoreFault =>
+  new StoreFault('busy', `${what}: the SQLite database is locked by another process (a backup, sqlite3, ledger seed?)`, BUSY_RETRY_AFTER_SECONDS, { cause: error });
+
+/** A synchronous read, its lock wait answered as a StoreFault. In WAL mode readers rarely wait: a checkpoint or a recovery by another process. */
+const reading = <A>(what: string, read: () => A): A => {
+  try {
+    return read();
+  } catch (error) {
+    throw isBusy(error) ? busyFault(what, error) : error;
+  }
+};
 
 /**
  * Schema versions, applied in order on open; the database's `PRAGMA user_version` is the
  * number already applied. Append only: never edit a released entry, add a new one.
  */
-const MIGRATIONS: ReadonlyArray<string> = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `CREATE TABLE events (
      global_position INTEGER PRIMARY KEY,
      stream_id       TEXT    NOT NULL,
@@ -47,12 +76,48 @@ const MIGRATIONS: ReadonlyArray<string> = [
      revision  INTEGER NOT NULL
    ) WITHOUT ROWID;
    INSERT INTO streams SELECT stream_id, max(position) FROM events GROUP BY stream_id;`,
+  // The hash chain (billing-rules F1, F4): a log written before it is chained once, here, and the
+  // migration says so in chain_migration (ledger verify reports it).
+  (db) => {
+    db.exec(`ALTER TABLE events ADD COLUMN chain_hash TEXT;
+             ALTER TABLE events ADD COLUMN chain_algorithm TEXT;
+             CREATE TABLE chain_migration (
+               chained_at    TEXT    NOT NULL,
+               last_position INTEGER NOT NULL,
+               chain_hash    TEXT    NOT NULL,
+               events        INTEGER NOT NULL
+             );`);
+    const update = db.prepare<[string, string, number]>('UPDATE events SET chain_hash = ?, chain_algorithm = ? WHERE global_position = ?');
+    let head = EMPTY_HEAD;
+    let events = 0;
+    // Pages: better-sqlite3 cannot write while a statement iterates.
+    const page = db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT 1000`);
+    for (let rows = page.all(head.position); rows.length > 0; rows = page.all(head.position)) {
+      for (const row of rows) {
+        head = { position: row.global_position, chainHash: chainHash(head.chainHash, toRecorded(row)) };
+        update.run(head.chainHash, CHAIN_ALGORITHM, row.global_position);
+      }
+      events += rows.length;
+    }
+    if (events > 0) {
+      db.prepare('INSERT INTO chain_migration (chained_at, last_position, chain_hash, events) VALUES (?, ?, ?, ?)').run(
+        new Date().toISOString(),
+        head.position,
+        head.chainHash,
+        events,
+      );
+    }
+  },
 ];
 
 export interface SqliteEventStoreOptions {
   readonly clock?: () => Date;
   /** Rows fetched per query by `readAll`; bounds its memory whatever the log's size. */
   readonly readAllPageSize?: number;
+  /** Where a warning found at open goes (default: standard error). */
+  readonly warn?: (message: string) => void;
+  /** How long an append retries a database another process has locked before STORE_BUSY (default DEFAULT_BUSY_BOUND_MS). */
+  readonly busyBoundMs?: number;
 }
 
 interface EventRow {
@@ -64,6 +129,8 @@ interface EventRow {
   readonly data: string;
   readonly metadata: string;
   readonly recorded_at: string;
+  readonly chain_hash: string | null;
+  readonly chain_algorithm: string | null;
 }
 
 interface PendingAppend {
@@ -72,11 +139,13 @@ interface PendingAppend {
   readonly options: AppendOptions;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Past this instant (ms), a locked database answers STORE_BUSY instead of another retry. */
+  readonly deadline: number;
 }
 
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
 
-const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at';
+const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm';
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   streamId: row.stream_id,
@@ -87,6 +156,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   data: JSON.parse(row.data) as unknown,
   metadata: JSON.parse(row.metadata) as EventMetadata,
   recordedAt: row.recorded_at,
+  ...(row.chain_hash === null ? {} : { chainHash: row.chain_hash }),
+  ...(row.chain_algorithm === null ? {} : { chainAlgorithm: row.chain_algorithm }),
 });
 
 /**
@@ -100,8 +171,11 @@ export class SqliteEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly statements: Statements;
   private readonly commitBatch: (batch: ReadonlyArray<PendingAppend>) => Outcome[];
+  private readonly busyBoundMs: number;
   private queue: PendingAppend[] = [];
-  private scheduledFlush: NodeJS.Immediate | undefined;
+  /** Cancels the flush scheduled (the next turn, or a retry after a busy database), if any. */
+  private cancelFlush: (() => void) | undefined;
+  private closed = false;
   /**
    * For streams read or written through this connection: the revision from which the stream has no
    * events, true while no other connection has committed (`PRAGMA data_version`, which one
@@ -114,10 +188,16 @@ export class SqliteEventStore implements EventStore {
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 5000 });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // Before opening, which would start a new WAL index over the evidence.
+      const warning = missingWalWarning(path);
+      if (warning !== undefined) (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(warning);
+    }
+    this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.readAllPageSize ?? 1000;
+    this.busyBoundMs = options.busyBoundMs ?? DEFAULT_BUSY_BOUND_MS;
     // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit, so an
     // acknowledged append survives a process kill and a power loss. fullfsync makes macOS honest.
     try {
@@ -125,6 +205,7 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('fullfsync = ON');
       migrate(this.db);
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {
       this.db.close();
       throw error;
@@ -132,19 +213,20 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = prepareStatements(db);
-    const appendOne = (p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head);
+    const appendOne = (p: PendingAppend, head: LogHead) => this.appendNow(p.streamId, p.events, p.options, head);
     // Each append of a group runs in its own savepoint so that a failing one rolls back alone; one
     // alone in its transaction (a single caller's) needs none: its failure rolls back the transaction.
     const appendInSavepoint = db.transaction(appendOne);
     this.commitBatch = db
       .transaction((batch: ReadonlyArray<PendingAppend>) => {
         const append = batch.length === 1 ? appendOne : appendInSavepoint;
-        // The transaction holds the write lock: the head moves only by the appends below.
-        let head = this.statements.head.get() ?? -1;
+        // The transaction holds the write lock: the head (and the chain) moves only by the appends below.
+        let head = this.readHead();
         return batch.map((p): Outcome => {
           try {
             const result = append(p, head);
-            if (!result.duplicate) head += result.events.length;
+            const last = result.events[result.events.length - 1];
+            if (!result.duplicate && last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
             return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
@@ -159,9 +241,20 @@ export class SqliteEventStore implements EventStore {
 
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, options, resolve, reject });
-      this.scheduledFlush ??= setImmediate(() => this.flush());
+      this.queue.push({ streamId, events, options, resolve, reject, deadline: Date.now() + this.busyBoundMs });
+      this.scheduleFlush(0);
     });
+  }
+
+  private scheduleFlush(afterMs: number): void {
+    if (this.cancelFlush !== undefined) return;
+    if (afterMs === 0) {
+      const immediate = setImmediate(() => this.flush());
+      this.cancelFlush = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.flush(), afterMs);
+      this.cancelFlush = () => clearTimeout(timer);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
@@ -169,7 +262,9 @@ export class SqliteEventStore implements EventStore {
     this.forgetEndsIfOthersWrote();
     const end = this.ends.get(streamId);
     if (end !== undefined && from >= end) return [];
-    const rows = options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit);
+    const rows = reading(`read ${streamId}`, () =>
+      options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit as number),
+    );
     // Read to the stream's end: what was read is all there is, until someone appends.
     if (options.limit === undefined || rows.length < options.limit) this.knowEnd(streamId, rows.length === 0 ? from : (rows[rows.length - 1] as EventRow).position + 1);
     return rows.map(toRecorded);
@@ -190,10 +285,9 @@ export class SqliteEventStore implements EventStore {
     const prefix = options.streamPrefix;
     while (remaining > 0) {
       const size = Math.min(this.pageSize, remaining);
-      const rows =
-        prefix === undefined
-          ? this.statements.page.all(after, size)
-          : this.statements.pageOfPrefix.all(after, prefix, prefixEnd(prefix), size);
+      const rows = reading('read the log', () =>
+        prefix === undefined ? this.statements.page.all(after, size) : this.statements.pageOfPrefix.all(after, prefix, prefixEnd(prefix), size),
+      );
       for (const row of rows) yield toRecorded(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -203,30 +297,64 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
-    return this.commandEvents(commandId);
+    return reading(`read command ${commandId}`, () => this.commandEvents(commandId));
   }
 
   async headPosition(): Promise<number> {
-    return this.statements.head.get() ?? -1;
+    return reading('read the log head', () => this.statements.head.get() ?? -1);
+  }
+
+  /**
+   * A copy of the database at `destination` through SQLite's online backup API: consistent (one
+   * snapshot of the log, committed appends only), safe while this and other processes write. The
+   * copy is a ledger of its own: start on it to restore.
+   */
+  async backup(destination: string): Promise<void> {
+    // After the first step, the rest in one: a write by another connection between steps would restart the copy.
+    await this.db.backup(destination, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
+  }
+
+  /** SQLite's own check of the file (`PRAGMA integrity_check`): "ok", or what is wrong. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
+  }
+
+  async logHead(): Promise<LogHead> {
+    return this.readHead();
+  }
+
+  async chainMigration(): Promise<ChainMigration | undefined> {
+    const row = this.statements.chainMigration.get();
+    return row === undefined ? undefined : { chainedAt: row.chained_at, position: row.last_position, chainHash: row.chain_hash, events: row.events };
+  }
+
+  private readHead(): LogHead {
+    const row = this.statements.lastEvent.get();
+    return row === undefined ? EMPTY_HEAD : { position: row.global_position, chainHash: row.chain_hash ?? '' };
   }
 
   async close(): Promise<void> {
-    if (this.scheduledFlush !== undefined) {
-      clearImmediate(this.scheduledFlush);
+    if (this.cancelFlush !== undefined) {
+      this.cancelFlush();
+      this.cancelFlush = undefined;
+      this.closed = true;
       this.flush();
     }
+    this.closed = true;
     this.db.close();
   }
 
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
-    this.scheduledFlush = undefined;
+    this.cancelFlush = undefined;
     let outcomes: Outcome[];
     try {
       outcomes = this.commitBatch(batch);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // The transaction never began (BEGIN IMMEDIATE waits for the lock), so nothing was written: try again later.
+      if (isBusy(error)) this.retryLater(batch, error);
+      else for (const p of batch) p.reject(error);
       return;
     }
     for (const [i, outcome] of outcomes.entries()) {
@@ -238,6 +366,21 @@ export class SqliteEventStore implements EventStore {
       if (outcome.ok) p.resolve(outcome.result);
       else p.reject(outcome.error);
     });
+  }
+
+  /**
+   * Another process holds the write lock: the appends past their bound answer STORE_BUSY, the others
+   * go back to the head of the queue (before any that arrived meanwhile, which join their retry).
+   */
+  private retryLater(batch: ReadonlyArray<PendingAppend>, error: unknown): void {
+    const now = Date.now();
+    const waiting: PendingAppend[] = [];
+    for (const p of batch) {
+      if (this.closed || p.deadline <= now) p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
+      else waiting.push(p);
+    }
+    this.queue = [...waiting, ...this.queue];
+    if (this.queue.length > 0 && !this.closed) this.scheduleFlush(BUSY_RETRY_PAUSE_MS);
   }
 
   /** Another connection (process) committed since the last look: nothing known of any stream's end holds any more. */
@@ -262,9 +405,9 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Runs inside the batch's write transaction, which serialises it against every other writer;
-   * `head` is the global position of the log's last event.
+   * `head` is the log's last event and its chain hash.
    */
-  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: number): AppendResult {
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: LogHead): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
@@ -276,17 +419,11 @@ export class SqliteEventStore implements EventStore {
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(options.guards, revisionOf);
     const recordedAt = this.clock().toISOString();
+    let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
-      const event: RecordedEvent = {
-        streamId,
-        position: current + 1 + i,
-        globalPosition: head + 1 + i,
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data ?? null,
-        metadata: e.metadata,
-        recordedAt,
-      };
+      const fields = { streamId, position: current + 1 + i, globalPosition: head.position + 1 + i, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata };
+      previous = chainHash(previous, fields);
+      const event: RecordedEvent = { ...fields, recordedAt, chainHash: previous, chainAlgorithm: CHAIN_ALGORITHM };
       this.statements.insert.run(
         event.globalPosition,
         streamId,
@@ -297,12 +434,14 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(e.metadata),
         recordedAt,
         null,
+        event.chainHash,
+        CHAIN_ALGORITHM,
       );
       return event;
     });
     if (events.length > 0) {
       this.statements.upsertStream.run(streamId, current + events.length);
-      for (const id of commandIds) this.statements.insertCommand.run(id, head + 1, events.length);
+      for (const id of commandIds) this.statements.insertCommand.run(id, head.position + 1, events.length);
     }
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
   }
@@ -313,6 +452,12 @@ const MAX_KNOWN_ENDS = 100_000;
 const prepareStatements = (db: Database.Database) => ({
   dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
+  lastEvent: db.prepare<[], { global_position: number; chain_hash: string | null }>(
+    'SELECT global_position, chain_hash FROM events ORDER BY global_position DESC LIMIT 1',
+  ),
+  chainMigration: db.prepare<[], { chained_at: string; last_position: number; chain_hash: string; events: number }>(
+    'SELECT chained_at, last_position, chain_hash, events FROM chain_migration',
+  ),
   streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
   upsertStream: db.prepare<[string, number]>(
     `INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
@@ -321,8 +466,8 @@ const prepareStatements = (db: Database.Database) => ({
   insertCommand: db.prepare<[string, number, number]>('INSERT INTO commands (command_id, first_global_position, count) VALUES (?, ?, ?)'),
   range: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position < ? ORDER BY global_position`),
   insert: db.prepare(
-    `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id, chain_hash, chain_algorithm)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
   // A bound LIMIT makes SQLite re-prepare the statement at every run (the planner reads its value):
   // ~10 µs, and the handler reads streams several times per command. So the usual, unlimited read
@@ -352,7 +497,10 @@ const migrate = (db: Database.Database): void => {
     if (version > MIGRATIONS.length) {
       throw new Error(`database schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
     }
-    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
+    for (const step of MIGRATIONS.slice(version)) {
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 };

@@ -1,13 +1,12 @@
-import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { Catalog, emptyCatalog } from '../domain/catalog';
 import { evolveCatalog } from '../domain/catalogDecider';
-import { CreditIssued, isLedgerStream, LedgerEvent, SCHEMA_VERSION, StatementSealed } from '../domain/events';
+import { CreditsConsumed, isLedgerStream, Recorded } from '../domain/events';
+import { decodeOrThrow } from '../commands/decodeRecorded';
 import { Dec, format2, ZERO } from '../domain/money';
 import { evolveProfile, initialProfileState, ProfileState } from '../domain/profileDecider';
 import { monthOf } from '../domain/time';
 import { billingOf } from '../domain/usageDecider';
-import { decode } from '../domain/validation';
 import { RecordedEvent } from '../store/eventStore';
 
 /**
@@ -38,25 +37,11 @@ export interface Message extends MessagePlace {
   readonly body: string;
 }
 
-/** The events messages are made from: the ledger's, and the credit notes and seals of issues 19 and 20. */
-export type SourceEvent = LedgerEvent | CreditIssued | StatementSealed;
-
-export interface Source {
-  readonly globalPosition: number;
-  readonly eventId: string;
-  readonly event: SourceEvent;
-}
-
-const SourceEventC = t.union([LedgerEvent, CreditIssued, StatementSealed]);
+/** A ledger event with its place in the log, as the projection reads it. */
+export type Source = Recorded;
 
 /** A stored event as the projection reads it; undefined for the shell's own records (`meta/`). A ledger event that does not decode is corruption. */
-export const sourceOf = (e: RecordedEvent): Source | undefined => {
-  if (!isLedgerStream(e.streamId)) return undefined;
-  if (e.metadata.schemaVersion !== SCHEMA_VERSION) throw new Error(`${e.streamId}@${e.position}: schema version ${e.metadata.schemaVersion} is not known`);
-  const decoded = decode(SourceEventC, { type: e.type, data: e.data });
-  if (E.isLeft(decoded)) throw new Error(`${e.streamId}@${e.position} (${e.type}): ${decoded.left.message}`);
-  return { globalPosition: e.globalPosition, eventId: e.eventId, event: decoded.right };
-};
+export const sourceOf = (e: RecordedEvent): Source | undefined => (isLedgerStream(e.streamId) ? decodeOrThrow(e) : undefined);
 
 /** The thresholds of a user's month, in the order they are reached, with their share of the allowance. */
 const THRESHOLDS: ReadonlyArray<readonly [number, Dec]> = [
@@ -126,7 +111,7 @@ export class MessageProjection {
     }
   }
 
-  private consumed(source: Source, e: Extract<SourceEvent, { type: 'CreditsConsumed' }>): ReadonlyArray<Message> {
+  private consumed(source: Source, e: CreditsConsumed): ReadonlyArray<Message> {
     const { profileId, userId, occurredAt } = e.data;
     const month = monthOf(occurredAt);
     const key = `${profileId}\u0000${userId}\u0000${month}`;
@@ -163,15 +148,15 @@ export class MessageProjection {
   /** The messages of one event's facts, each tagged so that its id differs from its siblings'. */
   private messages(source: Source, profileId: string, facts: ReadonlyArray<readonly [string, MessageType, Record<string, unknown>]>): ReadonlyArray<Message> {
     const accountId = this.profiles.get(profileId)?.profile?.accountId;
-    if (accountId === undefined) throw new Error(`event ${source.eventId} at ${source.globalPosition} concerns profile ${profileId}, which the log has not created`);
+    if (accountId === undefined) throw new Error(`event ${source.ref.eventId} at ${source.globalPosition} concerns profile ${profileId}, which the log has not created`);
     const timestamp = source.event.data.occurredAt;
     return facts.map(([tag, type, data], seq) => ({
-      id: `msg_${source.eventId}.${tag}`,
+      id: `msg_${source.ref.eventId}.${tag}`,
       type,
       accountId,
       position: source.globalPosition,
       seq,
-      body: JSON.stringify({ type, timestamp, data: { profileId, accountId, ...data, eventId: source.eventId, occurredAt: timestamp } }),
+      body: JSON.stringify({ type, timestamp, data: { profileId, accountId, ...data, eventId: source.ref.eventId, occurredAt: timestamp } }),
     }));
   }
 }

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/server';
 import { LedgerService } from '../../src/app/ledgerService';
-import { SCHEMA_VERSION } from '../../src/domain/events';
-import { EventStore, ExpectedRevision } from '../../src/store/eventStore';
+import { EventStore } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { DeliveryWorker } from '../../src/webhooks/deliveryWorker';
 import { httpSend } from '../../src/webhooks/webhookSender';
@@ -17,6 +15,7 @@ const ALL_TYPES = ['statement.sealed', 'credit.issued', 'credits.threshold', 'ov
 /** A ledger and its webhooks in this process, on a clock the test moves: the retry schedule without waiting hours. */
 interface World {
   readonly store: EventStore;
+  readonly ledger: LedgerService;
   readonly app: FastifyInstance;
   readonly worker: DeliveryWorker;
   now: Date;
@@ -40,6 +39,7 @@ const startWorld = async (bounds: { ringSize?: number; queueSize?: number } = {}
   const worker = new DeliveryWorker(store, registry, { node: 'node-a', clock, send: httpSend(policy, 15_000), ...bounds, onError: (e) => { throw e; } });
   return Object.assign(world, {
     store,
+    ledger,
     app,
     worker,
     call: async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
@@ -90,10 +90,6 @@ const profileWithUser = async (w: World, profileId: string, accountId = ACCOUNT)
   await command(w, 'POST', `/v1/profiles/${profileId}/subscriptions`, { userId: 'alice', tier: 'PRO', occurredAt: at(1, 10) });
 };
 
-/** Issue 19's and 20's events, as contracts.md has them, appended as those branches will. */
-const appendRaw = (w: World, streamId: string, type: string, data: Record<string, unknown>) =>
-  w.store.append(streamId, [{ eventId: randomUUID(), type, data, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'test' } }], { expectedRevision: ExpectedRevision.noStream });
-
 describe('webhook delivery to a real receiver on 127.0.0.1', () => {
   let w: World;
   let receiver: Receiver;
@@ -114,12 +110,11 @@ describe('webhook delivery to a real receiver on 127.0.0.1', () => {
     await command(w, 'POST', '/v1/profiles/p-1/usage', { userId: 'alice', credits: '200', requestId: 'r-2', occurredAt: at(3) });
     await command(w, 'POST', '/v1/profiles/p-1/usage', { userId: 'alice', credits: '1', requestId: 'r-3', occurredAt: at(4) });
     await command(w, 'POST', '/v1/profiles/p-1/usage', { userId: 'alice', credits: '1', requestId: 'r-4', occurredAt: at(5) });
-    await appendRaw(w, 'profile/p-1/credits', 'CreditIssued', {
-      profileId: 'p-1', lineId: 'p-1~2026-03~alice~1', userId: 'alice', month: '2026-03', tier: 'PRO', amount: '20.00', reason: 'goodwill', occurredAt: at(6),
-    });
-    await appendRaw(w, 'profile/p-1/seal/2026-03', 'StatementSealed', {
-      profileId: 'p-1', month: '2026-03', total: '40.00', sha256: 'a'.repeat(64), logPosition: 9, chainHash: 'b'.repeat(64), occurredAt: at(6, 10),
-    });
+    // April ends: the seal (F2) once the delay has passed, then a credit note on April's charge (N1).
+    w.now = new Date('2026-05-01T00:30:00.000Z');
+    expect(await w.ledger.sealDue(10 * 60_000)).toEqual({ sealed: 1, sealedElsewhere: 0 });
+    await command(w, 'POST', '/v1/profiles/p-1/credits', { lineId: 'p-1~2026-04~alice~1', amount: '5.00', reason: 'goodwill', occurredAt: '2026-05-02T09:00:00.000Z' });
+    const april = await w.call('GET', '/v1/profiles/p-1/statements/2026-04');
     await w.run();
     // A replay or a second look finds nothing new.
     await w.run();
@@ -127,13 +122,14 @@ describe('webhook delivery to a real receiver on 127.0.0.1', () => {
       ['credits.threshold', 80],
       ['credits.threshold', 100],
       ['overage.started', undefined],
-      ['credit.issued', undefined],
       ['statement.sealed', undefined],
+      ['credit.issued', undefined],
     ]);
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(5);
     expect(receiver.received[2]?.data).toMatchObject({ profileId: 'p-1', accountId: ACCOUNT, userId: 'alice', month: '2026-04', used: '1001.00', allowance: '1000.00', overage: '1.00' });
-    expect(receiver.received[4]?.data).toMatchObject({ month: '2026-03', total: '40.00', sha256: 'a'.repeat(64) });
+    expect(receiver.received[3]?.data).toMatchObject({ profileId: 'p-1', month: '2026-04', total: april.body.total, sha256: april.body.seal.sha256, chainHash: april.body.seal.chainHash });
+    expect(receiver.received[4]?.data).toMatchObject({ profileId: 'p-1', userId: 'alice', lineId: 'p-1~2026-04~alice~1', month: '2026-04', tier: 'PRO', amount: '5.00', reason: 'goodwill' });
     const deliveries = await w.call('GET', `/v1/webhooks/${id}/deliveries`);
     expect(deliveries.body.deliveries.map((d: { status: string; attempts: number }) => [d.status, d.attempts])).toEqual(Array(5).fill(['delivered', 1]));
   });

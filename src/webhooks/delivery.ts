@@ -4,6 +4,7 @@ import { EventStore } from '../store/eventStore';
 import { ATTEMPT_TIMEOUT_MS } from './deliveryState';
 import { KEY_VARIABLE } from './secretBox';
 import { DeliveryWorker } from './deliveryWorker';
+import { Outcome } from './webhookEvents';
 import { httpSend } from './webhookSender';
 import { WebhookRegistry } from './webhookRegistry';
 
@@ -16,7 +17,13 @@ export interface Delivery {
 /** `ledger serve`'s webhooks: the registry its routes use and the worker that delivers, over the server's store. */
 export const startDelivery = async (
   store: EventStore,
-  o: { readonly allowPrivate: boolean; readonly clock: () => Date; readonly warn: (line: string) => void; readonly key: Buffer | undefined },
+  o: {
+    readonly allowPrivate: boolean;
+    readonly clock: () => Date;
+    readonly warn: (line: string) => void;
+    readonly key: Buffer | undefined;
+    readonly onAttempt?: (outcome: Outcome) => void;
+  },
 ): Promise<Delivery> => {
   const policy = { allowPrivate: o.allowPrivate };
   const registry = new WebhookRegistry(store, policy, o.clock, o.key);
@@ -30,6 +37,7 @@ export const startDelivery = async (
     clock: o.clock,
     send: httpSend(policy, ATTEMPT_TIMEOUT_MS),
     onError: (e) => o.warn(`webhooks: ${e instanceof Error ? e.message : String(e)}`),
+    ...(o.onAttempt === undefined ? {} : { onAttempt: o.onAttempt }),
   });
   if (o.allowPrivate) o.warn('webhooks: --allow-http-webhooks: http and loopback, private and link-local addresses are allowed');
   worker.start();

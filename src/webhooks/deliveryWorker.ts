@@ -2,6 +2,7 @@ import { assertInvariant } from '../domain/invariant';
 import { EventStore } from '../store/eventStore';
 import { afterAttempt, ATTEMPT_TIMEOUT_MS, DeliveryState, nextStep, shouldDisable } from './deliveryState';
 import { isAfter, Message, MessagePlace, MessageProjection, sourceOf } from './messages';
+import { Outcome } from './webhookEvents';
 import { Send } from './webhookSender';
 import { Endpoint, WebhookRegistry } from './webhookRegistry';
 import { Loaded } from '../commands/streamStateCache';
@@ -26,6 +27,8 @@ export interface WorkerOptions {
   /** Messages kept for an endpoint that lags behind them. */
   readonly queueSize?: number;
   readonly onError?: (e: unknown) => void;
+  /** Each attempt this node ended, for the metrics. */
+  readonly onAttempt?: (outcome: Outcome) => void;
 }
 
 const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
@@ -188,6 +191,7 @@ export class DeliveryWorker {
     const before: Loaded<DeliveryState> = await this.registry.deliveries(endpoint);
     const ended = { messageId: message.id, attempt, status: answer.status, error: answer.error, outcome, nextAt, endedAt: endedAt.toISOString() };
     await this.registry.recordDelivery(endpoint, before, { type: 'AttemptEnded', data: ended }, 'any', this.options.node);
+    this.options.onAttempt?.(outcome);
     if (outcome === 'delivered') return;
     const after = await this.registry.deliveries(endpoint);
     if (after.state.disabled === null && shouldDisable(after.state, endedAt)) {

@@ -59,5 +59,8 @@ describe('webhooks survive kill -9', () => {
       ['delivered', 1],
       ['delivered', 2],
     ]);
+    // The restarted node made both of its attempts, and says so to Prometheus.
+    const metrics = await (await fetch(`${node.base}/metrics`)).text();
+    expect(metrics).toMatch(/^ledger_webhook_attempts_total\{outcome="delivered"\} 2$/m);
   }, 150_000);
 });

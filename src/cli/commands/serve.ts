@@ -123,7 +123,13 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       // Under the test clock "now" moves with each command: look often, so a month closed by one is sealed soon after.
       const sealing = startSealing(ledger, { delayMs, everyMs: testClock === undefined ? 60_000 : 1_000, report: (m) => io.err(`ledger serve: ${m}`) });
       // On the store itself, not the metered one: the deliveries' own appends are not commands.
-      const delivery = await startDelivery(store, { allowPrivate: values['allow-http-webhooks'] === true, clock: () => new Date(), warn: io.err, key: webhookKey });
+      const delivery = await startDelivery(store, {
+        allowPrivate: values['allow-http-webhooks'] === true,
+        clock: () => new Date(),
+        warn: io.err,
+        key: webhookKey,
+        onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+      });
       const app = buildServer(ledger, { logger: true, tokens, metrics, webhooks: delivery.registry, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();

@@ -10,14 +10,15 @@ import { InvariantViolation } from '../domain/invariant';
 import {
   consumptionChecked,
   evolveProfile,
-  holdingsIn,
   initialProfileState,
   lifecycleChecked,
   ProfileCommand,
   profileDecider,
   profileNotFound,
   ProfileState,
+  userMonthOfState,
 } from '../domain/profileDecider';
+import { holdsAnything } from '../domain/userMonth';
 import { emptyRegistry, evolveRegistry, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
 import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
@@ -228,7 +229,7 @@ export class CommandHandler {
     const month = monthOf(dated(c, undefined).occurredAt);
     // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
     // subscribes later changes the lifecycle stream, which the append checks anyway.
-    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdingsIn(profile.state, u, month).some((held) => held.length > 0)) : [c.userId];
+    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdsAnything(userMonthOfState(profile.state, u, month))) : [c.userId];
     const usage = await Promise.all(
       users.flatMap((userId) =>
         [month, nextMonth(month)].map(async (m) => {

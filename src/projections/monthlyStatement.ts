@@ -1,12 +1,12 @@
-import { Billing, billAt, effectiveTier } from '../domain/allowance';
-import { GroupKey, groupKey } from '../domain/assignment';
+import { Billing } from '../domain/allowance';
 import { Catalog, TiersInEffect, tiersInEffect } from '../domain/catalog';
 import { EventRef, ProfileEvent, Recorded } from '../domain/events';
 import { assertInvariant } from '../domain/invariant';
 import { Dec, format2, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
-import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
+import { Month, monthEnd, previousMonth, toMillis } from '../domain/time';
+import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
 import { assertStatementInvariants } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
@@ -23,16 +23,6 @@ export interface StatementInput {
   readonly now: string;
 }
 
-type SubscriptionEvent = Exclude<ProfileEvent, { type: 'OverageSet' }>;
-
-interface Assignment {
-  readonly tier: string;
-  /** The events of the assignment's current life: its subscribe and every change since (L4). */
-  readonly refs: ReadonlyArray<EventRef>;
-}
-
-type Assignments = ReadonlyMap<GroupKey, Assignment>;
-
 /** A line with its amount as a decimal, so that totals add decimals and never parse the wire form back. */
 interface Priced {
   readonly line: StatementLine;
@@ -45,14 +35,13 @@ interface Charged {
   readonly lineId: string;
 }
 
-/** One user's month as far as the fold has gone; each step returns a new one. */
-interface UserMonth {
-  readonly assignments: Assignments;
+/** One user's lines as far as the fold has gone. */
+interface UserLines {
   readonly charged: Charged | undefined;
   readonly lines: ReadonlyArray<Priced>;
 }
 
-const noUser: UserMonth = { assignments: new Map(), charged: undefined, lines: [] };
+const noLines: UserLines = { charged: undefined, lines: [] };
 
 /** What every step of one statement's fold shares. */
 interface Fold {
@@ -62,18 +51,6 @@ interface Fold {
   /** A statement formats the same few prices and credits once per user: each Dec is formatted once. */
   readonly show: (d: Dec) => string;
 }
-
-const withEvent = (assignments: Assignments, r: Recorded<SubscriptionEvent>): Assignments => {
-  const e = r.event;
-  const key = groupKey(e.data.groupId);
-  const next = new Map(assignments);
-  if (e.type === 'UserUnsubscribed') next.delete(key);
-  else if (e.type === 'UserSubscribed') next.set(key, { tier: e.data.tier, refs: [r.ref] });
-  else next.set(key, { tier: e.data.tier, refs: [...(assignments.get(key)?.refs ?? []), r.ref] });
-  return next;
-};
-
-const tiersOf = (assignments: Assignments): ReadonlyArray<string> => [...assignments.values()].map((a) => a.tier);
 
 const catalogRef = (v: TierVersion): ReadonlyArray<EventRef> => (v.ref === undefined ? [] : [v.ref]);
 
@@ -90,7 +67,7 @@ interface Cause {
 }
 
 /** L2: the REFUND of the tier billed so far, on the rise to `to`. */
-const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, to: TierVersion, cause: Cause): Priced => {
+const refundOf = (fold: Fold, userId: string, u: UserLines, previous: Charged, to: TierVersion, cause: Cause): Priced => {
   const amount = previous.billing.tier.price.negated();
   return {
     line: {
@@ -108,14 +85,11 @@ const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, t
 };
 
 /**
- * L1/L2: the user's effective tier is now `effective`. The month's first holding is charged; a rise
- * above the tier billed so far refunds that tier's CHARGE and charges the new tier; anything else
- * (a fall, M2/M4, or a rise back, M7) bills nothing. What counts as billed is domain/allowance's.
+ * L1/L2: the month is now billed at `billing`. The month's first holding is charged; a rise above
+ * the tier billed so far refunds that tier's CHARGE and charges the new tier.
  */
-const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion | undefined, cause: Cause): UserMonth => {
+const billed = (fold: Fold, userId: string, u: UserLines, billing: Billing, cause: Cause): UserLines => {
   const previous = u.charged;
-  const billing = billAt(previous?.billing, effective);
-  if (billing === undefined || billing === previous?.billing) return u;
   const to = billing.tier;
   const refund = previous === undefined ? [] : [refundOf(fold, userId, u, previous, to, cause)];
   const lineId = lineIdOf(fold, userId, u.lines.length + refund.length + 1);
@@ -131,54 +105,35 @@ const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion
     },
     amount: to.price,
   };
-  return { ...u, charged: { billing, lineId }, lines: [...u.lines, ...refund, charge] };
+  return { charged: { billing, lineId }, lines: [...u.lines, ...refund, charge] };
 };
 
-/** Step 1: each user's assignments at the start of the month, from the events before it. */
-const heldAtStart = (events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
-  const users = new Map<string, UserMonth>();
-  for (const r of events) {
-    const u = users.get(r.event.data.userId) ?? noUser;
-    users.set(r.event.data.userId, { ...u, assignments: withEvent(u.assignments, r) });
-  }
-  return users;
-};
-
-/** Step 2 (L1, L4): a tier carried in is charged at the month's start, citing what established each assignment. */
-const carriedIn = (fold: Fold, users: ReadonlyMap<string, UserMonth>): Map<string, UserMonth> => {
-  const at = monthStart(fold.month);
-  const from = previousMonth(fold.month);
-  return new Map(
-    [...users].map(([userId, u]) => [
-      userId,
-      billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), {
-        at,
-        refs: [...u.assignments.values()].flatMap((a) => a.refs),
-        describe: (to) => `${to.name}, carried in from ${from}`,
-      }),
-    ]),
-  );
-};
-
-const describeRise = (r: Recorded<SubscriptionEvent>) => (to: TierVersion, from: TierVersion | undefined): string =>
+const describeRise = (c: Change) => (to: TierVersion, from: TierVersion | undefined): string =>
   from === undefined
-    ? `${to.name}, subscribed ${dateOf(r.event.data.occurredAt)}`
-    : `${to.name}, ${r.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(r.event.data.occurredAt)} from ${from.name}`;
+    ? `${to.name}, subscribed ${dateOf(c.event.data.occurredAt)}`
+    : `${to.name}, ${c.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(c.event.data.occurredAt)} from ${from.name}`;
 
-/** Step 3 (L1, L2, M1–M7): the month's subscription events, one after another. */
-const rises = (fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
-  const users = new Map(carried);
-  for (const r of events) {
-    const userId = r.event.data.userId;
-    const before = users.get(userId) ?? noUser;
-    const u = { ...before, assignments: withEvent(before.assignments, r) };
-    users.set(userId, billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), { at: r.event.data.occurredAt, refs: [r.ref], describe: describeRise(r) }));
+/**
+ * L1, L2, L4, M1–M7: the lines of the user's month, one per holding that bills (what domain/userMonth
+ * says is billed): a tier carried in is charged at the month's start, citing what established each
+ * assignment; a rise above the tier billed so far, at its change. Falls (M2, M4) and rises back (M7) bill nothing.
+ */
+const linesOf = (fold: Fold, userId: string, um: UserMonth): UserLines => {
+  let u = noLines;
+  for (const { holding, before, after } of billedHoldings(um, fold.tiers)) {
+    if (after === undefined || after === before) continue;
+    const change = holding.change;
+    const cause: Cause =
+      change === undefined
+        ? { at: holding.at, refs: [...holding.assignments.values()].flatMap((a) => a.refs), describe: (to) => `${to.name}, carried in from ${previousMonth(fold.month)}` }
+        : { at: holding.at, refs: change.ref === undefined ? [] : [change.ref], describe: describeRise(change) };
+    u = billed(fold, userId, u, after, cause);
   }
-  return users;
+  return u;
 };
 
 /** Step 4 (K6, L3, L4): overage once per user and month, last, citing the month's consumption by ranges. */
-const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth, credits: Dec): Priced => {
+const overage = (fold: Fold, userId: string, u: UserLines, billing: Billing, usage: UsageOfMonth, credits: Dec): Priced => {
   const amount = toCents(credits.times(OVERAGE_PRICE_PER_CREDIT));
   return {
     line: {
@@ -196,7 +151,7 @@ const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usa
 };
 
 /** Step 5: a billed user's statement, totals summed from the lines' decimals (L5). */
-const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
+const userStatement = (fold: Fold, userId: string, u: UserLines, billing: Billing, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
   const over = usage !== undefined && usage.credits.greaterThan(billing.allowance) ? usage.credits.minus(billing.allowance) : ZERO;
   const lines = usage === undefined || over.isZero() ? u.lines : [...u.lines, overage(fold, userId, u, billing, usage, over)];
   const total = sum(lines.map((l) => l.amount));
@@ -215,25 +170,24 @@ const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billin
 };
 
 /**
- * The lifecycle split at the month's bounds: the events before it (what is carried in) and those
- * in it. The stream is in time order (T2); an event dated before one already seen cannot be placed
- * in either part, and is a defect to report, never to skip (L6).
+ * Each user's month from the lifecycle, by the one fold of domain/userMonth: the events dated before
+ * the month's end (T3). The stream is in time order (T2); an event dated before one already seen
+ * cannot be placed, and is a defect to report, never to skip (L6).
  */
-const splitByMonth = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month) => {
-  const start = toMillis(monthStart(month));
+const userMonths = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month): Map<string, UserMonth> => {
   const end = toMillis(monthEnd(month));
-  const before: Recorded<SubscriptionEvent>[] = [];
-  const during: Recorded<SubscriptionEvent>[] = [];
+  const histories = new Map<string, UserHistory>();
   let latest = -Infinity;
   for (const r of lifecycle) {
     const at = toMillis(r.event.data.occurredAt);
     assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
     latest = at;
     if (at >= end) break;
-    if (r.event.type === 'OverageSet') continue;
-    (at < start ? before : during).push(r as Recorded<SubscriptionEvent>);
+    const e = r.event;
+    if (e.type === 'OverageSet') continue;
+    histories.set(e.data.userId, evolveUser(histories.get(e.data.userId), { event: e, ref: r.ref }));
   }
-  return { before, during };
+  return new Map([...histories].map(([userId, h]) => [userId, userMonthIn(h, month)]));
 };
 
 /**
@@ -252,9 +206,8 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     return text;
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
-  const { before, during } = splitByMonth(input.lifecycle, input.month);
-  const users = rises(fold, carriedIn(fold, heldAtStart(before)), during);
-  const byUser = [...users]
+  const byUser = [...userMonths(input.lifecycle, input.month)]
+    .map(([userId, um]) => [userId, linesOf(fold, userId, um)] as const)
     .flatMap(([userId, u]) => (u.charged === undefined ? [] : [userStatement(fold, userId, u, u.charged.billing, input.usage.get(userId))]))
     .sort((a, b) => (a.statement.userId < b.statement.userId ? -1 : a.statement.userId > b.statement.userId ? 1 : 0));
   const statement: Statement = {

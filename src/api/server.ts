@@ -12,6 +12,7 @@ import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
 import { Instant } from '../domain/fields';
+import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
@@ -24,7 +25,7 @@ import { registerConsole } from './consoleAssets';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
+import { QueryRoute, queryRoutes } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */

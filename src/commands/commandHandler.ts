@@ -21,7 +21,7 @@ import {
 import { holdsAnything } from '../domain/userMonth';
 import { emptyRegistry, evolveRegistry, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
-import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
+import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
@@ -69,9 +69,6 @@ export interface CommandHandlerDeps {
  */
 const jitteredBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
-
-/** T2: no bill is written in advance. */
-const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
 
 const ASSIGNMENT_COMMANDS: ReadonlySet<string> = new Set(['Subscribe', 'Unsubscribe', 'Upgrade', 'Downgrade']);
 
@@ -139,7 +136,7 @@ export class CommandHandler {
   private resolve(input: CommandInput): E.Either<DomainError, Resolved> {
     const now = this.deps.clock();
     const occurredAt = canonicalInstant(input.occurredAt ?? now.toISOString());
-    if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_LEAD_MS) {
+    if (Date.parse(occurredAt) > now.getTime() + CLOCK_LEAD_MS) {
       return E.left(domainError('VALIDATION', `occurredAt: must not be more than 5 minutes after the server clock (${now.toISOString()}), got "${input.occurredAt}"`));
     }
     // "No group" is an assignment of its own (P2): made explicit so that deciders never see undefined.

@@ -41,7 +41,7 @@ const commandOf = (random: Prng, occurredAt: string): ProfileCommand => {
 
 /** What a consumption decided now would see, and what the month's statement shows, per user. */
 const compare = (state: ProfileState, lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: string, now: string): string[] => {
-  const statement = monthlyStatement({ profile: state.profile!, catalog: genesis, lifecycle, usage: new Map(), month, now });
+  const statement = monthlyStatement({ profile: state.profile!, catalog: genesis, lifecycle, usage: new Map(), credits: [], month, now });
   return USERS.flatMap((userId) => {
     const facts = factsOf(genesis, state, userId, `${month}-15T00:00:00.000Z`, ZERO);
     const shown = statement.users.find((u) => u.userId === userId);

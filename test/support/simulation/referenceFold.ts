@@ -23,6 +23,8 @@ export class ReferenceFold {
         this.catalog = evolveCatalog(this.catalog, event);
         return;
       case 'ProfileCreated':
+      case 'CreditIssued':
+      case 'StatementSealed':
         return;
       case 'OverageSet':
         this.overage.set(event.data.profileId, event.data.enabled);

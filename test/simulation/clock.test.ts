@@ -37,4 +37,4 @@ test(`${seeds.length} seeded schedules across month ends keep every acknowledged
   expect([...failing.slice(0, shown).map(report), ...(rest.length === 0 ? [] : [`and ${rest.length} more failing seeds: ${rest.join(', ')}`])]).toEqual([]);
   // Most schedules end in the next month, so that the lead and the month's close are both exercised.
   expect(crossed).toBeGreaterThan(seeds.length * 0.8);
-}, 60_000);
+}, 90_000);

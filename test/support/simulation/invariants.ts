@@ -89,7 +89,7 @@ const allowance = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>)
       const { userId, profileId, occurredAt } = event.data;
       const f = rules.facts(profileId, userId, occurredAt);
       found.push(
-        `K4/K5: ${describe(e, event)} takes ${profileId}/${userId} to ${f.consumed.plus(event.data.credits).toFixed(2)} credits, past the allowance ${f.allowance.toFixed(2)} (holds: ${f.holds}), with overage off in the log before it`,
+        `K4: ${describe(e, event)} takes ${profileId}/${userId} to ${f.consumed.plus(event.data.credits).toFixed(2)} credits, past the allowance ${f.allowance.toFixed(2)} (holds: ${f.holds}), with overage off in the log before it`,
       );
     }
     rules.apply(event);

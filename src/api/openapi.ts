@@ -203,6 +203,10 @@ const components: Record<string, Schema> = {
     currency: str,
     tiers: arrayOf(object({ tier: str, name: str, credits: money, price: money, fromMonth: str, event: object(eventFields) })),
   }),
+  LogHead: object({
+    position: { type: 'integer', description: "the global position of the log's last event; -1 for an empty log" },
+    chainHash: { type: 'string', description: 'lowercase hex SHA-256 chain hash of that event (64 zeros for an empty log)' },
+  }),
   AccountStatement: object({
     accountId: str,
     month: str,

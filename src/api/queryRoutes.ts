@@ -30,9 +30,10 @@ export interface QueryRoute {
   /**
    * What the route reads, for access control: by default what its fields name (a profile, an account,
    * else every account); `visibleAccounts`: it lists only the accounts the principal may read, so any
-   * reader may call it; `catalog`: the prices, the same for every account, which any reader may see.
+   * reader may call it; `catalog`: the prices, the same for every account, which any reader may see;
+   * `log`: the log's head, a receipt any reader may keep (billing-rules F1).
    */
-  readonly reads?: 'visibleAccounts' | 'catalog';
+  readonly reads?: 'visibleAccounts' | 'catalog' | 'log';
   /** A schema of the OpenAPI components, or CSV. */
   readonly response: { readonly schema: string } | 'csv';
   /** Called with params and query decoded by the codecs above (a month `current` resolved), and the accounts the caller may read. */
@@ -160,6 +161,16 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
     reads: 'catalog',
     response: { schema: 'Catalog' },
     run: (ledger, _p, q: { month?: string }) => TE.fromTask(async () => json(await ledger.catalog(q.month ?? monthOf(ledger.now())))),
+  },
+  {
+    operationId: 'getLogHead',
+    path: '/v1/log/head',
+    summary: "The log's last event and its chain hash (billing-rules F1): keep it, and pass it to ledger verify --trusted POSITION:HASH later",
+    params: {},
+    query: noQuery,
+    reads: 'log',
+    response: { schema: 'LogHead' },
+    run: (ledger) => TE.fromTask(async () => json(await ledger.store.logHead())),
   },
   {
     operationId: 'getBillingExport',

@@ -49,6 +49,18 @@ export const CreditsConsumed = event('CreditsConsumed', {
   credits: PositiveDecimalString,
   requestId: Identifier,
 });
+/**
+ * A profile's statement of a month, sealed (billing-rules F2): the SHA-256 of its RFC 8785 JSON as
+ * the API served it (final, without its seal), and the log head it was built from.
+ */
+export const StatementSealed = event('StatementSealed', {
+  profileId: Identifier,
+  month: MonthString,
+  total: DecimalString,
+  sha256: t.string,
+  logPosition: t.number,
+  chainHash: t.string,
+});
 
 /**
  * N1–N3: a credit note against a line of a final statement. `lineId`, `month` and `tier` are the
@@ -72,14 +84,22 @@ export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
 export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
 export type OverageSet = t.TypeOf<typeof OverageSet>;
 export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
+<<<<<<< HEAD
 export type CreditIssued = t.TypeOf<typeof CreditIssued>;
+=======
+export type StatementSealed = t.TypeOf<typeof StatementSealed>;
+>>>>>>> issue-20
 
 export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;
 export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
 export type UsageEvent = CreditsConsumed;
+<<<<<<< HEAD
 export type CreditEvent = CreditIssued;
 export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | CreditEvent;
+=======
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | StatementSealed;
+>>>>>>> issue-20
 
 export const LedgerEvent = t.union([
   TierDefined,
@@ -90,7 +110,11 @@ export const LedgerEvent = t.union([
   SubscriptionDowngraded,
   OverageSet,
   CreditsConsumed,
+<<<<<<< HEAD
   CreditIssued,
+=======
+  StatementSealed,
+>>>>>>> issue-20
 ]);
 
 /** Where an event sits in the log: what every statement line cites (L4). */
@@ -118,8 +142,13 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
+<<<<<<< HEAD
   /** One stream per profile: its expected revision keeps every line's credits within the line (N2). */
   credits: (profileId: string) => `profile/${profileId}/credits`,
+=======
+  /** One stream per profile and month, appended once (expected revision "no stream"): a second seal is refused. */
+  seal: (profileId: string, month: string) => `profile/${profileId}/seal/${month}`,
+>>>>>>> issue-20
   /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
   metaPrefix: 'meta/',
 } as const;

@@ -3,8 +3,9 @@ import { CreditIssued, ProfileEvent, Recorded } from '../domain/events';
 import { Dec } from '../domain/money';
 import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
-import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
+import { Month, monthEnd, monthOf, nextMonth, toMillis } from '../domain/time';
 import { StatementInput } from './monthlyStatement';
+import { StatementSeal } from './statementTypes';
 import { UsageAggregate, UsageOfMonth } from './usageOfMonth';
 import { ViewSnapshot } from './viewSnapshot';
 
@@ -27,6 +28,8 @@ export class LedgerView {
   private readonly usage = new Map<string, Map<string, UsageAggregate>>();
   /** Every event but usage, in log order: what a snapshot must hold to rebuild the view. */
   private readonly kept: Recorded[] = [];
+  /** `profileId/month` → the month's seal (F2); the first one counts, a second is a break that verify reports. */
+  private readonly seals = new Map<string, StatementSeal>();
   private position = -1;
   private positionEventId = '';
 
@@ -76,6 +79,14 @@ export class LedgerView {
         this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [], credits: [] });
         this.accounts.set(e.data.accountId, [...(this.accounts.get(e.data.accountId) ?? []), e.data.profileId]);
         break;
+      case 'StatementSealed': {
+        const key = `${e.data.profileId}/${e.data.month}`;
+        if (!this.seals.has(key)) {
+          const { sha256, logPosition, chainHash, occurredAt } = e.data;
+          this.seals.set(key, { eventId: r.ref.eventId, sha256, logPosition, chainHash, sealedAt: occurredAt });
+        }
+        break;
+      }
       case 'CreditsConsumed': {
         const key = `${e.data.profileId}/${monthOf(e.data.occurredAt)}`;
         const byUser = this.usage.get(key) ?? new Map<string, UsageAggregate>();
@@ -99,6 +110,25 @@ export class LedgerView {
   skip(globalPosition: number, eventId: string): void {
     this.position = globalPosition;
     this.positionEventId = eventId;
+  }
+
+  /** The month's seal, if the statement was sealed. */
+  sealOf(profileId: string, month: Month): StatementSeal | undefined {
+    return this.seals.get(`${profileId}/${month}`);
+  }
+
+  /**
+   * The statements due a seal up to `last` and not sealed yet, oldest month first: every month of every
+   * profile from the month it was created in (a profile that existed before the month's end).
+   */
+  unsealed(last: Month): ReadonlyArray<{ readonly profileId: string; readonly month: Month }> {
+    const due: { profileId: string; month: Month }[] = [];
+    for (const [profileId, p] of this.profiles) {
+      for (let month = monthOf(p.info.createdAt); month <= last; month = nextMonth(month)) {
+        if (!this.seals.has(`${profileId}/${month}`)) due.push({ profileId, month });
+      }
+    }
+    return due.sort((a, b) => (a.month === b.month ? (a.profileId < b.profileId ? -1 : 1) : a.month < b.month ? -1 : 1));
   }
 
   profile(profileId: string): ProfileInfo | undefined {

@@ -54,6 +54,17 @@ export interface Statement {
   readonly status: StatementStatus;
   readonly total: string;
   readonly users: ReadonlyArray<UserStatement>;
+  /** Present once the month is sealed (billing-rules F2); the sealed digest covers the statement without it. */
+  readonly seal?: StatementSeal;
+}
+
+/** What a sealed statement carries (api.md): its StatementSealed event and what it sealed. */
+export interface StatementSeal {
+  readonly eventId: string;
+  readonly sha256: string;
+  readonly logPosition: number;
+  readonly chainHash: string;
+  readonly sealedAt: string;
 }
 
 export interface AccountStatement {

@@ -84,22 +84,15 @@ export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
 export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
 export type OverageSet = t.TypeOf<typeof OverageSet>;
 export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
-<<<<<<< HEAD
 export type CreditIssued = t.TypeOf<typeof CreditIssued>;
-=======
 export type StatementSealed = t.TypeOf<typeof StatementSealed>;
->>>>>>> issue-20
 
 export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;
 export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
 export type UsageEvent = CreditsConsumed;
-<<<<<<< HEAD
 export type CreditEvent = CreditIssued;
-export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | CreditEvent;
-=======
-export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | StatementSealed;
->>>>>>> issue-20
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | CreditEvent | StatementSealed;
 
 export const LedgerEvent = t.union([
   TierDefined,
@@ -110,11 +103,8 @@ export const LedgerEvent = t.union([
   SubscriptionDowngraded,
   OverageSet,
   CreditsConsumed,
-<<<<<<< HEAD
   CreditIssued,
-=======
   StatementSealed,
->>>>>>> issue-20
 ]);
 
 /** Where an event sits in the log: what every statement line cites (L4). */
@@ -142,13 +132,10 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
-<<<<<<< HEAD
   /** One stream per profile: its expected revision keeps every line's credits within the line (N2). */
   credits: (profileId: string) => `profile/${profileId}/credits`,
-=======
   /** One stream per profile and month, appended once (expected revision "no stream"): a second seal is refused. */
   seal: (profileId: string, month: string) => `profile/${profileId}/seal/${month}`,
->>>>>>> issue-20
   /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
   metaPrefix: 'meta/',
 } as const;

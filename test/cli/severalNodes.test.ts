@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { postgresSkipReason, testDatabase } from '../store/postgresDatabase';
+import { tally } from '../support/cli';
 
 /**
  * Three `ledger serve` processes on one fresh PostgreSQL database, as behind a load balancer: the
@@ -73,16 +74,6 @@ const profileEvents = async (node: Node): Promise<LoggedEvent[]> => {
     after = page.body.next as number | null;
   }
   return events;
-};
-
-/** How many answers of each status and error code. */
-const tally = (answers: ReadonlyArray<Answer>): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const a of answers) {
-    const key = a.body.error === undefined ? String(a.status) : `${a.status} ${a.body.error.code}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
 };
 
 const month = (): string => new Date().toISOString().slice(0, 7);

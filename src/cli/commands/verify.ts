@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { verifyLog, VerifyReport } from '../../app/verifyLog';
 import { formatHead, LogHead } from '../../store/chain';
@@ -52,7 +53,7 @@ docs/verify.md says what this proves and what it does not.
   --trusted P:H  a head kept earlier; repeat for several
   ${storeHelp}
   --json         {"ok", "events", "head", "chainStored", "chain": {"breaks", "first"}, "trusted": […],
-                  "seals": {"checked", "breaks", "first"}, "migration"}
+                  "seals": {"checked", "breaks", "first"}, "migration", "seconds", "eventsPerSec"}
 
 Exit codes: 0 everything holds, 1 a break (each kind's first named), 2 bad usage or no such store.`,
   async run(args, io) {
@@ -60,9 +61,11 @@ Exit codes: 0 everything holds, 1 a break (each kind's first named), 2 bad usage
     const trusted = (values.trusted ?? []).map(parseTrusted);
     return withStore(io, 'verify', values.store, 'refuse', async ({ store }) => {
       const bar = progress('verify', (await store.headPosition()) + 1, io);
+      const started = performance.now();
       const report = await verifyLog(store, { trusted, onProgress: (read) => bar.update(read) });
+      const seconds = (performance.now() - started) / 1000;
       bar.stop();
-      if (values.json) io.out(JSON.stringify(report));
+      if (values.json) io.out(JSON.stringify({ ...report, seconds, eventsPerSec: seconds > 0 ? Math.round(report.events / seconds) : report.events }));
       else io.out(lines(report).join('\n'));
       return report.ok ? ExitCode.ok : ExitCode.ruleViolation;
     });

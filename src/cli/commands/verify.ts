@@ -23,6 +23,9 @@ const lines = (r: VerifyReport): string[] => [
       ? 'chain: ok'
       : `chain: BROKEN at position ${r.chain.first.position} (stream ${r.chain.first.streamId}): expected ${r.chain.first.expected}, found ${r.chain.first.found}${r.chain.breaks > 1 ? ` (${r.chain.breaks} breaks in all)` : ''}`
     : 'chain: not stored by this store (computed on read: only kept heads and seals are evidence, see docs/verify.md)',
+  ...(r.unreadable.first === null
+    ? []
+    : [`events: UNREADABLE at position ${r.unreadable.first.position} (stream ${r.unreadable.first.streamId}): ${r.unreadable.first.found}${r.unreadable.events > 1 ? ` (${r.unreadable.events} in all)` : ''}`]),
   ...r.trusted.map((t) =>
     t.ok
       ? `trusted head ${t.position}: ok`
@@ -52,7 +55,7 @@ docs/verify.md says what this proves and what it does not.
 
   --trusted P:H  a head kept earlier; repeat for several
   ${storeHelp}
-  --json         {"ok", "events", "head", "chainStored", "chain": {"breaks", "first"}, "trusted": […],
+  --json         {"ok", "events", "head", "chainStored", "chain": {"breaks", "first"}, "unreadable": {"events", "first"}, "trusted": […],
                   "seals": {"checked", "breaks", "first"}, "migration", "seconds", "eventsPerSec"}
 
 Exit codes: 0 everything holds, 1 a break (each kind's first named), 2 bad usage or no such store.`,

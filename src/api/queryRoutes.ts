@@ -2,12 +2,12 @@ import { gzipSync } from 'node:zlib';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
-import { exportStatements, knownAccountStatement, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
+import { exportStatements, knownAccountStatement, lineCredits, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
 import { AccountId, Identifier, integerText, pattern } from '../domain/fields';
 import { Month, monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
-import { LineId } from '../projections/statementLineId';
+import { LineId } from '../domain/lineId';
 import { ApiError } from './apiError';
 import { RecordedEvent } from '../store/eventStore';
 import { recordedEventJson } from './wire';
@@ -123,6 +123,15 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
         lineEvents(ledger, p.profileId, p.month, p.lineId, q.after ?? 0, q.limit ?? DEFAULT_PAGE),
         TE.map((page) => json({ events: page.events.map(recordedEventJson), next: page.next ?? null })),
       ),
+  },
+  {
+    operationId: 'getStatementLineCredits',
+    path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}/credits',
+    summary: 'The credit notes of a statement line, each with the CREDIT line it shows as, and what is left of the line to credit (its amount, less the REFUND that reverses it, less its credits); the statement itself never changes',
+    params: { ...statementParams, lineId: LineId },
+    query: noQuery,
+    response: { schema: 'LineCredits' },
+    run: (ledger, p: { profileId: string; month: string; lineId: string }) => pipe(lineCredits(ledger, p.profileId, p.month, p.lineId), TE.map(json)),
   },
   {
     operationId: 'getProfile',

@@ -17,8 +17,11 @@ import { ApiError, apiError, ApiFailure } from './apiError';
 import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
+import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
+import { LedgerMetrics } from './metrics';
+import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -39,6 +42,8 @@ export interface ServerOptions {
   readonly timeouts?: Partial<Timeouts>;
   /** Where the built console is; by default dist/console of this package. */
   readonly consoleDir?: string;
+  /** The metrics served at /metrics; give the same to `instrument` the ledger's store (appends are timed there). By default the server's own. */
+  readonly metrics?: LedgerMetrics;
 }
 
 /** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
@@ -54,6 +59,15 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 65_000, idle: 120_000 };
+
+/** A store that could not answer, as the API says it (api.md: 503 with Retry-After). */
+const storeFaultError = (fault: StoreFault): ApiError =>
+  fault.kind === 'busy'
+    ? apiError('STORE_BUSY', `${fault.message}; nothing was appended, retry after ${fault.retryAfterSeconds} s`)
+    : apiError(
+        'STORE_UNAVAILABLE',
+        `${fault.message}; retry after ${fault.retryAfterSeconds} s with the same requestId or Idempotency-Key, which answers what happened if the commit's outcome was unknown`,
+      );
 
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
@@ -131,6 +145,10 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
+    if (error instanceof StoreFault) {
+      request.log.warn({ err: error }, 'store fault');
+      return send(request, reply, failed(storeFaultError(error)), { 'retry-after': String(error.retryAfterSeconds) });
+    }
     // A broken invariant is a defect that stopped a wrong write or a wrong bill: as loud as the log gets.
     if (error instanceof InvariantViolation) request.log.fatal({ err: error }, 'INVARIANT VIOLATED');
     else request.log.error({ err: error }, 'request failed');
@@ -147,7 +165,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
+  const metrics = options.metrics ?? new LedgerMetrics();
+  app.addHook('onClose', async () => metrics.close());
   app.addHook('onResponse', async (request, reply) => {
+    const fields = logFields.get(request);
+    // The route's template, never the path: one series per route, whatever the ids.
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (fields?.command !== undefined) metrics.commands.inc({ command: fields.command, result: fields.result ?? String(reply.statusCode) });
     // The path only: a query string may carry a secret a client put there by mistake.
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
@@ -250,6 +274,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerOperations(app, ledger, metrics, access, send);
   registerConsole(app, options.consoleDir);
   return app;
 };

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
-import { isLedgerStream, Streams } from '../domain/events';
+import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
 import { Month } from '../domain/time';
@@ -216,6 +216,12 @@ export class LedgerService {
     const info = this.view.profile(profileId);
     const lifecycle = this.view.lifecycleOf(profileId);
     return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
+  }
+
+  /** The credit notes of one line, in log order (N4); undefined: no such profile. */
+  async creditsOfLine(profileId: string, lineId: string): Promise<ReadonlyArray<Recorded<CreditIssued>> | undefined> {
+    await this.catchUp();
+    return this.view.creditsOf(profileId)?.filter((r) => r.event.data.lineId === lineId);
   }
 
   async catalog(month: Month): Promise<CatalogOffer> {

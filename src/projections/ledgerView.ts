@@ -1,5 +1,5 @@
 import { Catalog, emptyCatalog, withDefinition } from '../domain/catalog';
-import { ProfileEvent, Recorded } from '../domain/events';
+import { CreditIssued, ProfileEvent, Recorded } from '../domain/events';
 import { Dec } from '../domain/money';
 import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
@@ -12,6 +12,8 @@ import { ViewSnapshot } from './viewSnapshot';
 interface ProfileRecord {
   readonly info: ProfileInfo;
   readonly lifecycle: Recorded<ProfileEvent>[];
+  /** The profile's credit notes, in stream order (N3). */
+  readonly credits: Recorded<CreditIssued>[];
 }
 
 /**
@@ -74,7 +76,7 @@ export class LedgerView {
         this.catalog = withDefinition(this.catalog, tierVersionOf(e, r.ref));
         break;
       case 'ProfileCreated':
-        this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [] });
+        this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [], credits: [] });
         this.accounts.set(e.data.accountId, [...(this.accounts.get(e.data.accountId) ?? []), e.data.profileId]);
         break;
       case 'StatementSealed': {
@@ -94,6 +96,9 @@ export class LedgerView {
         else acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
         break;
       }
+      case 'CreditIssued':
+        this.profiles.get(e.data.profileId)?.credits.push(r as Recorded<CreditIssued>);
+        break;
       default:
         this.profiles.get(e.data.profileId)?.lifecycle.push(r as Recorded<ProfileEvent>);
     }
@@ -140,6 +145,11 @@ export class LedgerView {
     return this.profiles.get(profileId)?.lifecycle;
   }
 
+  /** The profile's credit notes, in stream order. */
+  creditsOf(profileId: string): ReadonlyArray<Recorded<CreditIssued>> | undefined {
+    return this.profiles.get(profileId)?.credits;
+  }
+
   /** Every account with a profile, sorted. */
   accountIds(): ReadonlyArray<string> {
     return [...this.accounts.keys()].sort();
@@ -155,19 +165,19 @@ export class LedgerView {
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
     for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
-    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now };
+    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, credits: p.credits, month, now };
   }
 
   /**
-   * Changes whenever an input of the month's statement may have: the catalog and the profile's
-   * lifecycle only grow, and the month's usage only adds events. Equal versions, equal statements.
+   * Changes whenever an input of the month's statement may have: the catalog, the profile's
+   * lifecycle and credit notes only grow, and the month's usage only adds events. Equal versions, equal statements.
    */
   statementVersion(profileId: string, month: Month): string | undefined {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
     let usageEvents = 0;
     for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.size;
-    return `${this.catalog.length}/${p.lifecycle.length}/${usageEvents}`;
+    return `${this.catalog.length}/${p.lifecycle.length}/${p.credits.length}/${usageEvents}`;
   }
 
   /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */

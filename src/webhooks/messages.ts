@@ -6,7 +6,7 @@ import { decodeOrThrow } from '../commands/decodeRecorded';
 import { Dec, format2, ZERO } from '../domain/money';
 import { evolveProfile, initialProfileState, ProfileState } from '../domain/profileDecider';
 import { monthOf } from '../domain/time';
-import { billingOf } from '../domain/usageDecider';
+import { factsOf } from '../domain/usageDecider';
 import { RecordedEvent } from '../store/eventStore';
 
 /**
@@ -59,11 +59,14 @@ interface UserMonth {
 }
 
 /**
- * The seam to the fold of a user's month: K1's allowance when a consumption is decided, from the
- * same function the usage decider checks K4 with, so that the messages and the decisions agree.
+ * K1's allowance when a consumption is decided, from issue 16's single fold of a user's month
+ * (`factsOf`, the very function the usage decider checks K4 and K5 with), so that the messages and
+ * the decisions cannot disagree. Undefined where the decider would have refused (nothing held).
  */
-const allowanceAt = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string): Dec | undefined =>
-  billingOf(catalog, profile, userId, occurredAt)?.allowance;
+const allowanceAt = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string): Dec | undefined => {
+  const { billing, holds } = factsOf(catalog, profile, userId, occurredAt, ZERO);
+  return holds ? billing?.allowance : undefined;
+};
 
 /**
  * The projection's state, kept in one object and changed in place (a log of millions of events is

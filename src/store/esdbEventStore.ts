@@ -27,9 +27,11 @@ import {
   AppendResult,
   checkExpectedRevision,
   checkGuards,
+  checkPrefixGuards,
   EventMetadata,
   EventStore,
   Guard,
+  PrefixGuard,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -263,6 +265,7 @@ export class EsdbEventStore implements EventStore {
       }
       checkExpectedRevision(streamId, options.expectedRevision, head);
       await this.checkGuards(options.guards);
+      await this.checkPrefixGuards(options.prefixGuards);
       if (events.length === 0) return { nextExpectedRevision: head, events: [], duplicate: false };
       const blocking = await this.pendingElsewhere(streamId, claims);
       if (blocking !== undefined) {
@@ -356,6 +359,18 @@ export class EsdbEventStore implements EventStore {
     const revisions = new Map<string, number>();
     for (const g of guards) revisions.set(g.streamId, await this.revisionOf(g.streamId));
     checkGuards(guards, (id) => revisions.get(id) ?? -1);
+  }
+
+  /** Not atomic with the write either: each reads the prefix's directory for an event above its position. */
+  private async checkPrefixGuards(guards: ReadonlyArray<PrefixGuard> | undefined): Promise<void> {
+    const firsts: Array<number | undefined> = [];
+    for (const g of guards ?? []) firsts.push(await this.firstAfter(g.streamPrefix, g.after));
+    checkPrefixGuards(guards, (prefix, after) => firsts[(guards ?? []).findIndex((g) => g.streamPrefix === prefix && g.after === after)]);
+  }
+
+  private async firstAfter(prefix: string, after: number): Promise<number | undefined> {
+    for await (const e of this.readAll({ after, streamPrefix: prefix, limit: 1 })) return e.globalPosition;
+    return undefined;
   }
 
   /** Lists a new stream under each of its prefixes, before it exists: a listed stream may be missing, an existing one is never unlisted. */

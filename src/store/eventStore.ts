@@ -81,6 +81,21 @@ export const Guard = {
   stream: (streamId: string, revision: number): Guard => ({ streamId, expectedRevision: ExpectedRevision.after(revision) }),
 };
 
+/**
+ * No event in any stream whose id starts with `streamPrefix` has a global position above `after`:
+ * what a decision that read every stream under a prefix, as of `after`, needs to stay true (SetOverage
+ * read a profile's latest consumption). It costs the scan of the events after `after`, which a
+ * decision made moments ago keeps few; an append without one costs nothing more.
+ */
+export interface PrefixGuard {
+  readonly streamPrefix: string;
+  readonly after: number;
+}
+
+export const PrefixGuard = {
+  quietAfter: (streamPrefix: string, after: number): PrefixGuard => ({ streamPrefix, after }),
+};
+
 export interface AppendOptions {
   readonly expectedRevision: ExpectedRevision;
   /**
@@ -91,6 +106,8 @@ export interface AppendOptions {
   readonly commandIds?: ReadonlyArray<string>;
   /** Checked atomically with the append; a guard that does not hold is a ConcurrencyError. */
   readonly guards?: ReadonlyArray<Guard>;
+  /** Checked atomically with the append, like `guards`. */
+  readonly prefixGuards?: ReadonlyArray<PrefixGuard>;
 }
 
 export interface AppendResult {
@@ -100,14 +117,23 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** What a ConcurrencyError found unmet: a stream's revision, or a prefix that had to stay quiet after a position. */
+export type Expectation = ExpectedRevision | { readonly kind: 'nothingAfter'; readonly position: number };
+
 /** Thrown (or rejected) when the expected revision or a guard does not hold. */
 export class ConcurrencyError extends Error {
   constructor(
+    /** The stream, or for a prefix guard the prefix. */
     readonly streamId: string,
-    readonly expected: ExpectedRevision,
+    readonly expected: Expectation,
+    /** The stream's revision; for a prefix guard, the global position of the first event found after it. */
     readonly actual: number,
   ) {
-    super(`stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`);
+    super(
+      expected.kind === 'nothingAfter'
+        ? `streams ${streamId}*: expected no event after global position ${expected.position}, found one at ${actual}`
+        : `stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`,
+    );
     this.name = 'ConcurrencyError';
   }
 }
@@ -137,6 +163,17 @@ export const describeExpected = (e: ExpectedRevision): string =>
 /** Checks every guard, given how the store finds a stream's revision; called inside the append's atomic section. */
 export const checkGuards = (guards: ReadonlyArray<Guard> | undefined, revisionOf: (streamId: string) => number): void => {
   for (const g of guards ?? []) checkExpectedRevision(g.streamId, g.expectedRevision, revisionOf(g.streamId));
+};
+
+/**
+ * Checks every prefix guard, given how the store finds the first global position above `after` under
+ * a prefix (undefined: none); called inside the append's atomic section, and only when there are any.
+ */
+export const checkPrefixGuards = (guards: ReadonlyArray<PrefixGuard> | undefined, firstUnder: (prefix: string, after: number) => number | undefined): void => {
+  for (const g of guards ?? []) {
+    const found = firstUnder(g.streamPrefix, g.after);
+    if (found !== undefined) throw new ConcurrencyError(g.streamPrefix, { kind: 'nothingAfter', position: g.after }, found);
+  }
 };
 
 /** Throws ConcurrencyError unless `current` (revision of the stream's last event, -1: none) meets `expected`. */

@@ -4,6 +4,7 @@ import {
   EventStore,
   checkExpectedRevision,
   checkGuards,
+  checkPrefixGuards,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -29,6 +30,7 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.streams.get(streamId) ?? [];
     checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
     checkGuards(options.guards, (id) => (this.streams.get(id)?.length ?? 0) - 1);
+    checkPrefixGuards(options.prefixGuards, (prefix, after) => this.log.slice(after + 1).find((e) => e.streamId.startsWith(prefix))?.globalPosition);
     const recordedAt = this.clock().toISOString();
     let hash = this.log[this.log.length - 1]?.chainHash ?? EMPTY_HEAD.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {

@@ -6,6 +6,7 @@ import {
   AppendResult,
   checkExpectedRevision,
   checkGuards,
+  checkPrefixGuards,
   EventMetadata,
   EventStore,
   ExpectedRevision,
@@ -132,6 +133,10 @@ const MIGRATIONS: ReadonlyArray<string | ((client: PoolClient) => Promise<void>)
     }
     await client.query(APPEND_WITH_CHAIN);
   },
+  // Prefix guards (a SetOverage's "no consumption under the profile since P"), checked under the allocation lock.
+  async (client) => {
+    await client.query(APPEND_WITH_PREFIX_GUARDS);
+  },
 ];
 
 /**
@@ -181,6 +186,86 @@ const APPEND_WITH_CHAIN = `
        RAISE EXCEPTION 'ledger_append must make the first write of its transaction: the global order relies on it';
      END IF;
      PERFORM pg_advisory_xact_lock(allocation_lock);
+     xid := pg_current_xact_id();
+     first := nextval('ledger_global_position');
+     IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
+     -- Every earlier holder of the lock has committed or rolled back: the last row is the previous event.
+     SELECT decode(e.chain_hash, 'hex') INTO hash FROM ledger_events e ORDER BY e.global_position DESC LIMIT 1;
+     hash := coalesce(hash, decode(repeat('00', 32), 'hex'));
+     FOR i IN 1 .. n LOOP
+       hash := sha256(hash || convert_to(heads[i] || (first + i - 1)::text || middles[i] || (current + i)::text || tails[i], 'UTF8'));
+       hashes := hashes || encode(hash, 'hex');
+     END LOOP;
+     INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm)
+       SELECT first + i - 1, xid, stream, current + i, event_ids[i], types[i], datas[i], metadatas[i], recorded, hashes[i], algorithm
+       FROM generate_series(1, n) AS i;
+     INSERT INTO ledger_streams (stream_id, revision) VALUES (stream, current + n)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision;
+     INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
+     RETURN state || jsonb_build_object('first', first::text, 'hashes', to_jsonb(hashes));
+   END $$;`;
+
+/**
+ * ledger_append with prefix guards, checked once the allocation lock is held: every earlier holder
+ * has committed or rolled back, so each event below the position this append will take is visible,
+ * and no other append can take a position until this one commits. So the check and the write are one
+ * step in the global order, whatever streams the other appends write. Appends without a prefix guard
+ * skip the check; a guarded one holds the lock for a scan of the events after its position, by
+ * global position (the primary key), which are few. Otherwise as APPEND_WITH_CHAIN.
+ */
+const APPEND_WITH_PREFIX_GUARDS = `
+   DROP FUNCTION ledger_append(bigint, bigint[], boolean[], text[], text, text, integer, text[], text[], integer[], timestamptz, text[], text[], json[], json[], text, text[], text[], text[]);
+   CREATE FUNCTION ledger_append(
+     allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], command_ids text[],
+     stream text, expected_kind text, expected_revision integer,
+     guard_streams text[], guard_kinds text[], guard_revisions integer[],
+     prefixes text[], prefix_ends text[], afters bigint[],
+     recorded timestamptz, event_ids text[], types text[], datas json[], metadatas json[],
+     algorithm text, heads text[], middles text[], tails text[]
+   ) RETURNS jsonb LANGUAGE plpgsql AS $$
+   DECLARE
+     n       integer := coalesce(array_length(event_ids, 1), 0);
+     state   jsonb;
+     current integer;
+     xid     xid8;
+     first   bigint;
+     hash    bytea;
+     hashes  text[] := '{}';
+   BEGIN
+     FOR i IN 1 .. coalesce(array_length(lock_keys, 1), 0) LOOP
+       IF lock_exclusive[i] THEN PERFORM pg_advisory_xact_lock(lock_keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(lock_keys[i]); END IF;
+     END LOOP;
+     -- A new statement, so a new snapshot (READ COMMITTED): it sees what every earlier holder of these locks committed.
+     SELECT jsonb_build_object(
+       'command', (SELECT jsonb_build_object('first', c.first_global_position::text, 'count', c.count)
+                   FROM unnest(command_ids) WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
+                   ORDER BY u.ord LIMIT 1),
+       'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
+                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)))
+       INTO state;
+     current := coalesce((state->'revisions'->>stream)::integer, -1);
+     IF n = 0 OR state->'command' <> 'null'
+        OR NOT ledger_expectation_holds(expected_kind, expected_revision, current)
+        OR EXISTS (SELECT 1 FROM unnest(guard_streams, guard_kinds, guard_revisions) AS g(id, kind, revision)
+                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1))) THEN
+       RETURN state;
+     END IF;
+     -- The transaction id and the positions, together under the allocation lock: see docs/stores.md, "Global order".
+     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+       RAISE EXCEPTION 'ledger_append must make the first write of its transaction: the global order relies on it';
+     END IF;
+     PERFORM pg_advisory_xact_lock(allocation_lock);
+     IF coalesce(array_length(prefixes, 1), 0) > 0 THEN
+       -- A new statement after the lock: it sees every event below the positions this append will take.
+       state := state || jsonb_build_object('firstUnder',
+         (SELECT jsonb_agg((SELECT e.global_position::text FROM ledger_events e
+                            WHERE e.global_position > g.after AND e.stream_id >= g.prefix AND e.stream_id < g.prefix_end
+                            ORDER BY e.global_position LIMIT 1) ORDER BY g.ord)
+          FROM unnest(prefixes, prefix_ends, afters) WITH ORDINALITY AS g(prefix, prefix_end, after, ord)));
+       IF EXISTS (SELECT 1 FROM jsonb_array_elements(state->'firstUnder') AS f WHERE f <> 'null') THEN
+         RETURN state;
+       END IF;
+     END IF;
      xid := pg_current_xact_id();
      first := nextval('ledger_global_position');
      IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
@@ -557,11 +642,12 @@ export class PostgresEventStore implements EventStore {
   private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     const commandIds = options.commandIds ?? [];
     const guards = options.guards ?? [];
+    const prefixGuards = options.prefixGuards ?? [];
     const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
     const recordedAt = this.clock().toISOString();
     const { rows } = await client.query<{ state: AppendState }>({
       name: 'ledger_append',
-      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::json[], $15::json[], $16, $17, $18, $19) AS state',
+      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[], $19, $20, $21, $22) AS state',
       values: [
         ALLOCATION_LOCK,
         lockKeys,
@@ -572,6 +658,9 @@ export class PostgresEventStore implements EventStore {
         guards.map((g) => g.streamId),
         guards.map((g) => expectationArgs(g.expectedRevision)[0]),
         guards.map((g) => expectationArgs(g.expectedRevision)[1]),
+        prefixGuards.map((g) => g.streamPrefix),
+        prefixGuards.map((g) => prefixEnd(g.streamPrefix)),
+        prefixGuards.map((g) => g.after),
         recordedAt,
         events.map((e) => e.eventId),
         events.map((e) => e.type),
@@ -592,6 +681,10 @@ export class PostgresEventStore implements EventStore {
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(guards, revisionOf);
+    checkPrefixGuards(prefixGuards, (prefix, after) => {
+      const found = state.firstUnder?.[prefixGuards.findIndex((g) => g.streamPrefix === prefix && g.after === after)];
+      return found == null ? undefined : toPosition(found);
+    });
     if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
     if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
     const first = toPosition(state.first);
@@ -640,6 +733,8 @@ interface AppendState {
   readonly first?: string;
   /** The chain hashes of the events written. */
   readonly hashes?: ReadonlyArray<string>;
+  /** For each prefix guard, the first global position above its own under its prefix (null: none); absent when there were none. */
+  readonly firstUnder?: ReadonlyArray<string | null>;
 }
 
 /** Each event's canonical JSON around its positions, as ledger_append's three arrays. */

@@ -6,6 +6,7 @@ import {
   AppendResult,
   checkExpectedRevision,
   checkGuards,
+  checkPrefixGuards,
   EventMetadata,
   EventStore,
   NewEvent,
@@ -418,6 +419,7 @@ export class SqliteEventStore implements EventStore {
     const current = revisionOf(streamId);
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(options.guards, revisionOf);
+    checkPrefixGuards(options.prefixGuards, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix)) ?? undefined);
     const recordedAt = this.clock().toISOString();
     let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
@@ -462,6 +464,13 @@ const prepareStatements = (db: Database.Database) => ({
   upsertStream: db.prepare<[string, number]>(
     `INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
   ),
+  // A prefix guard scans the events after its position by global position (the primary key): few, since
+  // it is a moment old. `+stream_id` keeps SQLite off the stream index, which would visit the prefix's every event.
+  firstUnder: db
+    .prepare<[number, string, string], number | null>(
+      'SELECT min(global_position) FROM events WHERE global_position > ? AND +stream_id >= ? AND +stream_id < ?',
+    )
+    .pluck(),
   command: db.prepare<[string], { first_global_position: number; count: number }>('SELECT first_global_position, count FROM commands WHERE command_id = ?'),
   insertCommand: db.prepare<[string, number, number]>('INSERT INTO commands (command_id, first_global_position, count) VALUES (?, ?, ?)'),
   range: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position < ? ORDER BY global_position`),

@@ -6,6 +6,7 @@ import {
   ExpectedRevision,
   Guard,
   NewEvent,
+  PrefixGuard,
   RecordedEvent,
 } from '../../src/store/eventStore';
 import { CHAIN_ALGORITHM, chainHash, EMPTY_HEAD } from '../../src/store/chain';
@@ -339,6 +340,46 @@ export const describeEventStoreContract = (
         await store.append(read, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
         const error = await failure(store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.exact(0), guards: [Guard.stream(read, -1)] }));
         expect(error).toMatchObject({ name: 'ConcurrencyError', streamId: read, actual: 0 });
+      });
+
+      test('a prefix guard fails on any event under the prefix above its position, and only there', async () => {
+        const base = stream('profile');
+        const [target, under1, under2, beside] = [`${base}/lifecycle`, `${base}/usage/a`, `${base}/usage/b`, `${base}/usage-not`];
+        await store.append(under1, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const seen = await store.headPosition();
+        // Above the position but outside the prefix (`usage-not` shares the characters, not the prefix).
+        await store.append(beside, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        await store.append(target, [newEvent()], { expectedRevision: ExpectedRevision.noStream, prefixGuards: [PrefixGuard.quietAfter(`${base}/usage/`, seen)] });
+
+        const late = await store.append(under2, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });
+        const guarded = { expectedRevision: ExpectedRevision.exact(0), prefixGuards: [PrefixGuard.quietAfter(`${base}/usage/`, seen)], commandIds: [randomUUID()] };
+        const error = await failure(store.append(target, [newEvent()], guarded));
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ streamId: `${base}/usage/`, expected: { kind: 'nothingAfter', position: seen }, actual: late.events[0]?.globalPosition });
+        expect(await store.readStream(target)).toHaveLength(1);
+        // Refused: its command id is not claimed, and a guard from the latest position holds.
+        expect(await store.readCommand(guarded.commandIds[0] as string)).toBeUndefined();
+        const now = await store.headPosition();
+        await store.append(target, [newEvent()], { ...guarded, prefixGuards: [PrefixGuard.quietAfter(`${base}/usage/`, now)] });
+        expect(await store.readStream(target)).toHaveLength(2);
+      });
+
+      atomicTest(atomic('a prefix guard and a write under its prefix, issued together: the guarded append never lands after the write'), async () => {
+        for (let round = 0; round < 10; round++) {
+          const base = stream(`race${round}`);
+          const seen = await store.headPosition();
+          const [guarded, write] = await Promise.allSettled([
+            store.append(`${base}/lifecycle`, [newEvent()], { expectedRevision: ExpectedRevision.noStream, prefixGuards: [PrefixGuard.quietAfter(`${base}/usage/`, seen)] }),
+            store.append(`${base}/usage/a`, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+          ]);
+          expect(write.status).toBe('fulfilled');
+          const written = (write as PromiseFulfilledResult<AppendResult>).value.events[0] as RecordedEvent;
+          if (guarded.status === 'rejected') {
+            expect(guarded.reason).toMatchObject({ name: 'ConcurrencyError', actual: written.globalPosition });
+          } else {
+            expect((guarded.value.events[0] as RecordedEvent).globalPosition).toBeLessThan(written.globalPosition);
+          }
+        }
       });
 
       test('an append refused by a guard claims none of its command ids', async () => {

@@ -18,9 +18,7 @@ import {
   profileDecider,
   profileNotFound,
   ProfileState,
-  userMonthOfState,
 } from '../domain/profileDecider';
-import { holdsAnything } from '../domain/userMonth';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
 import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
@@ -28,9 +26,10 @@ import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../dom
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
 import { usageOfStream } from '../projections/usageOfMonth';
-import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
+import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, PrefixGuard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
+import { LatestConsumptions } from './latestConsumptions';
 import { Loaded, StreamStateCache } from './streamStateCache';
 
 /** Who sent a command and under which ids; written into every event's metadata. */
@@ -96,6 +95,8 @@ interface Plan {
   readonly revision: number;
   readonly events: ReadonlyArray<LedgerEvent>;
   readonly guards: ReadonlyArray<Guard>;
+  /** Prefixes the decision read as of a global position (a profile's consumptions), checked likewise. */
+  readonly prefixGuards?: ReadonlyArray<PrefixGuard>;
   readonly commandIds: ReadonlyArray<string>;
   /** Folds the appended events into the cached state of the written stream. */
   readonly remember: () => void;
@@ -115,6 +116,7 @@ type Decided = E.Either<CommandFailure, Plan | { readonly applied: ReadonlyArray
  */
 export class CommandHandler {
   private readonly cache: StreamStateCache<LedgerEvent>;
+  private readonly consumptions: LatestConsumptions;
   private readonly mutex = new KeyedMutex();
   private readonly newId: () => string;
   private readonly maxAttempts: number;
@@ -123,6 +125,7 @@ export class CommandHandler {
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
+    this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event);
     this.newId = deps.newId ?? randomUUID;
     this.maxAttempts = deps.maxAttempts ?? 10;
     this.backoff = deps.backoff ?? jitteredBackoff;
@@ -221,8 +224,12 @@ export class CommandHandler {
 
   /**
    * Reads: the catalog and the lifecycle (guarded), the consumptions the command is checked against
-   * (the user's, or for SetOverage every user's, in the command's month and the next: T2 looks no
-   * further, since nothing is appended to a closed month and nothing is dated more than 5 minutes ahead).
+   * in the command's month and the next (T2 looks no further, since nothing is appended to a closed
+   * month and nothing is dated more than 5 minutes ahead): the user's two usage streams (guarded), or
+   * for SetOverage the profile's latest consumption, one value kept as of a global position P and
+   * guarded by "no consumption of the profile after P" (a consumption committed elsewhere since
+   * makes the append conflict, and the next attempt sees it). K4 needs no such guard: every
+   * consumption guards the lifecycle stream.
    */
   private async decideLifecycle(c: ProfileCommand, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
     const profile = await this.profile(c.profileId, context);
@@ -230,22 +237,27 @@ export class CommandHandler {
     const catalog = await this.catalog();
     // The month before any check: the client's date, or now for a command the server dates.
     const month = monthOf(dated(c, undefined).occurredAt);
-    // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
-    // subscribes later changes the lifecycle stream, which the append checks anyway.
-    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdsAnything(userMonthOfState(profile.state, u, month))) : [c.userId];
-    const usage = await Promise.all(
-      users.flatMap((userId) =>
-        [month, nextMonth(month)].map(async (m) => {
-          const streamId = Streams.usage(c.profileId, userId, m);
-          return { streamId, userId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) };
+    const months = [month, nextMonth(month)];
+    const guards = [Guard.stream(Streams.catalog, catalog.revision)];
+    let consumption: Checked | undefined;
+    let prefixGuards: ReadonlyArray<PrefixGuard> = [];
+    if (c.type === 'SetOverage') {
+      const consumptions = await this.consumptions.of(c.profileId);
+      consumption = latestOf(...months.map(consumptions.latestIn));
+      prefixGuards = [consumptions.guard];
+    } else {
+      const usage = await Promise.all(
+        months.map(async (m) => {
+          const streamId = Streams.usage(c.profileId, c.userId, m);
+          return { streamId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) };
         }),
-      ),
-    );
-    const consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${u.userId}`)));
+      );
+      consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${c.userId}`)));
+      guards.push(...usage.map((u) => Guard.stream(u.streamId, u.loaded.revision)));
+    }
     const command = dated(c, lifecycleChecked(profile.state, consumption));
     const decider = profileDecider({ catalog: catalog.state, now, consumption });
-    const guards = [Guard.stream(Streams.catalog, catalog.revision), ...usage.map((u) => Guard.stream(u.streamId, u.loaded.revision))];
-    return this.plan(Streams.profile(c.profileId), profile, decider, command, guards, []);
+    return this.plan(Streams.profile(c.profileId), profile, decider, command, guards, [], prefixGuards);
   }
 
   /**
@@ -340,6 +352,7 @@ export class CommandHandler {
     command: C,
     guards: ReadonlyArray<Guard>,
     commandIds: ReadonlyArray<string>,
+    prefixGuards: ReadonlyArray<PrefixGuard> = [],
   ): Decided {
     const decided = decider.decide(command, loaded.state);
     if (E.isLeft(decided)) return decided;
@@ -348,6 +361,7 @@ export class CommandHandler {
       revision: loaded.revision,
       events: decided.right,
       guards,
+      prefixGuards,
       commandIds,
       remember: () => this.cache.appended(streamId, loaded, decided.right, decider.evolve),
     });
@@ -371,6 +385,7 @@ export class CommandHandler {
       {
         expectedRevision: ExpectedRevision.after(plan.revision),
         guards: plan.guards,
+        ...(plan.prefixGuards === undefined || plan.prefixGuards.length === 0 ? {} : { prefixGuards: plan.prefixGuards }),
         commandIds: [...plan.commandIds, ...(context.commandId === undefined ? [] : [context.commandId])],
       },
     );

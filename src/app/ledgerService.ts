@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
-import { isLedgerStream, Streams } from '../domain/events';
+import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
 import { Month } from '../domain/time';
@@ -15,6 +15,8 @@ import { AccountStatement, Statement, statusOf } from '../projections/statementT
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SealKey, seal, snapshotKey, snapshotKeyForSaving, unseal } from './snapshotSeal';
+import { appendSeal, lastSealableMonth, sealEvent } from './sealing';
+import { LogHead } from '../store/chain';
 import { SnapshotStore } from './snapshotStore';
 
 export interface LedgerServiceOptions {
@@ -216,6 +218,12 @@ export class LedgerService {
     return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
   }
 
+  /** The credit notes of one line, in log order (N4); undefined: no such profile. */
+  async creditsOfLine(profileId: string, lineId: string): Promise<ReadonlyArray<Recorded<CreditIssued>> | undefined> {
+    await this.catchUp();
+    return this.view.creditsOf(profileId)?.filter((r) => r.event.data.lineId === lineId);
+  }
+
   async catalog(month: Month): Promise<CatalogOffer> {
     await this.catchUp();
     return catalogOffer(this.view.catalogSoFar(), month);
@@ -236,6 +244,35 @@ export class LedgerService {
     this.statements.set(key, { version, statement });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
-    return statement;
+    const seal = this.view.sealOf(profileId, month);
+    return seal === undefined || statement.status !== 'final' ? statement : { ...statement, seal };
+  }
+
+  /**
+   * Seals every statement due (billing-rules F2) that has no seal yet, oldest month first, each from
+   * the read model as of one log head; a seal another node wrote first is left as it is. Answers how
+   * many this call wrote and how many it found written.
+   */
+  async sealDue(delayMs: number): Promise<{ readonly sealed: number; readonly sealedElsewhere: number }> {
+    await this.catchUp();
+    const now = this.now();
+    const due = this.view.unsealed(lastSealableMonth(now, delayMs));
+    let sealed = 0;
+    if (due.length === 0) return { sealed, sealedElsewhere: 0 };
+    const head = await this.headAt(this.view.checkpoint);
+    for (const { profileId, month } of due) {
+      if (await appendSeal(this.store, sealEvent((await this.profileStatement(profileId, month, now)) as Statement, head, now))) sealed += 1;
+    }
+    await this.catchUp();
+    return { sealed, sealedElsewhere: due.length - sealed };
+  }
+
+  /** The log's head at a position the read model reached: that event and its chain hash. */
+  private async headAt(position: number): Promise<LogHead> {
+    for await (const e of this.store.readAll({ after: position - 1, limit: 1 })) {
+      if (e.globalPosition === position && e.chainHash !== undefined) return { position, chainHash: e.chainHash };
+    }
+    // A store that keeps no chain (EventStoreDB) computes it on read, to its head.
+    return this.store.logHead();
   }
 }

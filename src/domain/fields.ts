@@ -70,3 +70,9 @@ export const NewDisplayName = pattern(
   /^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]{1,200}$/u,
   (s) => s.trim() === s,
 );
+/** A credit note's reason (N1): what the customer reads on the CREDIT line, so text, not control characters. */
+export const CreditReason = pattern(
+  '1 to 500 characters of text (no control characters, not only spaces)',
+  /^[^\u0000-\u001f\u007f]{1,500}$/u,
+  (s) => s.trim().length > 0,
+);

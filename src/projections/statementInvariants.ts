@@ -1,6 +1,7 @@
 import { assertInvariant } from '../domain/invariant';
 import { centsOf, Dec, format2, sum, toCents } from '../domain/money';
-import { Statement } from './statementTypes';
+import { LineId, statementOfLine } from '../domain/lineId';
+import { Statement, StatementLine } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
 /** Cents of wire-form amounts; one that is not an exact decimal with 2 places breaks L5 itself. */
@@ -20,6 +21,8 @@ const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100)
  * - L6: every consumption dated in M is on M's statement: each user who consumed is billed, the
  *   `creditsUsed` add up to the month's consumption, and an OVERAGE line's ranges name every
  *   consumption event of its user-month, each range a contiguous run of positions (L4).
+ * - N3: a CREDIT line takes something off (a negative amount) and names a line of the same profile
+ *   and user in an earlier month, which was final when the credit was dated in this one.
  * Throws InvariantViolation: a broken statement is never answered.
  */
 export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): void => {
@@ -35,6 +38,7 @@ export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<strin
     assertInvariant(lines === cents(where, [u.total]), 'L5', () => `${where}, user ${u.userId}: total ${u.total}, lines ${show(lines)}`);
     const consumed = usage.get(u.userId);
     for (const l of u.lines) {
+      if (l.kind === 'CREDIT') assertCredit(where, s, u.userId, l);
       if (l.kind !== 'OVERAGE') continue;
       const ranges = l.usage ?? [];
       for (const r of ranges) {
@@ -51,4 +55,10 @@ export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<strin
   // Credits have at most 2 places (K2), so their sum is exact in cents.
   const consumed = toCents(sum([...usage.values()].map((u) => u.credits)));
   assertInvariant(used === BigInt(consumed.times(100).toFixed(0)), 'L6', () => `${where}: creditsUsed add up to ${show(used)}, the month's consumption to ${format2(consumed)}`);
+};
+
+const assertCredit = (where: string, s: Statement, userId: string, l: StatementLine): void => {
+  const credited = l.credits !== undefined && LineId.is(l.credits) ? statementOfLine(l.credits) : undefined;
+  const names = credited !== undefined && credited.profileId === s.profileId && credited.userId === userId && credited.month < s.month;
+  assertInvariant(names && (centsOf(l.amount) ?? 0n) < 0n, 'N3', () => `${where}, line ${l.lineId}: a CREDIT of ${l.amount} crediting ${JSON.stringify(l.credits)}`);
 };

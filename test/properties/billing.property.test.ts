@@ -35,7 +35,7 @@ const expectedCharge = (events: ReadonlyArray<LedgerEvent>, userId: string, mont
     if (effective !== undefined) billed = highest([effective, ...(billed === undefined ? [] : [billed])]);
   };
   for (const e of events) {
-    if (e.type === 'OverageSet' || e.type === 'TierDefined' || e.type === 'ProfileCreated' || e.type === 'CreditsConsumed') continue;
+    if (e.type === 'OverageSet' || e.type === 'TierDefined' || e.type === 'ProfileCreated' || e.type === 'CreditsConsumed' || e.type === 'CreditIssued' || e.type === 'StatementSealed') continue;
     if (e.data.occurredAt >= monthEnd(month)) break;
     if (!started && e.data.occurredAt >= monthStart(month)) {
       started = true;
@@ -149,7 +149,7 @@ describe('billing properties over random command sequences', () => {
               used.set(key, total);
               const allowance = CREDITS[highest(heldIn(e.data.userId, monthOf(e.data.occurredAt))) ?? ''] ?? 0;
               if (!overage) expect(total.lessThanOrEqualTo(allowance)).toBe(true);
-            } else if (e.type !== 'TierDefined' && e.type !== 'ProfileCreated') {
+            } else if (e.type !== 'TierDefined' && e.type !== 'ProfileCreated' && e.type !== 'CreditIssued' && e.type !== 'StatementSealed') {
               const mine = assignments.get(e.data.userId) ?? new Map<string, string>();
               assignments.set(e.data.userId, mine);
               heldIn(e.data.userId, monthOf(e.data.occurredAt));

@@ -11,7 +11,7 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
-import { Instant } from '../domain/fields';
+import { NewInstant } from '../domain/fields';
 import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
@@ -20,8 +20,11 @@ import { onceHeader } from './headers';
 import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
+import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
+import { LedgerMetrics } from './metrics';
+import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
@@ -45,6 +48,8 @@ export interface ServerOptions {
   readonly timeouts?: Partial<Timeouts>;
   /** Where the built console is; by default dist/console of this package. */
   readonly consoleDir?: string;
+  /** The metrics served at /metrics; give the same to `instrument` the ledger's store (appends are timed there). By default the server's own. */
+  readonly metrics?: LedgerMetrics;
 }
 
 /** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
@@ -61,6 +66,15 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 65_000, idle: 120_000 };
 
+/** A store that could not answer, as the API says it (api.md: 503 with Retry-After). */
+const storeFaultError = (fault: StoreFault): ApiError =>
+  fault.kind === 'busy'
+    ? apiError('STORE_BUSY', `${fault.message}; nothing was appended, retry after ${fault.retryAfterSeconds} s`)
+    : apiError(
+        'STORE_UNAVAILABLE',
+        `${fault.message}; retry after ${fault.retryAfterSeconds} s with the same requestId or Idempotency-Key, which answers what happened if the commit's outcome was unknown`,
+      );
+
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
   readonly actor?: string;
@@ -74,7 +88,7 @@ const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body 
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 const TEST_CLOCK_HEADER = 'test-clock-now';
-const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -139,6 +153,10 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
+    if (error instanceof StoreFault) {
+      request.log.warn({ err: error }, 'store fault');
+      return send(request, reply, failed(storeFaultError(error)), { 'retry-after': String(error.retryAfterSeconds) });
+    }
     // A broken invariant is a defect that stopped a wrong write or a wrong bill: as loud as the log gets.
     if (error instanceof InvariantViolation) request.log.fatal({ err: error }, 'INVARIANT VIOLATED');
     else request.log.error({ err: error }, 'request failed');
@@ -155,7 +173,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
+  const metrics = options.metrics ?? new LedgerMetrics();
+  app.addHook('onClose', async () => metrics.close());
   app.addHook('onResponse', async (request, reply) => {
+    const fields = logFields.get(request);
+    // The route's template, never the path: one series per route, whatever the ids.
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (fields?.command !== undefined) metrics.commands.inc({ command: fields.command, result: fields.result ?? String(reply.statusCode) });
     // The path only: a query string may carry a secret a client put there by mistake.
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
@@ -272,6 +296,7 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerOperations(app, ledger, metrics, access, send);
   registerConsole(app, options.consoleDir);
   return app;
 };

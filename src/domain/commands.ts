@@ -1,25 +1,25 @@
 import * as t from 'io-ts';
 import { LineId } from './lineId';
-import { AccountId, CreditReason, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { AccountId, CreditReason, DecimalString, Identifier, NewDisplayName, NewInstant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 import { show, strictObject } from './validation';
 
 /**
  * The commands of section 7 as clients send them: every field checked, unknown fields rejected,
  * `occurredAt` optional (the shell fills it from its clock, T2).
  */
-const at = { occurredAt: Instant };
+const at = { occurredAt: NewInstant };
 const group = { groupId: Identifier };
 const profileUser = { profileId: Identifier, userId: Identifier };
 
 /** Field sets, shared with the HTTP layer, which takes the ids from the path instead of the body. */
 export const CommandFields = {
   DefineTier: {
-    required: { tier: TierCode, name: DisplayName, credits: DecimalString, price: DecimalString, fromMonth: MonthString },
+    required: { tier: TierCode, name: NewDisplayName, credits: DecimalString, price: DecimalString, fromMonth: MonthString },
     optional: at,
   },
   CreateProfile: {
     required: { profileId: Identifier, accountId: AccountId, region: Region },
-    optional: { name: DisplayName, ...at },
+    optional: { name: NewDisplayName, ...at },
   },
   Subscribe: { required: { ...profileUser, tier: TierCode }, optional: { ...group, ...at } },
   Unsubscribe: { required: profileUser, optional: { ...group, ...at } },

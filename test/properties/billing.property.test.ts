@@ -5,6 +5,7 @@ import { decodeOrThrow } from '../../src/commands/decodeRecorded';
 import { LedgerEvent, Recorded } from '../../src/domain/events';
 import { monthEnd, monthOf, monthStart } from '../../src/domain/time';
 import { runScenario } from '../../src/simulation/runScenario';
+import { Statement } from '../../src/projections/statementTypes';
 import { InMemoryEventStore } from '../../src/store/inMemoryEventStore';
 import { MONTHS, PROFILES, randomScenario } from '../support/randomScenario';
 
@@ -120,7 +121,9 @@ describe('billing properties over random command sequences', () => {
         }
         const full = await new LedgerService(store, { clock }).open();
         const truncated = await new LedgerService(upToMonth, { clock }).open();
-        for (const p of PROFILES) expect(JSON.stringify(await truncated.statement(p, month))).toBe(JSON.stringify(await full.statement(p, month)));
+        // The seal (F2) is written after the month's end by definition: T3 speaks of what was billed.
+        const billed = (s: Statement | undefined) => JSON.stringify(s === undefined ? s : { ...s, seal: undefined });
+        for (const p of PROFILES) expect(billed(await truncated.statement(p, month))).toBe(billed(await full.statement(p, month)));
       }),
       properties,
     );

@@ -27,7 +27,7 @@ import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../dom
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
-import { usageOfEvents } from '../projections/usageOfMonth';
+import { usageOfStream } from '../projections/usageOfMonth';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
@@ -300,11 +300,18 @@ export class CommandHandler {
     const state = notes.events.reduce((s, r) => evolveCredits(s, r.event), initialCreditsState);
     const { userId, month } = statementOfLine(c.lineId);
     const months = monthsRead(state, c.lineId);
-    const usage = await Promise.all(months.map((m) => this.recorded<CreditsConsumed>(Streams.usage(c.profileId, userId, m))));
+    // A closed month's usage stream no longer moves: its cached state is as good as a read, and a heavy user's month is not read again.
+    const usage = await Promise.all(
+      months.map(async (m) => {
+        const usageStream = Streams.usage(c.profileId, userId, m);
+        const loaded = await this.cache.load(usageStream, evolveUsage, initialUsageState);
+        return { revision: loaded.revision, used: usageOfStream(usageStream, loaded.revision, loaded.state.consumed, loaded.state.lastAt) };
+      }),
+    );
     const info = profile.state.profile as ProfileInfo;
     const lines = new Map(
       months.map((m, i) => {
-        const used = usageOfEvents(usage[i]?.events ?? []);
+        const used = usage[i]?.used;
         const input = { profile: info, catalog: catalog.state, lifecycle: lifecycle.events, usage: new Map(used === undefined ? [] : [[userId, used]]), credits: notes.events, month: m, now };
         return [m, userStatementOf(input, userId)?.lines ?? []];
       }),

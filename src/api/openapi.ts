@@ -154,7 +154,9 @@ const components: Record<string, Schema> = {
         lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, ['reverses', 'usage'])),
       }),
     ),
-  }),
+    userCount: { type: 'integer', description: 'with after or limit only: every billed user of the statement, not only this page\'s' },
+    next: { type: 'string', nullable: true, description: 'with after or limit only: pass as after for the next page of users; null on the last' },
+  }, ['userCount', 'next']),
   StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses', 'usage']),
   TokenList: object({
     tokens: arrayOf(

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Readable } from 'node:stream';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
 import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
@@ -20,6 +21,7 @@ import { InvariantViolation } from '../domain/invariant';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
 import { parseJsonBody } from './jsonBody';
+import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
@@ -69,20 +71,6 @@ const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 
 /**
- * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
- * inputs change, so a statement of a thousand users (hundreds of KB) is serialised once, not per request.
- */
-const serializedBodies = new WeakMap<object, string>();
-const serialized = (body: object): string => {
-  let json = serializedBodies.get(body);
-  if (json === undefined) {
-    json = JSON.stringify(body);
-    serializedBodies.set(body, json);
-  }
-  return json;
-};
-
-/**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
  * every input (path, query, header, body), errors as `{"error": {"code", "message"}}`.
  */
@@ -112,8 +100,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
     const body = response.body;
-    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return reply.status(response.status).headers(headers).send(body);
-    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
+    // Bytes, text and streams (a large statement, written out in slices) go as they are.
+    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body) || body instanceof Readable) return reply.status(response.status).headers(headers).send(body);
+    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(jsonText(body));
   };
 
   app.removeAllContentTypeParsers();

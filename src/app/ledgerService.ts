@@ -9,7 +9,8 @@ import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
-import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
+import { statementFold, StatementInput } from '../projections/monthlyStatement';
+import { inSlices } from '../projections/slices';
 import { ProfileNow, profileNow } from '../projections/profileNow';
 import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
@@ -46,7 +47,7 @@ export class LedgerService {
   private view = new LedgerView();
   private sinceSnapshot = 0;
   /** Recent statements by `profileId/month`, with the version of the inputs they were folded from. */
-  private readonly statements = new Map<string, { readonly version: string; readonly statement: Statement }>();
+  private readonly statements = new Map<string, { readonly version: string; readonly statement: Promise<Statement> }>();
   private readonly clock: () => Date;
   private catchingUp: Promise<void> | undefined;
 
@@ -225,15 +226,22 @@ export class LedgerService {
    * A statement is folded again only when the view's inputs to it changed (or its status did): a
    * past month's rarely do (T3), so its statement, a thousand users' worth, is not refolded per request.
    */
-  private async profileStatement(profileId: string, month: Month, now: string): Promise<Statement | undefined> {
+  private profileStatement(profileId: string, month: Month, now: string): Promise<Statement | undefined> {
     const inputs = this.view.statementVersion(profileId, month);
-    if (inputs === undefined) return undefined;
+    if (inputs === undefined) return Promise.resolve(undefined);
     const key = `${profileId}/${month}`;
     const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
     this.statements.delete(key);
-    const statement = cached?.version === version ? cached.statement : monthlyStatement(this.view.statementInput(profileId, month, now) as StatementInput);
+    // Folded in slices, so that a profile of 50,000 users does not hold other requests for its whole
+    // fold; requests arriving meanwhile share the fold in flight. The input is taken now: the view
+    // may move on while the fold runs, and the version names this input.
+    const statement = cached?.version === version ? cached.statement : inSlices(statementFold(this.view.statementInput(profileId, month, now) as StatementInput));
     this.statements.set(key, { version, statement });
+    // A failed fold (a broken invariant) is not kept for the next request.
+    statement.catch(() => {
+      if (this.statements.get(key)?.statement === statement) this.statements.delete(key);
+    });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
     return statement;

@@ -125,7 +125,8 @@ export class LedgerView {
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
     for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
-    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, month, now };
+    // A copy: a fold in slices runs while the view moves on.
+    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle.slice(), usage, month, now };
   }
 
   /**

@@ -7,7 +7,8 @@ import { Dec, format2, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
-import { assertStatementInvariants } from './statementInvariants';
+import { PAUSE_EVERY, Sliced, mapSliced, whole } from './slices';
+import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
@@ -135,21 +136,22 @@ const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion
 };
 
 /** Step 1: each user's assignments at the start of the month, from the events before it. */
-const heldAtStart = (events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
+function* heldAtStart(events: ReadonlyArray<Recorded<SubscriptionEvent>>): Sliced<Map<string, UserMonth>> {
   const users = new Map<string, UserMonth>();
-  for (const r of events) {
+  for (const [i, r] of events.entries()) {
     const u = users.get(r.event.data.userId) ?? noUser;
     users.set(r.event.data.userId, { ...u, assignments: withEvent(u.assignments, r) });
+    if (i % PAUSE_EVERY === 0) yield;
   }
   return users;
-};
+}
 
 /** Step 2 (L1, L4): a tier carried in is charged at the month's start, citing what established each assignment. */
-const carriedIn = (fold: Fold, users: ReadonlyMap<string, UserMonth>): Map<string, UserMonth> => {
+function* carriedIn(fold: Fold, users: ReadonlyMap<string, UserMonth>): Sliced<Map<string, UserMonth>> {
   const at = monthStart(fold.month);
   const from = previousMonth(fold.month);
   return new Map(
-    [...users].map(([userId, u]) => [
+    yield* mapSliced(users, ([userId, u]) => [
       userId,
       billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), {
         at,
@@ -158,7 +160,7 @@ const carriedIn = (fold: Fold, users: ReadonlyMap<string, UserMonth>): Map<strin
       }),
     ]),
   );
-};
+}
 
 const describeRise = (r: Recorded<SubscriptionEvent>) => (to: TierVersion, from: TierVersion | undefined): string =>
   from === undefined
@@ -166,16 +168,17 @@ const describeRise = (r: Recorded<SubscriptionEvent>) => (to: TierVersion, from:
     : `${to.name}, ${r.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(r.event.data.occurredAt)} from ${from.name}`;
 
 /** Step 3 (L1, L2, M1–M7): the month's subscription events, one after another. */
-const rises = (fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
+function* rises(fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: ReadonlyArray<Recorded<SubscriptionEvent>>): Sliced<Map<string, UserMonth>> {
   const users = new Map(carried);
-  for (const r of events) {
+  for (const [i, r] of events.entries()) {
+    if (i % PAUSE_EVERY === 0) yield;
     const userId = r.event.data.userId;
     const before = users.get(userId) ?? noUser;
     const u = { ...before, assignments: withEvent(before.assignments, r) };
     users.set(userId, billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), { at: r.event.data.occurredAt, refs: [r.ref], describe: describeRise(r) }));
   }
   return users;
-};
+}
 
 /** Step 4 (K6, L3, L4): overage once per user and month, last, citing the month's consumption by ranges. */
 const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth, credits: Dec): Priced => {
@@ -219,13 +222,14 @@ const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billin
  * in it. The stream is in time order (T2); an event dated before one already seen cannot be placed
  * in either part, and is a defect to report, never to skip (L6).
  */
-const splitByMonth = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month) => {
+function* splitByMonth(lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month): Sliced<{ before: Recorded<SubscriptionEvent>[]; during: Recorded<SubscriptionEvent>[] }> {
   const start = toMillis(monthStart(month));
   const end = toMillis(monthEnd(month));
   const before: Recorded<SubscriptionEvent>[] = [];
   const during: Recorded<SubscriptionEvent>[] = [];
   let latest = -Infinity;
-  for (const r of lifecycle) {
+  for (const [i, r] of lifecycle.entries()) {
+    if (i % PAUSE_EVERY === 0) yield;
     const at = toMillis(r.event.data.occurredAt);
     assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
     latest = at;
@@ -234,15 +238,16 @@ const splitByMonth = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: M
     (at < start ? before : during).push(r as Recorded<SubscriptionEvent>);
   }
   return { before, during };
-};
+}
 
 /**
  * The monthly profile statement (sections 4–6) as a sequence of pure steps over the profile's
  * lifecycle and its users' consumption: what is held at the month's start, what is carried in
  * (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing), and overage
- * (K6), once per user, last. Its invariants (L5, L6) are checked before it is returned.
+ * (K6), once per user, last. Its invariants (L5, L6) are checked before it is returned. Sliced: a
+ * profile of 50,000 users is folded in slices by a server (`inSlices`), at once by `monthlyStatement`.
  */
-export const monthlyStatement = (input: StatementInput): Statement => {
+export function* statementFold(input: StatementInput): Sliced<Statement> {
   const formatted = new Map<Dec, string>();
   const show = (d: Dec): string => {
     const known = formatted.get(d);
@@ -252,11 +257,11 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     return text;
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
-  const { before, during } = splitByMonth(input.lifecycle, input.month);
-  const users = rises(fold, carriedIn(fold, heldAtStart(before)), during);
-  const byUser = [...users]
-    .flatMap(([userId, u]) => (u.charged === undefined ? [] : [userStatement(fold, userId, u, u.charged.billing, input.usage.get(userId))]))
-    .sort((a, b) => (a.statement.userId < b.statement.userId ? -1 : a.statement.userId > b.statement.userId ? 1 : 0));
+  const { before, during } = yield* splitByMonth(input.lifecycle, input.month);
+  const users = yield* rises(fold, yield* carriedIn(fold, yield* heldAtStart(before)), during);
+  const billedUsers = [...users].filter(([, u]) => u.charged !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  yield;
+  const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, (u.charged as Charged).billing, input.usage.get(userId)));
   const statement: Statement = {
     profileId: input.profile.profileId,
     accountId: input.profile.accountId,
@@ -267,6 +272,8 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     total: format2(sum(byUser.map((u) => u.total))),
     users: byUser.map((u) => u.statement),
   };
-  assertStatementInvariants(statement, input.usage);
+  yield* statementInvariantChecks(statement, input.usage);
   return statement;
-};
+}
+
+export const monthlyStatement = (input: StatementInput): Statement => whole(statementFold(input));

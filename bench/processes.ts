@@ -42,7 +42,10 @@ export interface RunningServer {
 /** The HTTP server in a process of its own, so that the load generator does not share its core. */
 export const startServer = (storePath: string): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // LEDGER_BENCH_SERVER_PROFILE=DIR: the server writes a CPU profile there when it stops (docs/performance.md).
+    const profile = process.env.LEDGER_BENCH_SERVER_PROFILE;
+    const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+    const child = spawn(process.execPath, [...flags, SERVER_ENTRY, storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((done) => child.on('close', () => done()));
     child.on('error', reject);
     child.on('close', (code) => reject(new Error(`bench server exited with ${code} before it listened`)));

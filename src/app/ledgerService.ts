@@ -10,8 +10,9 @@ import { accountStatement } from '../projections/accountStatement';
 import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
 import { statementFold, StatementInput } from '../projections/monthlyStatement';
-import { inSlices } from '../projections/slices';
-import { ProfileNow, profileNow } from '../projections/profileNow';
+import { inSlices, SLICE_MS } from '../projections/slices';
+import { performance } from 'node:perf_hooks';
+import { ProfileNow, profileNowFold } from '../projections/profileNow';
 import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
@@ -32,8 +33,8 @@ export interface LedgerServiceOptions {
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
 const SNAPSHOT_EVERY = 100_000;
-/** Events applied between two turns of the event loop while catching up: a few milliseconds' work. */
-const CATCH_UP_SLICE = 2_000;
+/** Events applied between two looks at the clock while catching up. */
+const CATCH_UP_CHECK = 100;
 /** Statements kept for reuse, most recently asked first out last; a large profile's is a few MB. */
 const STATEMENTS_KEPT = 32;
 
@@ -155,13 +156,17 @@ export class LedgerService {
   private async readForward(): Promise<void> {
     const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
     let read = 0;
+    let slice = performance.now();
     for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
       if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
       else this.view.skip(e.globalPosition, e.eventId);
       read += 1;
       if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
       // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
-      if (read % CATCH_UP_SLICE === 0) await yieldToEventLoop();
+      if (read % CATCH_UP_CHECK === 0 && performance.now() - slice >= SLICE_MS) {
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
     }
     this.options.onProgress?.(read, head);
     this.sinceSnapshot += read;
@@ -214,7 +219,7 @@ export class LedgerService {
     await this.catchUp();
     const info = this.view.profile(profileId);
     const lifecycle = this.view.lifecycleOf(profileId);
-    return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
+    return info === undefined || lifecycle === undefined ? undefined : inSlices(profileNowFold(info, lifecycle.slice(), this.view.catalogSoFar(), this.now()));
   }
 
   async catalog(month: Month): Promise<CatalogOffer> {

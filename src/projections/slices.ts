@@ -9,7 +9,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 export type Sliced<T> = Generator<void, T, void>;
 
 /** How many items a sliced loop handles between two pauses: each pause costs a clock read at most. */
-export const PAUSE_EVERY = 256;
+export const PAUSE_EVERY = 64;
 
 export const whole = <T>(work: Sliced<T>): T => {
   for (;;) {

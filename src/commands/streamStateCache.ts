@@ -50,6 +50,11 @@ export class StreamStateCache<Ev> {
     this.remember(streamId, { state: events.reduce(evolve, before.state), revision: before.revision + events.length });
   }
 
+  /** Drops what is known of a stream: the next load reads it from the start. */
+  forget(streamId: string): void {
+    this.entries.delete(streamId);
+  }
+
   private foldIn<S, E extends Ev>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): Loaded<S> {
     let { state, revision } = from;
     for (const e of events) {

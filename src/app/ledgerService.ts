@@ -57,7 +57,16 @@ export class LedgerService {
     private readonly options: LedgerServiceOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.handler = new CommandHandler({ store, clock: this.clock, ...(options.backoff === undefined ? {} : { backoff: options.backoff }) });
+    this.handler = new CommandHandler({
+      store,
+      clock: this.clock,
+      // A heavy user's first consumption after a start: the read model's running sum, not the month's stream.
+      usageSoFar: (profileId, userId, month, streamId) => {
+        const known = this.view.usageSoFar(profileId, userId, month, streamId);
+        return known === undefined ? undefined : { state: { consumed: known.credits, lastAt: known.lastAt }, revision: known.revision };
+      },
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
   }
 
   now(): string {

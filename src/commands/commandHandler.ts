@@ -61,6 +61,11 @@ export interface CommandHandlerDeps {
   readonly maxAttempts?: number;
   /** Waits before the next attempt after a conflict (default: a random pause growing with the attempts). */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /**
+   * A usage stream's state as a reader of the log already summed it (the read model), with the
+   * revision it summed to; the handler then reads only what follows instead of the whole month.
+   */
+  readonly usageSoFar?: (profileId: string, userId: string, month: string, streamId: string) => Loaded<UsageState> | undefined;
 }
 
 /**
@@ -333,7 +338,10 @@ export class CommandHandler {
     const catalog = await this.catalog();
     const command = dated(c, consumptionChecked(profile.state, c.userId));
     const requestCommandId = consumeCommandId(c.profileId, c.requestId);
-    const streamId = Streams.usage(c.profileId, c.userId, monthOf(command.occurredAt));
+    const month = monthOf(command.occurredAt);
+    const streamId = Streams.usage(c.profileId, c.userId, month);
+    const usageSoFar = this.deps.usageSoFar;
+    if (usageSoFar !== undefined) this.cache.seed(streamId, () => usageSoFar(c.profileId, c.userId, month, streamId));
     const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
     const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
     const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {

@@ -23,6 +23,13 @@ export const commandRoutes: ReadonlyArray<CommandRoute> = [
   { command: 'Upgrade', method: 'POST', path: `${subscription}/upgrade`, status: 200, summary: "Raise an assignment's tier; this month's lower charge is refunded and the higher tier charged in full" },
   { command: 'Downgrade', method: 'POST', path: `${subscription}/downgrade`, status: 200, summary: "Lower an assignment's tier; the higher tier stays paid this month, the lower is charged from the next" },
   { command: 'SetOverage', method: 'PUT', path: '/v1/profiles/{profileId}/overage', status: 200, summary: 'Switch overage on or off for every user of the profile (off by default)' },
+  {
+    command: 'IssueCredit',
+    method: 'POST',
+    path: '/v1/profiles/{profileId}/credits',
+    status: 201,
+    summary: "Credit a CHARGE or OVERAGE line of a final statement, up to what is left of it (admin only): the final bill stays as it was sent, the credit shows as a CREDIT line on the statement of the month it is dated in",
+  },
   { command: 'ConsumeCredits', method: 'POST', path: '/v1/profiles/{profileId}/usage', status: 201, summary: 'Record one request of credit consumption; a retry with the same requestId changes nothing; past the allowance it is refused unless overage is on' },
 ];
 

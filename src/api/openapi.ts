@@ -146,7 +146,7 @@ const appendedEvent = object({ ...eventFields, occurredAt: str, data: { type: 'o
 const recordedEvent = object({ ...eventFields, globalPosition: int, occurredAt: str, recordedAt: str, data: { type: 'object' }, metadata: { type: 'object' } });
 const lineFields = {
   lineId: str,
-  kind: { type: 'string', enum: ['CHARGE', 'REFUND', 'OVERAGE'] },
+  kind: { type: 'string', enum: ['CHARGE', 'REFUND', 'OVERAGE', 'CREDIT'] },
   tier: str,
   amount: money,
   description: str,
@@ -156,7 +156,9 @@ const lineFields = {
     ...arrayOf(object({ streamId: str, fromPosition: int, toPosition: int, count: int })),
     description: 'OVERAGE only: the consumption it bills, as contiguous ranges of positions per usage stream',
   },
+  credits: { type: 'string', description: 'CREDIT only: the line of a final statement it credits' },
 };
+const lineOptional = ['reverses', 'usage', 'credits'];
 
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
@@ -182,18 +184,33 @@ const components: Record<string, Schema> = {
     users: arrayOf(
       object({
         userId: str,
-        billedTier: str,
+        billedTier: { type: 'string', nullable: true, description: 'null for a user whose only lines are CREDIT lines' },
         creditsIncluded: money,
         creditsUsed: money,
         overageCredits: money,
         total: money,
-        lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, ['reverses', 'usage'])),
+        lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, lineOptional)),
       }),
     ),
     userCount: { type: 'integer', description: 'with after or limit only: every billed user of the statement, not only this page\'s' },
     next: { type: 'string', nullable: true, description: 'with after or limit only: pass as after for the next page of users; null on the last' },
   }, ['userCount', 'next']),
-  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, ['reverses', 'usage']),
+  StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, lineOptional),
+  LineCredits: object({
+    lineId: str,
+    amount: money,
+    credited: money,
+    left: { ...money, description: 'what can still be credited: the amount, less the REFUND that reverses the line, less its credits' },
+    credits: arrayOf(
+      object({
+        lineId: { type: 'string', nullable: true, description: 'the CREDIT line it shows as, on the statement of the month it is dated in' },
+        month: str,
+        amount: money,
+        reason: str,
+        eventId: str,
+      }),
+    ),
+  }),
   TokenList: object({
     tokens: arrayOf(
       object({ name: str, role: str, accounts: { oneOf: [str, arrayOf(str)] }, rate: int, createdAt: str, revokedAt: { type: 'string', nullable: true } }),
@@ -223,6 +240,10 @@ const components: Record<string, Schema> = {
     month: str,
     currency: str,
     tiers: arrayOf(object({ tier: str, name: str, credits: money, price: money, fromMonth: str, event: object(eventFields) })),
+  }),
+  LogHead: object({
+    position: { type: 'integer', description: "the global position of the log's last event; -1 for an empty log" },
+    chainHash: { type: 'string', description: 'lowercase hex SHA-256 chain hash of that event (64 zeros for an empty log)' },
   }),
   AccountStatement: object({
     accountId: str,

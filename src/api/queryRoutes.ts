@@ -2,12 +2,12 @@ import { gzipSync } from 'node:zlib';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
-import { exportStatements, knownAccountStatement, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
+import { exportStatements, knownAccountStatement, lineCredits, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
 import { AccountId, Identifier, integerText, pattern } from '../domain/fields';
 import { Month, monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
-import { LineId } from '../projections/statementLineId';
+import { LineId } from '../domain/lineId';
 import { ApiError } from './apiError';
 import { RecordedEvent } from '../store/eventStore';
 import { recordedEventJson } from './wire';
@@ -32,9 +32,10 @@ export interface QueryRoute {
   /**
    * What the route reads, for access control: by default what its fields name (a profile, an account,
    * else every account); `visibleAccounts`: it lists only the accounts the principal may read, so any
-   * reader may call it; `catalog`: the prices, the same for every account, which any reader may see.
+   * reader may call it; `catalog`: the prices, the same for every account, which any reader may see;
+   * `log`: the log's head, a receipt any reader may keep (billing-rules F1).
    */
-  readonly reads?: 'visibleAccounts' | 'catalog';
+  readonly reads?: 'visibleAccounts' | 'catalog' | 'log';
   /** A schema of the OpenAPI components, or CSV. */
   readonly response: { readonly schema: string } | 'csv';
   /** Called with params and query decoded by the codecs above (a month `current` resolved), and the accounts the caller may read. */
@@ -136,6 +137,15 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
       ),
   },
   {
+    operationId: 'getStatementLineCredits',
+    path: '/v1/profiles/{profileId}/statements/{month}/lines/{lineId}/credits',
+    summary: 'The credit notes of a statement line, each with the CREDIT line it shows as, and what is left of the line to credit (its amount, less the REFUND that reverses it, less its credits); the statement itself never changes',
+    params: { ...statementParams, lineId: LineId },
+    query: noQuery,
+    response: { schema: 'LineCredits' },
+    run: (ledger, p: { profileId: string; month: string; lineId: string }) => pipe(lineCredits(ledger, p.profileId, p.month, p.lineId), TE.map(json)),
+  },
+  {
     operationId: 'getProfile',
     path: '/v1/profiles/{profileId}',
     summary: "The profile now: its account, Region, overage switch, and every user's active assignments and effective tier",
@@ -164,6 +174,16 @@ export const queryRoutes: ReadonlyArray<QueryRoute> = [
     reads: 'catalog',
     response: { schema: 'Catalog' },
     run: (ledger, _p, q: { month?: string }) => TE.fromTask(async () => json(await ledger.catalog(q.month ?? monthOf(ledger.now())))),
+  },
+  {
+    operationId: 'getLogHead',
+    path: '/v1/log/head',
+    summary: "The log's last event and its chain hash (billing-rules F1): keep it, and pass it to ledger verify --trusted POSITION:HASH later",
+    params: {},
+    query: noQuery,
+    reads: 'log',
+    response: { schema: 'LogHead' },
+    run: (ledger) => TE.fromTask(async () => json(await ledger.store.logHead())),
   },
   {
     operationId: 'getBillingExport',

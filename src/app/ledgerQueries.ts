@@ -1,7 +1,9 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
-import { Month } from '../domain/time';
+import { leftToCredit } from '../domain/creditDecider';
+import { Dec, format2, sum } from '../domain/money';
+import { Month, monthOf } from '../domain/time';
 import { ProfileNow } from '../projections/profileNow';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
@@ -108,6 +110,46 @@ export const lineEvents = (
   pipe(
     findLine(ledger, profileId, month, lineId),
     TE.chain(({ line }) => TE.fromTask(() => citedEventsPage((id, o) => ledger.store.readStream(id, o), line, after, limit))),
+  );
+
+/** One credit note of a line, with the CREDIT line it shows as (N3). */
+export interface LineCredit {
+  readonly lineId: string | null;
+  readonly month: Month;
+  readonly amount: string;
+  readonly reason: string;
+  readonly eventId: string;
+}
+
+/** N4: a line's credits and what is left of it to credit; the credited statement itself is not changed. */
+export interface LineCredits {
+  readonly lineId: string;
+  readonly amount: string;
+  readonly credited: string;
+  readonly left: string;
+  readonly credits: ReadonlyArray<LineCredit>;
+}
+
+export const lineCredits = (ledger: LedgerService, profileId: string, month: Month, lineId: string): TE.TaskEither<QueryError, LineCredits> =>
+  pipe(
+    TE.Do,
+    TE.bind('statement', () => profileStatement(ledger, profileId, month)),
+    TE.bind('found', () => findLine(ledger, profileId, month, lineId)),
+    TE.chain(({ statement, found }) =>
+      TE.fromTask(async () => {
+        const notes = (await ledger.creditsOfLine(profileId, lineId)) ?? [];
+        const credits = await Promise.all(
+          notes.map(async (r): Promise<LineCredit> => {
+            const m = monthOf(r.event.data.occurredAt);
+            const shown = (await ledger.statement(profileId, m))?.users.flatMap((u) => u.lines).find((l) => l.kind === 'CREDIT' && l.events.some((e) => e.eventId === r.ref.eventId));
+            return { lineId: shown?.lineId ?? null, month: m, amount: r.event.data.amount, reason: r.event.data.reason, eventId: r.ref.eventId };
+          }),
+        );
+        const amounts = notes.map((r) => new Dec(r.event.data.amount));
+        const lines = statement.users.find((u) => u.userId === found.userId)?.lines ?? [];
+        return { lineId, amount: found.line.amount, credited: format2(sum(amounts)), left: format2(leftToCredit(lines, found.line, amounts).left), credits };
+      }),
+    ),
   );
 
 /** The profile as it stands now. */

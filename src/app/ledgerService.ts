@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
-import { isLedgerStream, Streams } from '../domain/events';
+import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
 import { Month } from '../domain/time';
@@ -17,6 +17,8 @@ import { AccountStatement, Statement, statusOf } from '../projections/statementT
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 import { SealKey, seal, snapshotKey, snapshotKeyForSaving, unseal } from './snapshotSeal';
+import { appendSeal, lastSealableMonth, sealEvent } from './sealing';
+import { LogHead } from '../store/chain';
 import { SnapshotStore } from './snapshotStore';
 
 export interface LedgerServiceOptions {
@@ -35,6 +37,8 @@ export interface LedgerServiceOptions {
 const SNAPSHOT_EVERY = 100_000;
 /** Events applied between two looks at the clock while catching up. */
 const CATCH_UP_CHECK = 100;
+/** Events read per call while catching up: the SQLite store's own pages are 1,000 rows, tens of ms on a loaded machine. */
+const CATCH_UP_PAGE = 200;
 /** Statements kept for reuse, most recently asked first out last; a large profile's is a few MB. */
 const STATEMENTS_KEPT = 32;
 
@@ -166,15 +170,20 @@ export class LedgerService {
     const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
     let read = 0;
     let slice = performance.now();
-    for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
-      if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
-      else this.view.skip(e.globalPosition, e.eventId);
-      read += 1;
-      if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
-      // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
-      if (read % CATCH_UP_CHECK === 0 && performance.now() - slice >= SLICE_MS) {
-        await yieldToEventLoop();
-        slice = performance.now();
+    // Pages of CATCH_UP_PAGE: a store reads a page in one synchronous call (SQLite), which must stay short.
+    for (let page = CATCH_UP_PAGE; page === CATCH_UP_PAGE; ) {
+      page = 0;
+      for await (const e of this.store.readAll({ after: this.view.checkpoint, limit: CATCH_UP_PAGE })) {
+        if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
+        else this.view.skip(e.globalPosition, e.eventId);
+        read += 1;
+        page += 1;
+        if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
+        // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
+        if (read % CATCH_UP_CHECK === 0 && performance.now() - slice >= SLICE_MS) {
+          await yieldToEventLoop();
+          slice = performance.now();
+        }
       }
     }
     this.options.onProgress?.(read, head);
@@ -231,6 +240,12 @@ export class LedgerService {
     return info === undefined || lifecycle === undefined ? undefined : inSlices(profileNowFold(info, lifecycle.slice(), this.view.catalogSoFar(), this.now()));
   }
 
+  /** The credit notes of one line, in log order (N4); undefined: no such profile. */
+  async creditsOfLine(profileId: string, lineId: string): Promise<ReadonlyArray<Recorded<CreditIssued>> | undefined> {
+    await this.catchUp();
+    return this.view.creditsOf(profileId)?.filter((r) => r.event.data.lineId === lineId);
+  }
+
   async catalog(month: Month): Promise<CatalogOffer> {
     await this.catchUp();
     return catalogOffer(this.view.catalogSoFar(), month);
@@ -258,6 +273,35 @@ export class LedgerService {
     });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
-    return statement;
+    const seal = this.view.sealOf(profileId, month);
+    return seal === undefined ? statement : statement.then((s) => (s.status !== 'final' ? s : { ...s, seal }));
+  }
+
+  /**
+   * Seals every statement due (billing-rules F2) that has no seal yet, oldest month first, each from
+   * the read model as of one log head; a seal another node wrote first is left as it is. Answers how
+   * many this call wrote and how many it found written.
+   */
+  async sealDue(delayMs: number): Promise<{ readonly sealed: number; readonly sealedElsewhere: number }> {
+    await this.catchUp();
+    const now = this.now();
+    const due = this.view.unsealed(lastSealableMonth(now, delayMs));
+    let sealed = 0;
+    if (due.length === 0) return { sealed, sealedElsewhere: 0 };
+    const head = await this.headAt(this.view.checkpoint);
+    for (const { profileId, month } of due) {
+      if (await appendSeal(this.store, sealEvent((await this.profileStatement(profileId, month, now)) as Statement, head, now))) sealed += 1;
+    }
+    await this.catchUp();
+    return { sealed, sealedElsewhere: due.length - sealed };
+  }
+
+  /** The log's head at a position the read model reached: that event and its chain hash. */
+  private async headAt(position: number): Promise<LogHead> {
+    for await (const e of this.store.readAll({ after: position - 1, limit: 1 })) {
+      if (e.globalPosition === position && e.chainHash !== undefined) return { position, chainHash: e.chainHash };
+    }
+    // A store that keeps no chain (EventStoreDB) computes it on read, to its head.
+    return this.store.logHead();
   }
 }

@@ -3,8 +3,8 @@ import { pipe } from 'fp-ts/function';
 import { CommandType } from '../domain/commands';
 import { Action, authorize, Denial, Principal } from './authorize';
 
-/** DefineTier changes the prices of every account, so it is an action of its own. */
-export const commandAction = (type: CommandType): Action => (type === 'DefineTier' ? 'defineTier' : 'command');
+/** DefineTier changes the prices of every account, and IssueCredit gives money back: each is an action of its own. */
+export const commandAction = (type: CommandType): Action => (type === 'DefineTier' ? 'defineTier' : type === 'IssueCredit' ? 'issueCredit' : 'command');
 
 /**
  * A decoded command's access. DefineTier concerns every account and CreateProfile the account it
@@ -13,7 +13,7 @@ export const commandAction = (type: CommandType): Action => (type === 'DefineTie
  * accounts as a missing one.
  */
 export const commandAccess = (principal: Principal, command: { readonly type: CommandType; readonly accountId?: string }): E.Either<Denial, (accountId: string) => boolean> => {
-  const mayActOn = (accountId: string) => E.isRight(authorize(principal, 'command', accountId));
+  const mayActOn = (accountId: string) => E.isRight(authorize(principal, commandAction(command.type), accountId));
   if (command.type === 'DefineTier' || command.type === 'CreateProfile') {
     return pipe(
       authorize(principal, commandAction(command.type), command.accountId),

@@ -15,18 +15,22 @@ export interface Principal {
 /** The user of a server whose store has never had a token: it listens on loopback only. */
 export const localPrincipal: Principal = { actor: 'local', role: 'admin', accounts: 'all' };
 
-/** `defineTier` and `manageTokens` concern every account, as does a query or command without an account. */
-export type Action = 'query' | 'command' | 'defineTier' | 'manageTokens';
+/**
+ * `defineTier` and `manageTokens` concern every account, as does a query or command without an account.
+ * `issueCredit` gives money back on a final bill (section 8, N4): an admin's act, not an operator's.
+ */
+export type Action = 'query' | 'command' | 'issueCredit' | 'defineTier' | 'manageTokens';
 
 const GRANTS: Readonly<Record<Role, ReadonlyArray<Action>>> = {
   reader: ['query'],
   operator: ['query', 'command'],
-  admin: ['query', 'command', 'defineTier', 'manageTokens'],
+  admin: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens'],
 };
 
 const VERB: Readonly<Record<Action, string>> = {
   query: 'read the ledger',
   command: 'send commands',
+  issueCredit: 'issue credit notes',
   defineTier: 'define tiers',
   manageTokens: 'manage tokens',
 };

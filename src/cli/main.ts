@@ -6,15 +6,17 @@ import { events } from './commands/events';
 import { line } from './commands/line';
 import { exportCommand } from './commands/export';
 import { replay } from './commands/replay';
+import { sealCommand } from './commands/seal';
 import { seed } from './commands/seed';
 import { serve } from './commands/serve';
 import { simulate } from './commands/simulate';
 import { statement } from './commands/statement';
 import { token } from './commands/token';
+import { verify } from './commands/verify';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand, verify];
 
 const overview = (): string =>
   [

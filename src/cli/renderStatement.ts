@@ -5,11 +5,11 @@ export const renderStatement = (s: Statement): string => {
   const title = `Statement ${s.profileId} (${s.accountId}, ${s.region}) ${s.month} — ${s.status}, total ${s.total} ${s.currency}`;
   if (s.users.length === 0) return `${title}\n(no charges)`;
   const rows = s.users.flatMap((u) =>
-    u.lines.map((l) => [u.userId, l.kind, l.tier, l.amount, l.at.slice(0, 10), l.description, l.lineId]),
+    u.lines.map((l) => [u.userId, l.kind, l.tier, l.amount, l.at.slice(0, 10), l.credits === undefined ? l.description : `${l.description} (credits ${l.credits})`, l.lineId]),
   );
   const users = renderTable(
     ['user', 'billed tier', 'credits incl.', 'credits used', 'overage', 'total'],
-    s.users.map((u) => [u.userId, u.billedTier, u.creditsIncluded, u.creditsUsed, u.overageCredits, u.total]),
+    s.users.map((u) => [u.userId, u.billedTier ?? '-', u.creditsIncluded, u.creditsUsed, u.overageCredits, u.total]),
   );
   return [title, '', users, '', renderTable(['user', 'kind', 'tier', 'amount', 'date', 'description', 'line'], rows)].join('\n');
 };

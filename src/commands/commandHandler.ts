@@ -6,7 +6,9 @@ import { catalogChecked, catalogDecider, evolveCatalog } from '../domain/catalog
 import { Command, CommandInput, CommandOf } from '../domain/commands';
 import { Decider } from '../domain/decider';
 import { DomainError, domainError } from '../domain/errors';
-import { CreditsConsumed, LedgerEvent, SCHEMA_VERSION, Streams } from '../domain/events';
+import { creditChecked, creditDecider, evolveCredits, initialCreditsState, IssueCredit, monthsRead } from '../domain/creditDecider';
+import { CreditIssued, CreditsConsumed, LedgerEvent, ProfileEvent, Recorded, SCHEMA_VERSION, Streams } from '../domain/events';
+import { statementOfLine } from '../domain/lineId';
 import { InvariantViolation } from '../domain/invariant';
 import {
   consumptionChecked,
@@ -19,11 +21,13 @@ import {
   profileNotFound,
   ProfileState,
 } from '../domain/profileDecider';
-import { emptyRegistry, evolveRegistry, registryDecider } from '../domain/registryDecider';
+import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
 import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
+import { userStatementOf } from '../projections/monthlyStatement';
+import { usageOfEvents } from '../projections/usageOfMonth';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
@@ -281,6 +285,8 @@ export class CommandHandler {
       }
       case 'ConsumeCredits':
         return this.decideConsumption(c, dated, context, now, claimSeen);
+      case 'IssueCredit':
+        return this.decideCredit(c, dated, context, now);
       default:
         return this.decideLifecycle(c, dated, context, now);
     }
@@ -352,6 +358,48 @@ export class CommandHandler {
     };
     const unseen = claimSeen ? undefined : decideAfter(undefined);
     return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(requestCommandId));
+  }
+
+  /**
+   * Reads: the profile's credits stream (written at the revision read: N2 across processes), and what
+   * the credited user's lines of the months read show (monthsRead): the lifecycle, the catalog and the
+   * user's usage of the credited month, guarded like every stream a decision reads, and that usage of
+   * the months its earlier credits are dated in, which only names their CREDIT lines in a refusal.
+   * The lines come from the statement fold itself (userStatementOf), never from a copy of its rules.
+   */
+  private async decideCredit(c: IssueCredit, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
+    const profile = await this.profile(c.profileId, context);
+    if (profile === undefined) return E.left(profileNotFound(c.profileId));
+    const catalog = await this.catalog();
+    const streamId = Streams.credits(c.profileId);
+    const [notes, lifecycle] = await Promise.all([this.recorded<CreditIssued>(streamId), this.recorded<ProfileEvent>(Streams.profile(c.profileId))]);
+    const state = notes.events.reduce((s, r) => evolveCredits(s, r.event), initialCreditsState);
+    const { userId, month } = statementOfLine(c.lineId);
+    const months = monthsRead(state, c.lineId);
+    const usage = await Promise.all(months.map((m) => this.recorded<CreditsConsumed>(Streams.usage(c.profileId, userId, m))));
+    const info = profile.state.profile as ProfileInfo;
+    const lines = new Map(
+      months.map((m, i) => {
+        const used = usageOfEvents(usage[i]?.events ?? []);
+        const input = { profile: info, catalog: catalog.state, lifecycle: lifecycle.events, usage: new Map(used === undefined ? [] : [[userId, used]]), credits: notes.events, month: m, now };
+        return [m, userStatementOf(input, userId)?.lines ?? []];
+      }),
+    );
+    const decided = creditDecider({ profile: info, now, lines }).decide(dated(c, creditChecked(info, state)), state);
+    if (E.isLeft(decided)) return decided;
+    const guards = [
+      Guard.stream(Streams.catalog, catalog.revision),
+      Guard.stream(Streams.profile(c.profileId), lifecycle.revision),
+      Guard.stream(Streams.usage(c.profileId, userId, month), usage[0]?.revision ?? -1),
+    ];
+    // The credits stream is read whole for each decision (a profile's credit notes are few), so there is no cached state to update.
+    return E.right({ streamId, revision: notes.revision, events: decided.right, guards, commandIds: [], remember: () => undefined });
+  }
+
+  /** A stream's events decoded with their places, and the revision read: for the decisions that fold a statement. */
+  private async recorded<Ev extends LedgerEvent>(streamId: string): Promise<{ readonly events: ReadonlyArray<Recorded<Ev>>; readonly revision: number }> {
+    const events = (await this.deps.store.readStream(streamId)).map((e) => decodeOrThrow(e) as Recorded<Ev>);
+    return { events, revision: events[events.length - 1]?.ref.position ?? -1 };
   }
 
   private plan<C, Ev extends LedgerEvent, S>(

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
-import { AccountId, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { LineId } from './lineId';
+import { AccountId, CreditReason, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 import { show, strictObject } from './validation';
 
 /**
@@ -27,6 +28,10 @@ export const CommandFields = {
   SetOverage: { required: { profileId: Identifier, enabled: t.boolean }, optional: at },
   ConsumeCredits: {
     required: { ...profileUser, credits: PositiveDecimalString, requestId: Identifier },
+    optional: at,
+  },
+  IssueCredit: {
+    required: { profileId: Identifier, lineId: LineId, amount: PositiveDecimalString, reason: CreditReason },
     optional: at,
   },
 } as const;

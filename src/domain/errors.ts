@@ -12,7 +12,11 @@ export type DomainErrorCode =
   | 'CREDITS_EXHAUSTED'
   | 'REQUEST_ID_REUSED'
   | 'OUT_OF_ORDER'
-  | 'MONTH_CLOSED';
+  | 'MONTH_CLOSED'
+  | 'MONTH_OPEN'
+  | 'LINE_NOT_FOUND'
+  | 'NOT_CREDITABLE'
+  | 'CREDIT_EXCEEDS_LINE';
 
 export interface DomainError {
   readonly code: DomainErrorCode;

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
-import { AccountId, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { LineId } from './lineId';
+import { AccountId, CreditReason, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 
 /**
  * The events of every stream, as stored. Each is written with `schemaVersion` in its metadata and
@@ -48,6 +49,32 @@ export const CreditsConsumed = event('CreditsConsumed', {
   credits: PositiveDecimalString,
   requestId: Identifier,
 });
+/**
+ * A profile's statement of a month, sealed (billing-rules F2): the SHA-256 of its RFC 8785 JSON as
+ * the API served it (final, without its seal), and the log head it was built from.
+ */
+export const StatementSealed = event('StatementSealed', {
+  profileId: Identifier,
+  month: MonthString,
+  total: DecimalString,
+  sha256: t.string,
+  logPosition: t.number,
+  chainHash: t.string,
+});
+
+/**
+ * N1–N3: a credit note against a line of a final statement. `lineId`, `month` and `tier` are the
+ * credited line's; `amount` the credit, positive, with 2 places. The actor is in the metadata.
+ */
+export const CreditIssued = event('CreditIssued', {
+  profileId: Identifier,
+  lineId: LineId,
+  userId: Identifier,
+  month: MonthString,
+  tier: TierCode,
+  amount: PositiveDecimalString,
+  reason: CreditReason,
+});
 
 export type TierDefined = t.TypeOf<typeof TierDefined>;
 export type ProfileCreated = t.TypeOf<typeof ProfileCreated>;
@@ -57,12 +84,15 @@ export type SubscriptionUpgraded = t.TypeOf<typeof SubscriptionUpgraded>;
 export type SubscriptionDowngraded = t.TypeOf<typeof SubscriptionDowngraded>;
 export type OverageSet = t.TypeOf<typeof OverageSet>;
 export type CreditsConsumed = t.TypeOf<typeof CreditsConsumed>;
+export type CreditIssued = t.TypeOf<typeof CreditIssued>;
+export type StatementSealed = t.TypeOf<typeof StatementSealed>;
 
 export type CatalogEvent = TierDefined;
 export type RegistryEvent = ProfileCreated;
 export type ProfileEvent = UserSubscribed | UserUnsubscribed | SubscriptionUpgraded | SubscriptionDowngraded | OverageSet;
 export type UsageEvent = CreditsConsumed;
-export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent;
+export type CreditEvent = CreditIssued;
+export type LedgerEvent = CatalogEvent | RegistryEvent | ProfileEvent | UsageEvent | CreditEvent | StatementSealed;
 
 export const LedgerEvent = t.union([
   TierDefined,
@@ -73,6 +103,8 @@ export const LedgerEvent = t.union([
   SubscriptionDowngraded,
   OverageSet,
   CreditsConsumed,
+  CreditIssued,
+  StatementSealed,
 ]);
 
 /** Where an event sits in the log: what every statement line cites (L4). */
@@ -100,6 +132,10 @@ export const Streams = {
   ofProfile: (profileId: string) => `profile/${profileId}/`,
   profile: (profileId: string) => `profile/${profileId}/lifecycle`,
   usage: (profileId: string, userId: string, month: string) => `profile/${profileId}/usage/${userId}/${month}`,
+  /** One stream per profile: its expected revision keeps every line's credits within the line (N2). */
+  credits: (profileId: string) => `profile/${profileId}/credits`,
+  /** One stream per profile and month, appended once (expected revision "no stream"): a second seal is refused. */
+  seal: (profileId: string, month: string) => `profile/${profileId}/seal/${month}`,
   /** Streams under `meta/` hold the shell's own records (idempotent responses, API tokens), not billing events. */
   metaPrefix: 'meta/',
 } as const;

@@ -59,3 +59,9 @@ const isRealInstant = (s: string): boolean => {
 };
 export const Instant = pattern('an ISO 8601 UTC instant such as 2026-04-01T09:00:00Z', INSTANT, isRealInstant);
 export const DisplayName = pattern('1 to 200 printable characters', /^[^\u0000-\u001f\u007f]{1,200}$/u);
+/** A credit note's reason (N1): what the customer reads on the CREDIT line, so text, not control characters. */
+export const CreditReason = pattern(
+  '1 to 500 characters of text (no control characters, not only spaces)',
+  /^[^\u0000-\u001f\u007f]{1,500}$/u,
+  (s) => s.trim().length > 0,
+);

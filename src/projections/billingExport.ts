@@ -104,14 +104,21 @@ const ROW_KIND: Readonly<Record<LineKind, RowKind>> = {
   CHARGE: { type: 'Fee', unit: 'User-Month', amount: () => '1', suffix: tierUsageSuffix },
   REFUND: { type: 'Refund', unit: 'User-Month', amount: () => '-1', suffix: tierUsageSuffix },
   OVERAGE: { type: 'Usage', unit: 'Credits', amount: (u) => u.overageCredits, suffix: () => 'Credits' },
+  // As a CUR Credit row: money only, no usage (N5).
+  CREDIT: { type: 'Credit', unit: '', amount: () => '0', suffix: tierUsageSuffix },
 };
 
 /**
- * `streamId@position` per event and `streamId@from..to` per range of usage (L4), `;`-separated.
- * Split at the last `@`: what follows is digits (and `..`), ids may hold `@`.
+ * `streamId@position` per event and `streamId@from..to` per range of usage (L4), then the line id a
+ * CREDIT credits (N5), `;`-separated. Split at the last `@`: what follows is digits (and `..`), ids
+ * may hold `@`; an item with no `@` followed by digits only is a line id.
  */
 const eventIds = (l: StatementLine): string =>
-  [...l.events.map((e) => `${e.streamId}@${e.position}`), ...(l.usage ?? []).map((r) => `${r.streamId}@${r.fromPosition}..${r.toPosition}`)].join(';');
+  [
+    ...l.events.map((e) => `${e.streamId}@${e.position}`),
+    ...(l.usage ?? []).map((r) => `${r.streamId}@${r.fromPosition}..${r.toPosition}`),
+    ...(l.credits === undefined ? [] : [l.credits]),
+  ].join(';');
 
 /** The rows of a set of statements, in statement, user and line order. A line covers its whole month (M1). */
 export const exportRows = (statements: ReadonlyArray<Statement>): ReadonlyArray<ExportRow> =>

@@ -1,16 +1,19 @@
 import { Catalog, emptyCatalog, withDefinition } from '../domain/catalog';
-import { ProfileEvent, Recorded } from '../domain/events';
+import { CreditIssued, ProfileEvent, Recorded } from '../domain/events';
 import { Dec } from '../domain/money';
 import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
-import { Month, monthEnd, monthOf, toMillis } from '../domain/time';
+import { Month, monthEnd, monthOf, nextMonth, toMillis } from '../domain/time';
 import { StatementInput } from './monthlyStatement';
+import { StatementSeal } from './statementTypes';
 import { UsageAggregate, UsageOfMonth } from './usageOfMonth';
 import { ViewSnapshot } from './viewSnapshot';
 
 interface ProfileRecord {
   readonly info: ProfileInfo;
   readonly lifecycle: Recorded<ProfileEvent>[];
+  /** The profile's credit notes, in stream order (N3). */
+  readonly credits: Recorded<CreditIssued>[];
 }
 
 /**
@@ -25,6 +28,8 @@ export class LedgerView {
   private readonly usage = new Map<string, Map<string, UsageAggregate>>();
   /** Every event but usage, in log order: what a snapshot must hold to rebuild the view. */
   private readonly kept: Recorded[] = [];
+  /** `profileId/month` → the month's seal (F2); the first one counts, a second is a break that verify reports. */
+  private readonly seals = new Map<string, StatementSeal>();
   private position = -1;
   private positionEventId = '';
 
@@ -71,9 +76,17 @@ export class LedgerView {
         this.catalog = withDefinition(this.catalog, tierVersionOf(e, r.ref));
         break;
       case 'ProfileCreated':
-        this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [] });
+        this.profiles.set(e.data.profileId, { info: profileInfoOf(e), lifecycle: [], credits: [] });
         this.accounts.set(e.data.accountId, [...(this.accounts.get(e.data.accountId) ?? []), e.data.profileId]);
         break;
+      case 'StatementSealed': {
+        const key = `${e.data.profileId}/${e.data.month}`;
+        if (!this.seals.has(key)) {
+          const { sha256, logPosition, chainHash, occurredAt } = e.data;
+          this.seals.set(key, { eventId: r.ref.eventId, sha256, logPosition, chainHash, sealedAt: occurredAt });
+        }
+        break;
+      }
       case 'CreditsConsumed': {
         const key = `${e.data.profileId}/${monthOf(e.data.occurredAt)}`;
         const byUser = this.usage.get(key) ?? new Map<string, UsageAggregate>();
@@ -83,6 +96,9 @@ export class LedgerView {
         else acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
         break;
       }
+      case 'CreditIssued':
+        this.profiles.get(e.data.profileId)?.credits.push(r as Recorded<CreditIssued>);
+        break;
       default:
         this.profiles.get(e.data.profileId)?.lifecycle.push(r as Recorded<ProfileEvent>);
     }
@@ -94,6 +110,25 @@ export class LedgerView {
   skip(globalPosition: number, eventId: string): void {
     this.position = globalPosition;
     this.positionEventId = eventId;
+  }
+
+  /** The month's seal, if the statement was sealed. */
+  sealOf(profileId: string, month: Month): StatementSeal | undefined {
+    return this.seals.get(`${profileId}/${month}`);
+  }
+
+  /**
+   * The statements due a seal up to `last` and not sealed yet, oldest month first: every month of every
+   * profile from the month it was created in (a profile that existed before the month's end).
+   */
+  unsealed(last: Month): ReadonlyArray<{ readonly profileId: string; readonly month: Month }> {
+    const due: { profileId: string; month: Month }[] = [];
+    for (const [profileId, p] of this.profiles) {
+      for (let month = monthOf(p.info.createdAt); month <= last; month = nextMonth(month)) {
+        if (!this.seals.has(`${profileId}/${month}`)) due.push({ profileId, month });
+      }
+    }
+    return due.sort((a, b) => (a.month === b.month ? (a.profileId < b.profileId ? -1 : 1) : a.month < b.month ? -1 : 1));
   }
 
   profile(profileId: string): ProfileInfo | undefined {
@@ -108,6 +143,11 @@ export class LedgerView {
   /** The profile's lifecycle events (not usage), in log order. */
   lifecycleOf(profileId: string): ReadonlyArray<Recorded<ProfileEvent>> | undefined {
     return this.profiles.get(profileId)?.lifecycle;
+  }
+
+  /** The profile's credit notes, in stream order. */
+  creditsOf(profileId: string): ReadonlyArray<Recorded<CreditIssued>> | undefined {
+    return this.profiles.get(profileId)?.credits;
   }
 
   /** Every account with a profile, sorted. */
@@ -125,20 +165,20 @@ export class LedgerView {
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
     for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
-    // A copy: a fold in slices runs while the view moves on.
-    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle.slice(), usage, month, now };
+    // Copies: a fold in slices runs while the view moves on.
+    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle.slice(), usage, credits: p.credits.slice(), month, now };
   }
 
   /**
-   * Changes whenever an input of the month's statement may have: the catalog and the profile's
-   * lifecycle only grow, and the month's usage only adds events. Equal versions, equal statements.
+   * Changes whenever an input of the month's statement may have: the catalog, the profile's
+   * lifecycle and credit notes only grow, and the month's usage only adds events. Equal versions, equal statements.
    */
   statementVersion(profileId: string, month: Month): string | undefined {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
     let usageEvents = 0;
     for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.size;
-    return `${this.catalog.length}/${p.lifecycle.length}/${usageEvents}`;
+    return `${this.catalog.length}/${p.lifecycle.length}/${p.credits.length}/${usageEvents}`;
   }
 
   /**

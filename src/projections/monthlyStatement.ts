@@ -1,12 +1,12 @@
 import { Billing, billAt, effectiveTier } from '../domain/allowance';
 import { GroupKey, groupKey } from '../domain/assignment';
 import { Catalog, TiersInEffect, tiersInEffect } from '../domain/catalog';
-import { EventRef, ProfileEvent, Recorded } from '../domain/events';
+import { CreditIssued, EventRef, ProfileEvent, Recorded } from '../domain/events';
 import { assertInvariant } from '../domain/invariant';
 import { Dec, format2, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
-import { Month, monthEnd, monthStart, previousMonth, toMillis } from '../domain/time';
+import { Month, monthEnd, monthOf, monthStart, previousMonth, toMillis } from '../domain/time';
 import { PAUSE_EVERY, Sliced, mapSliced, whole } from './slices';
 import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
@@ -19,6 +19,8 @@ export interface StatementInput {
   readonly lifecycle: ReadonlyArray<Recorded<ProfileEvent>>;
   /** Each user's consumption in the month, summed as it arrived: the statement never folds usage events. */
   readonly usage: ReadonlyMap<string, UsageOfMonth>;
+  /** The profile's credit notes in stream order (time order, T2); those dated in the month are its CREDIT lines (N3). */
+  readonly credits: ReadonlyArray<Recorded<CreditIssued>>;
   readonly month: Month;
   /** Decides `status` only. */
   readonly now: string;
@@ -180,41 +182,73 @@ function* rises(fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: Rea
   return users;
 }
 
-/** Step 4 (K6, L3, L4): overage once per user and month, last, citing the month's consumption by ranges. */
-const overage = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth, credits: Dec): Priced => {
+const overageCredits = (billing: Billing, usage: UsageOfMonth | undefined): Dec =>
+  usage !== undefined && usage.credits.greaterThan(billing.allowance) ? usage.credits.minus(billing.allowance) : ZERO;
+
+/** Step 4 (K6, L3, L4): overage once per user and month, after the charges, citing the month's consumption by ranges. */
+const withOverage = (fold: Fold, userId: string, u: UserMonth, usage: UsageOfMonth | undefined): UserMonth => {
+  if (u.charged === undefined || usage === undefined) return u;
+  const { billing } = u.charged;
+  const credits = overageCredits(billing, usage);
+  if (credits.isZero()) return u;
   const amount = toCents(credits.times(OVERAGE_PRICE_PER_CREDIT));
-  return {
-    line: {
-      lineId: lineIdOf(fold, userId, u.lines.length + 1),
-      kind: 'OVERAGE',
-      tier: billing.tier.tier,
-      amount: format2(amount),
-      description: `${format2(credits)} credits over the month's allowance of ${fold.show(billing.allowance)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
-      at: usage.lastAt,
-      events: [],
-      usage: usage.ranges,
-    },
-    amount,
+  const line: StatementLine = {
+    lineId: lineIdOf(fold, userId, u.lines.length + 1),
+    kind: 'OVERAGE',
+    tier: billing.tier.tier,
+    amount: format2(amount),
+    description: `${format2(credits)} credits over the month's allowance of ${fold.show(billing.allowance)}, at ${OVERAGE_PRICE_PER_CREDIT.toFixed(2)} per credit`,
+    at: usage.lastAt,
+    events: [],
+    usage: usage.ranges,
   };
+  return { ...u, lines: [...u.lines, { line, amount }] };
 };
 
-/** Step 5: a billed user's statement, totals summed from the lines' decimals (L5). */
-const userStatement = (fold: Fold, userId: string, u: UserMonth, billing: Billing, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
-  const over = usage !== undefined && usage.credits.greaterThan(billing.allowance) ? usage.credits.minus(billing.allowance) : ZERO;
-  const lines = usage === undefined || over.isZero() ? u.lines : [...u.lines, overage(fold, userId, u, billing, usage, over)];
-  const total = sum(lines.map((l) => l.amount));
+/** Step 5 (N3, L4): each credit note dated in the month, last among its user's lines, citing its event; a user may have no other line. */
+const withCredit = (fold: Fold, u: UserMonth, r: Recorded<CreditIssued>): UserMonth => {
+  const { data } = r.event;
+  const amount = new Dec(data.amount).negated();
+  const line: StatementLine = {
+    lineId: lineIdOf(fold, data.userId, u.lines.length + 1),
+    kind: 'CREDIT',
+    tier: data.tier,
+    amount: format2(amount),
+    description: data.reason,
+    at: data.occurredAt,
+    events: [r.ref],
+    credits: data.lineId,
+  };
+  return { ...u, lines: [...u.lines, { line, amount }] };
+};
+
+/** Step 6: a user's statement, totals summed from the lines' decimals (L5); with no charge, nothing is included or used. */
+const userStatement = (fold: Fold, userId: string, u: UserMonth, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
+  const billing = u.charged?.billing;
+  const total = sum(u.lines.map((l) => l.amount));
   return {
     total,
     statement: {
       userId,
-      billedTier: billing.tier.tier,
-      creditsIncluded: fold.show(billing.allowance),
+      billedTier: billing?.tier.tier ?? null,
+      creditsIncluded: fold.show(billing?.allowance ?? ZERO),
       creditsUsed: fold.show(usage?.credits ?? ZERO),
-      overageCredits: fold.show(over),
+      overageCredits: fold.show(billing === undefined ? ZERO : overageCredits(billing, usage)),
       total: fold.show(total),
-      lines: lines.map((l) => l.line),
+      lines: u.lines.map((l) => l.line),
     },
   };
+};
+
+/** Events dated in the month, from a stream in time order (T2); one out of order is a defect to report (L6). */
+const datedIn = <E extends CreditIssued>(events: ReadonlyArray<Recorded<E>>, month: Month): ReadonlyArray<Recorded<E>> => {
+  let latest = -Infinity;
+  return events.filter((r) => {
+    const at = toMillis(r.event.data.occurredAt);
+    assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
+    latest = at;
+    return monthOf(r.event.data.occurredAt) === month;
+  });
 };
 
 /**
@@ -241,11 +275,12 @@ function* splitByMonth(lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: 
 }
 
 /**
- * The monthly profile statement (sections 4–6) as a sequence of pure steps over the profile's
- * lifecycle and its users' consumption: what is held at the month's start, what is carried in
- * (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing), and overage
- * (K6), once per user, last. Its invariants (L5, L6) are checked before it is returned. Sliced: a
- * profile of 50,000 users is folded in slices by a server (`inSlices`), at once by `monthlyStatement`.
+ * The monthly profile statement (sections 4–6, 8) as a sequence of pure steps over the profile's
+ * lifecycle, its users' consumption and its credit notes: what is held at the month's start, what
+ * is carried in (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing),
+ * overage (K6), once per user, then the month's credit notes (N3). Its invariants (L5, L6) are
+ * checked before it is returned. Sliced: a profile of 50,000 users is folded in slices by a server
+ * (`inSlices`), at once by `monthlyStatement`.
  */
 export function* statementFold(input: StatementInput): Sliced<Statement> {
   const formatted = new Map<Dec, string>();
@@ -258,10 +293,12 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
   const { before, during } = yield* splitByMonth(input.lifecycle, input.month);
-  const users = yield* rises(fold, yield* carriedIn(fold, yield* heldAtStart(before)), during);
-  const billedUsers = [...users].filter(([, u]) => u.charged !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const risen = yield* rises(fold, yield* carriedIn(fold, yield* heldAtStart(before)), during);
+  const users = new Map(yield* mapSliced(risen, ([userId, u]) => [userId, withOverage(fold, userId, u, input.usage.get(userId))] as const));
+  for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noUser, r));
+  const billedUsers = [...users].filter(([, u]) => u.lines.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   yield;
-  const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, (u.charged as Charged).billing, input.usage.get(userId)));
+  const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, input.usage.get(userId)));
   const statement: Statement = {
     profileId: input.profile.profileId,
     accountId: input.profile.accountId,
@@ -277,3 +314,18 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
 }
 
 export const monthlyStatement = (input: StatementInput): Statement => whole(statementFold(input));
+
+/**
+ * One user's part of the month's statement, the same fold over that user's events alone: a user's
+ * lines depend on nothing of the other users' (each is billed on their own, P3/P4), so this is what
+ * the whole statement shows for them, at the cost of one user. Undefined: the user has no line.
+ */
+export const userStatementOf = (input: StatementInput, userId: string): UserStatement | undefined => {
+  const usage = input.usage.get(userId);
+  return monthlyStatement({
+    ...input,
+    lifecycle: input.lifecycle.filter((r) => r.event.type === 'OverageSet' || r.event.data.userId === userId),
+    usage: usage === undefined ? new Map() : new Map([[userId, usage]]),
+    credits: input.credits.filter((r) => r.event.data.userId === userId),
+  }).users[0];
+};

@@ -1,7 +1,8 @@
 import { assertInvariant } from '../domain/invariant';
 import { centsOf, Dec, format2, sum, toCents } from '../domain/money';
+import { LineId, statementOfLine } from '../domain/lineId';
 import { PAUSE_EVERY, Sliced, whole } from './slices';
-import { Statement } from './statementTypes';
+import { Statement, StatementLine } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
 /** Cents of wire-form amounts; one that is not an exact decimal with 2 places breaks L5 itself. */
@@ -21,6 +22,8 @@ const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100)
  * - L6: every consumption dated in M is on M's statement: each user who consumed is billed, the
  *   `creditsUsed` add up to the month's consumption, and an OVERAGE line's ranges name every
  *   consumption event of its user-month, each range a contiguous run of positions (L4).
+ * - N3: a CREDIT line takes something off (a negative amount) and names a line of the same profile
+ *   and user in an earlier month, which was final when the credit was dated in this one.
  * Throws InvariantViolation: a broken statement is never answered.
  */
 export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): Sliced<void> {
@@ -38,6 +41,7 @@ export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<strin
     assertInvariant(lines === cents(where, [u.total]), 'L5', () => `${where}, user ${u.userId}: total ${u.total}, lines ${show(lines)}`);
     const consumed = usage.get(u.userId);
     for (const l of u.lines) {
+      if (l.kind === 'CREDIT') assertCredit(where, s, u.userId, l);
       if (l.kind !== 'OVERAGE') continue;
       const ranges = l.usage ?? [];
       for (const r of ranges) {
@@ -58,3 +62,9 @@ export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<strin
 }
 
 export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): void => whole(statementInvariantChecks(s, usage));
+
+const assertCredit = (where: string, s: Statement, userId: string, l: StatementLine): void => {
+  const credited = l.credits !== undefined && LineId.is(l.credits) ? statementOfLine(l.credits) : undefined;
+  const names = credited !== undefined && credited.profileId === s.profileId && credited.userId === userId && credited.month < s.month;
+  assertInvariant(names && (centsOf(l.amount) ?? 0n) < 0n, 'N3', () => `${where}, line ${l.lineId}: a CREDIT of ${l.amount} crediting ${JSON.stringify(l.credits)}`);
+};

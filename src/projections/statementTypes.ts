@@ -7,7 +7,7 @@ export type StatementStatus = 'open' | 'final';
 
 export const statusOf = (month: Month, now: string): StatementStatus => (toMillis(now) >= toMillis(monthEnd(month)) ? 'final' : 'open');
 
-export type LineKind = 'CHARGE' | 'REFUND' | 'OVERAGE';
+export type LineKind = 'CHARGE' | 'REFUND' | 'OVERAGE' | 'CREDIT';
 
 /** A contiguous run of positions in one usage stream: how an OVERAGE line cites its consumption (L4). */
 export interface UsageRange {
@@ -30,11 +30,14 @@ export interface StatementLine {
   readonly reverses?: string;
   /** An OVERAGE line's consumption, as ranges: its size grows with streams, not with requests (L4). */
   readonly usage?: ReadonlyArray<UsageRange>;
+  /** A CREDIT names the line of a final statement it credits (N3). */
+  readonly credits?: string;
 }
 
 export interface UserStatement {
   readonly userId: string;
-  readonly billedTier: string;
+  /** Null for a user whose only lines in the month are CREDIT lines (N3). */
+  readonly billedTier: string | null;
   readonly creditsIncluded: string;
   readonly creditsUsed: string;
   readonly overageCredits: string;
@@ -51,6 +54,17 @@ export interface Statement {
   readonly status: StatementStatus;
   readonly total: string;
   readonly users: ReadonlyArray<UserStatement>;
+  /** Present once the month is sealed (billing-rules F2); the sealed digest covers the statement without it. */
+  readonly seal?: StatementSeal;
+}
+
+/** What a sealed statement carries (api.md): its StatementSealed event and what it sealed. */
+export interface StatementSeal {
+  readonly eventId: string;
+  readonly sha256: string;
+  readonly logPosition: number;
+  readonly chainHash: string;
+  readonly sealedAt: string;
 }
 
 export interface AccountStatement {

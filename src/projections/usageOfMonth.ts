@@ -1,4 +1,4 @@
-import { EventRef } from '../domain/events';
+import { CreditsConsumed, EventRef, Recorded } from '../domain/events';
 import { Dec } from '../domain/money';
 import { toMillis } from '../domain/time';
 import { UsageRange } from './statementTypes';
@@ -100,3 +100,12 @@ export class UsageAggregate {
     this.openRuns.set(streamId, run);
   }
 }
+
+/** One user-month's consumption events folded at once, as the read model would have summed them; undefined: none. */
+export const usageOfEvents = (events: ReadonlyArray<Recorded<CreditsConsumed>>): UsageOfMonth | undefined => {
+  const [first, ...rest] = events;
+  if (first === undefined) return undefined;
+  const aggregate = UsageAggregate.of(first.ref, new Dec(first.event.data.credits), first.event.data.occurredAt);
+  for (const r of rest) aggregate.add(r.ref, new Dec(r.event.data.credits), r.event.data.occurredAt);
+  return aggregate.read();
+};

@@ -3,7 +3,7 @@ import { LedgerEvent } from '../domain/events';
 
 /**
  * The read model saved with its checkpoint, so that a restart catches up from there instead of
- * replaying the whole log. It holds the events the view keeps (catalog, profiles, lifecycles) and
+ * replaying the whole log. It holds the events the view keeps (catalog, profiles, lifecycles, credit notes) and
  * each user-month's usage aggregate (sum, count, ranges of positions); it is decoded like any
  * stored JSON, and checked against the log before use. Version 2: the ranges were added.
  */

@@ -31,6 +31,8 @@ export const runScenario = async (scenario: Scenario, store: EventStore): Promis
     const appended = (await store.headPosition()) - before;
     steps.push(E.isRight(result) ? { ok: true, appended } : { ok: false, code: result.left.code, message: result.left.message, appended });
   }
+  // Seal delay 0 (billing-rules F2): every month the scenario's clock has passed is sealed, after the steps so their counts stand alone.
+  await ledger.sealDue(0);
   const statements = await Promise.all((scenario.expect ?? []).map((x) => ledger.statement(x.profileId, x.month)));
   return {
     steps,

@@ -5,7 +5,7 @@ import { AccountId, Identifier, Instant, MonthString } from '../domain/fields';
 const Line = t.tuple([t.string, t.string, t.string]);
 
 export const ExpectedUser = t.intersection([
-  t.type({ billedTier: t.string, total: t.string }),
+  t.type({ billedTier: t.union([t.string, t.null]), total: t.string }),
   t.partial({ creditsIncluded: t.string, creditsUsed: t.string, overageCredits: t.string, lines: t.array(Line) }),
 ]);
 

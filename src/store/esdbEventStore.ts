@@ -35,6 +35,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
 } from './eventStore';
+import { chainHash, EMPTY_HEAD, LogHead } from './chain';
 
 /**
  * The parts of EventStoreDBClient this adapter uses (the client satisfies it; tests pass an
@@ -154,6 +155,7 @@ export class EsdbEventStore implements EventStore {
   private readonly commandsInFlight = new Map<string, Promise<AppendResult>>();
   private readonly known = new Map<number, Position>();
   private readonly claimWaitMs: number;
+  private computedHead: LogHead = EMPTY_HEAD;
   /** Every call: reads that decide must not come from a lagging follower; credentials as given. */
   private readonly call: { readonly requiresLeader: true; readonly credentials?: Credentials };
 
@@ -222,6 +224,18 @@ export class EsdbEventStore implements EventStore {
     } finally {
       await read.cancel();
     }
+  }
+
+  /**
+   * EventStoreDB stores no chain: the head is the chain (F1) computed over what `$all` reads now,
+   * carried on from the last head this process computed. It proves nothing against the server's
+   * operator by itself; a head a client kept does (docs/stores.md, "What the chain proves here").
+   */
+  async logHead(): Promise<LogHead> {
+    let head = this.computedHead;
+    for await (const event of this.readAll({ after: head.position })) head = { position: event.globalPosition, chainHash: chainHash(head.chainHash, event) };
+    this.computedHead = head;
+    return head;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import { ChainMigration, LogHead } from './chain';
+
 /**
  * The port every event store adapter implements (in-memory, SQLite, EventStoreDB).
  * It knows streams, revisions and positions, never billing: payloads are opaque JSON,
@@ -34,6 +36,13 @@ export interface RecordedEvent {
   readonly metadata: EventMetadata;
   /** When the store recorded it (ISO 8601); the domain's own time is in `data.occurredAt`. */
   readonly recordedAt: string;
+  /**
+   * The log's hash chain at this event (billing-rules F1, src/store/chain.ts), lowercase hex, as the
+   * store wrote it in the append's transaction; absent where the store keeps none (EventStoreDB).
+   */
+  readonly chainHash?: string;
+  /** The algorithm `chainHash` was made with (CHAIN_ALGORITHM), stored beside it. */
+  readonly chainAlgorithm?: string;
 }
 
 /**
@@ -149,6 +158,13 @@ export interface EventStore {
    * taken at it never passes an event that commits later.
    */
   headPosition(): Promise<number>;
+  /**
+   * The log's last event and its chain hash (billing-rules F1: `GET /v1/log/head`), as of the same
+   * visibility as `headPosition`; `{-1, GENESIS_HASH}` for an empty log.
+   */
+  logHead(): Promise<LogHead>;
+  /** Optional: where a migration chained a log written before the chain (billing-rules F4), if one did. */
+  chainMigration?(): Promise<ChainMigration | undefined>;
   /**
    * Optional, for readers that keep states of the streams they read (the command handler): looks once
    * for appends by anyone else, and answers a lookup of the revision from which a stream has no

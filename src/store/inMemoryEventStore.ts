@@ -9,6 +9,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
 } from './eventStore';
+import { CHAIN_ALGORITHM, chainHash, EMPTY_HEAD, LogHead } from './chain';
 
 /** The reference adapter: scratch ledgers (`ledger simulate`) and fast tests. Not durable. */
 export class InMemoryEventStore implements EventStore {
@@ -31,18 +32,12 @@ export class InMemoryEventStore implements EventStore {
     checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
     checkGuards(options.guards, (id) => (this.streams.get(id)?.length ?? 0) - 1);
     const recordedAt = this.clock().toISOString();
-    const recorded = events.map(
-      (e, i): RecordedEvent => ({
-        streamId,
-        position: stream.length + i,
-        globalPosition: this.log.length + i,
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt,
-      }),
-    );
+    let hash = this.log[this.log.length - 1]?.chainHash ?? EMPTY_HEAD.chainHash;
+    const recorded = events.map((e, i): RecordedEvent => {
+      const fields = { streamId, position: stream.length + i, globalPosition: this.log.length + i, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata };
+      hash = chainHash(hash, fields);
+      return { ...fields, recordedAt, chainHash: hash, chainAlgorithm: CHAIN_ALGORITHM };
+    });
     stream.push(...recorded);
     this.log.push(...recorded);
     this.streams.set(streamId, stream);
@@ -73,6 +68,11 @@ export class InMemoryEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     return this.log.length - 1;
+  }
+
+  async logHead(): Promise<LogHead> {
+    const last = this.log[this.log.length - 1];
+    return last === undefined ? EMPTY_HEAD : { position: last.globalPosition, chainHash: last.chainHash as string };
   }
 
   async close(): Promise<void> {}

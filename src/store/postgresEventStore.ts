@@ -14,6 +14,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
 } from './eventStore';
+import { canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
 
 /**
  * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
@@ -24,7 +25,7 @@ import {
  * SELECT does not promise), reads what the checks need, and writes only if they hold; either way it
  * returns what it read, and the port's TypeScript checks decide the outcome.
  */
-const MIGRATIONS: ReadonlyArray<string> = [
+const MIGRATIONS: ReadonlyArray<string | ((client: PoolClient) => Promise<void>)> = [
   `CREATE SEQUENCE ledger_global_position MINVALUE 0 START 0;
    CREATE TABLE ledger_events (
      global_position bigint      PRIMARY KEY,
@@ -101,7 +102,102 @@ const MIGRATIONS: ReadonlyArray<string> = [
      INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
      RETURN state || jsonb_build_object('first', first::text);
    END $$;`,
+  // The hash chain (billing-rules F1, F4): a log written before it is chained once, here, and the
+  // migration says so in ledger_chain_migration (ledger verify reports it).
+  async (client) => {
+    await client.query(`ALTER TABLE ledger_events ADD COLUMN chain_hash text, ADD COLUMN chain_algorithm text;
+                        CREATE TABLE ledger_chain_migration (
+                          chained_at    timestamptz NOT NULL,
+                          last_position bigint      NOT NULL,
+                          chain_hash    text        NOT NULL,
+                          events        bigint      NOT NULL
+                        );`);
+    let head = EMPTY_HEAD;
+    let events = 0;
+    for (;;) {
+      const { rows } = await client.query<EventRow>(`SELECT ${COLUMNS} FROM ledger_events WHERE global_position > $1 ORDER BY global_position LIMIT 1000`, [head.position]);
+      if (rows.length === 0) break;
+      const hashes = chainAfter(head.chainHash, rows.map(toRecorded));
+      await client.query('UPDATE ledger_events e SET chain_hash = u.hash, chain_algorithm = $3 FROM unnest($1::bigint[], $2::text[]) AS u(position, hash) WHERE e.global_position = u.position', [
+        rows.map((r) => r.global_position),
+        hashes,
+        CHAIN_ALGORITHM,
+      ]);
+      head = { position: toPosition((rows[rows.length - 1] as EventRow).global_position), chainHash: hashes[hashes.length - 1] as string };
+      events += rows.length;
+    }
+    if (events > 0) {
+      await client.query('INSERT INTO ledger_chain_migration (chained_at, last_position, chain_hash, events) VALUES (now(), $1, $2, $3)', [head.position, head.chainHash, events]);
+    }
+    await client.query(APPEND_WITH_CHAIN);
+  },
 ];
+
+/**
+ * ledger_append with the chain: as before, but the allocation lock is held to the transaction's end,
+ * so that the previous event has committed (or never will) when an append reads its hash: appends
+ * from every node make one chain, in the log's one global order. The event's RFC 8785 JSON comes in
+ * three pieces around its two positions (chain.ts, canonicalPieces); SHA-256 is PostgreSQL's own.
+ */
+const APPEND_WITH_CHAIN = `
+   DROP FUNCTION ledger_append(bigint, bigint[], boolean[], text[], text, text, integer, text[], text[], integer[], timestamptz, text[], text[], json[], json[]);
+   CREATE FUNCTION ledger_append(
+     allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], command_ids text[],
+     stream text, expected_kind text, expected_revision integer,
+     guard_streams text[], guard_kinds text[], guard_revisions integer[],
+     recorded timestamptz, event_ids text[], types text[], datas json[], metadatas json[],
+     algorithm text, heads text[], middles text[], tails text[]
+   ) RETURNS jsonb LANGUAGE plpgsql AS $$
+   DECLARE
+     n       integer := coalesce(array_length(event_ids, 1), 0);
+     state   jsonb;
+     current integer;
+     xid     xid8;
+     first   bigint;
+     hash    bytea;
+     hashes  text[] := '{}';
+   BEGIN
+     FOR i IN 1 .. coalesce(array_length(lock_keys, 1), 0) LOOP
+       IF lock_exclusive[i] THEN PERFORM pg_advisory_xact_lock(lock_keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(lock_keys[i]); END IF;
+     END LOOP;
+     -- A new statement, so a new snapshot (READ COMMITTED): it sees what every earlier holder of these locks committed.
+     SELECT jsonb_build_object(
+       'command', (SELECT jsonb_build_object('first', c.first_global_position::text, 'count', c.count)
+                   FROM unnest(command_ids) WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
+                   ORDER BY u.ord LIMIT 1),
+       'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
+                     WHERE s.stream_id = stream OR s.stream_id = ANY(guard_streams)))
+       INTO state;
+     current := coalesce((state->'revisions'->>stream)::integer, -1);
+     IF n = 0 OR state->'command' <> 'null'
+        OR NOT ledger_expectation_holds(expected_kind, expected_revision, current)
+        OR EXISTS (SELECT 1 FROM unnest(guard_streams, guard_kinds, guard_revisions) AS g(id, kind, revision)
+                   WHERE NOT ledger_expectation_holds(g.kind, g.revision, coalesce((state->'revisions'->>g.id)::integer, -1))) THEN
+       RETURN state;
+     END IF;
+     -- The transaction id and the positions, together under the allocation lock: see docs/stores.md, "Global order".
+     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+       RAISE EXCEPTION 'ledger_append must make the first write of its transaction: the global order relies on it';
+     END IF;
+     PERFORM pg_advisory_xact_lock(allocation_lock);
+     xid := pg_current_xact_id();
+     first := nextval('ledger_global_position');
+     IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
+     -- Every earlier holder of the lock has committed or rolled back: the last row is the previous event.
+     SELECT decode(e.chain_hash, 'hex') INTO hash FROM ledger_events e ORDER BY e.global_position DESC LIMIT 1;
+     hash := coalesce(hash, decode(repeat('00', 32), 'hex'));
+     FOR i IN 1 .. n LOOP
+       hash := sha256(hash || convert_to(heads[i] || (first + i - 1)::text || middles[i] || (current + i)::text || tails[i], 'UTF8'));
+       hashes := hashes || encode(hash, 'hex');
+     END LOOP;
+     INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm)
+       SELECT first + i - 1, xid, stream, current + i, event_ids[i], types[i], datas[i], metadatas[i], recorded, hashes[i], algorithm
+       FROM generate_series(1, n) AS i;
+     INSERT INTO ledger_streams (stream_id, revision) VALUES (stream, current + n)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision;
+     INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM unnest(command_ids) AS c;
+     RETURN state || jsonb_build_object('first', first::text, 'hashes', to_jsonb(hashes));
+   END $$;`;
 
 /** Advisory lock keys of their own: a 64-bit hash of a namespaced name. */
 const lockKey = (name: string): string => createHash('sha256').update(`ledger:${name}`).digest().readBigInt64BE(0).toString();
@@ -132,9 +228,11 @@ interface EventRow {
   readonly data: unknown;
   readonly metadata: EventMetadata;
   readonly recorded_at: Date;
+  readonly chain_hash: string | null;
+  readonly chain_algorithm: string | null;
 }
 
-const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at';
+const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm';
 
 /** bigint columns arrive as text; beyond 2^53 a position would silently round. */
 const toPosition = (text: string): number => {
@@ -152,6 +250,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   data: row.data,
   metadata: row.metadata,
   recordedAt: row.recorded_at.toISOString(),
+  ...(row.chain_hash === null ? {} : { chainHash: row.chain_hash }),
+  ...(row.chain_algorithm === null ? {} : { chainAlgorithm: row.chain_algorithm }),
 });
 
 /** SQLSTATE of a lock wait that PostgreSQL broke as a deadlock; the append is retried. */
@@ -355,6 +455,25 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async logHead(): Promise<LogHead> {
+    const position = await this.headPosition();
+    if (position < 0) return EMPTY_HEAD;
+    const { rows } = await this.pool.query<{ chain_hash: string | null }>({
+      name: 'ledger_chain_at',
+      text: 'SELECT chain_hash FROM ledger_events WHERE global_position = $1',
+      values: [position],
+    });
+    return { position, chainHash: rows[0]?.chain_hash ?? '' };
+  }
+
+  async chainMigration(): Promise<ChainMigration | undefined> {
+    const { rows } = await this.pool.query<{ chained_at: Date; last_position: string; chain_hash: string; events: string }>(
+      'SELECT chained_at, last_position, chain_hash, events FROM ledger_chain_migration',
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : { chainedAt: row.chained_at.toISOString(), position: toPosition(row.last_position), chainHash: row.chain_hash, events: Number(row.events) };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -366,7 +485,7 @@ export class PostgresEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     const { rows } = await client.query<{ state: AppendState }>({
       name: 'ledger_append',
-      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::json[], $15::json[]) AS state',
+      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::json[], $15::json[], $16, $17, $18, $19) AS state',
       values: [
         ALLOCATION_LOCK,
         lockKeys,
@@ -382,6 +501,8 @@ export class PostgresEventStore implements EventStore {
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data ?? null)),
         events.map((e) => JSON.stringify(e.metadata)),
+        CHAIN_ALGORITHM,
+        ...piecesOf(streamId, events),
       ],
     });
     const state = (rows[0] as { state: AppendState }).state;
@@ -408,6 +529,8 @@ export class PostgresEventStore implements EventStore {
         data: e.data ?? null,
         metadata: e.metadata,
         recordedAt,
+        chainHash: state.hashes?.[i] ?? '',
+        chainAlgorithm: CHAIN_ALGORITHM,
       }),
     );
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
@@ -439,7 +562,15 @@ interface AppendState {
   readonly revisions: Readonly<Record<string, number>>;
   /** The global position of the first event written; absent when nothing was. */
   readonly first?: string;
+  /** The chain hashes of the events written. */
+  readonly hashes?: ReadonlyArray<string>;
 }
+
+/** Each event's canonical JSON around its positions, as ledger_append's three arrays. */
+const piecesOf = (streamId: string, events: ReadonlyArray<NewEvent>): [string[], string[], string[]] => {
+  const pieces = events.map((e) => canonicalPieces({ streamId, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }));
+  return [pieces.map((p) => p[0]), pieces.map((p) => p[1]), pieces.map((p) => p[2])];
+};
 
 /** An ExpectedRevision as ledger_expectation_holds takes it. */
 const expectationArgs = (e: ExpectedRevision): [string, number | null] => [e.kind, e.kind === 'exact' ? e.revision : null];
@@ -476,7 +607,10 @@ const migrate = async (pool: Pool): Promise<void> => {
     const { rows } = await client.query<{ version: number }>('SELECT version FROM ledger_schema');
     const version = rows[0]?.version ?? 0;
     if (version > MIGRATIONS.length) throw new Error(`database schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
-    for (const sql of MIGRATIONS.slice(version)) await client.query(sql);
+    for (const step of MIGRATIONS.slice(version)) {
+      if (typeof step === 'string') await client.query(step);
+      else await step(client);
+    }
     if (rows.length === 0) await client.query('INSERT INTO ledger_schema (version) VALUES ($1)', [MIGRATIONS.length]);
     else await client.query('UPDATE ledger_schema SET version = $1', [MIGRATIONS.length]);
     await client.query('COMMIT');

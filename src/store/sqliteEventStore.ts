@@ -13,6 +13,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
 } from './eventStore';
+import { CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
 
 export const DEFAULT_SQLITE_PATH = './data/ledger.db';
 
@@ -20,7 +21,7 @@ export const DEFAULT_SQLITE_PATH = './data/ledger.db';
  * Schema versions, applied in order on open; the database's `PRAGMA user_version` is the
  * number already applied. Append only: never edit a released entry, add a new one.
  */
-const MIGRATIONS: ReadonlyArray<string> = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `CREATE TABLE events (
      global_position INTEGER PRIMARY KEY,
      stream_id       TEXT    NOT NULL,
@@ -47,6 +48,38 @@ const MIGRATIONS: ReadonlyArray<string> = [
      revision  INTEGER NOT NULL
    ) WITHOUT ROWID;
    INSERT INTO streams SELECT stream_id, max(position) FROM events GROUP BY stream_id;`,
+  // The hash chain (billing-rules F1, F4): a log written before it is chained once, here, and the
+  // migration says so in chain_migration (ledger verify reports it).
+  (db) => {
+    db.exec(`ALTER TABLE events ADD COLUMN chain_hash TEXT;
+             ALTER TABLE events ADD COLUMN chain_algorithm TEXT;
+             CREATE TABLE chain_migration (
+               chained_at    TEXT    NOT NULL,
+               last_position INTEGER NOT NULL,
+               chain_hash    TEXT    NOT NULL,
+               events        INTEGER NOT NULL
+             );`);
+    const update = db.prepare<[string, string, number]>('UPDATE events SET chain_hash = ?, chain_algorithm = ? WHERE global_position = ?');
+    let head = EMPTY_HEAD;
+    let events = 0;
+    // Pages: better-sqlite3 cannot write while a statement iterates.
+    const page = db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT 1000`);
+    for (let rows = page.all(head.position); rows.length > 0; rows = page.all(head.position)) {
+      for (const row of rows) {
+        head = { position: row.global_position, chainHash: chainHash(head.chainHash, toRecorded(row)) };
+        update.run(head.chainHash, CHAIN_ALGORITHM, row.global_position);
+      }
+      events += rows.length;
+    }
+    if (events > 0) {
+      db.prepare('INSERT INTO chain_migration (chained_at, last_position, chain_hash, events) VALUES (?, ?, ?, ?)').run(
+        new Date().toISOString(),
+        head.position,
+        head.chainHash,
+        events,
+      );
+    }
+  },
 ];
 
 export interface SqliteEventStoreOptions {
@@ -64,6 +97,8 @@ interface EventRow {
   readonly data: string;
   readonly metadata: string;
   readonly recorded_at: string;
+  readonly chain_hash: string | null;
+  readonly chain_algorithm: string | null;
 }
 
 interface PendingAppend {
@@ -76,7 +111,7 @@ interface PendingAppend {
 
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
 
-const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at';
+const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm';
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   streamId: row.stream_id,
@@ -87,6 +122,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   data: JSON.parse(row.data) as unknown,
   metadata: JSON.parse(row.metadata) as EventMetadata,
   recordedAt: row.recorded_at,
+  ...(row.chain_hash === null ? {} : { chainHash: row.chain_hash }),
+  ...(row.chain_algorithm === null ? {} : { chainAlgorithm: row.chain_algorithm }),
 });
 
 /**
@@ -134,19 +171,20 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = prepareStatements(db);
-    const appendOne = (p: PendingAppend, head: number) => this.appendNow(p.streamId, p.events, p.options, head);
+    const appendOne = (p: PendingAppend, head: LogHead) => this.appendNow(p.streamId, p.events, p.options, head);
     // Each append of a group runs in its own savepoint so that a failing one rolls back alone; one
     // alone in its transaction (a single caller's) needs none: its failure rolls back the transaction.
     const appendInSavepoint = db.transaction(appendOne);
     this.commitBatch = db
       .transaction((batch: ReadonlyArray<PendingAppend>) => {
         const append = batch.length === 1 ? appendOne : appendInSavepoint;
-        // The transaction holds the write lock: the head moves only by the appends below.
-        let head = this.statements.head.get() ?? -1;
+        // The transaction holds the write lock: the head (and the chain) moves only by the appends below.
+        let head = this.readHead();
         return batch.map((p): Outcome => {
           try {
             const result = append(p, head);
-            if (!result.duplicate) head += result.events.length;
+            const last = result.events[result.events.length - 1];
+            if (!result.duplicate && last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
             return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
@@ -212,6 +250,20 @@ export class SqliteEventStore implements EventStore {
     return this.statements.head.get() ?? -1;
   }
 
+  async logHead(): Promise<LogHead> {
+    return this.readHead();
+  }
+
+  async chainMigration(): Promise<ChainMigration | undefined> {
+    const row = this.statements.chainMigration.get();
+    return row === undefined ? undefined : { chainedAt: row.chained_at, position: row.last_position, chainHash: row.chain_hash, events: row.events };
+  }
+
+  private readHead(): LogHead {
+    const row = this.statements.lastEvent.get();
+    return row === undefined ? EMPTY_HEAD : { position: row.global_position, chainHash: row.chain_hash ?? '' };
+  }
+
   async close(): Promise<void> {
     if (this.scheduledFlush !== undefined) {
       clearImmediate(this.scheduledFlush);
@@ -264,9 +316,9 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Runs inside the batch's write transaction, which serialises it against every other writer;
-   * `head` is the global position of the log's last event.
+   * `head` is the log's last event and its chain hash.
    */
-  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: number): AppendResult {
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: LogHead): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
@@ -278,17 +330,11 @@ export class SqliteEventStore implements EventStore {
     checkExpectedRevision(streamId, options.expectedRevision, current);
     checkGuards(options.guards, revisionOf);
     const recordedAt = this.clock().toISOString();
+    let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
-      const event: RecordedEvent = {
-        streamId,
-        position: current + 1 + i,
-        globalPosition: head + 1 + i,
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data ?? null,
-        metadata: e.metadata,
-        recordedAt,
-      };
+      const fields = { streamId, position: current + 1 + i, globalPosition: head.position + 1 + i, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata };
+      previous = chainHash(previous, fields);
+      const event: RecordedEvent = { ...fields, recordedAt, chainHash: previous, chainAlgorithm: CHAIN_ALGORITHM };
       this.statements.insert.run(
         event.globalPosition,
         streamId,
@@ -299,12 +345,14 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(e.metadata),
         recordedAt,
         null,
+        event.chainHash,
+        CHAIN_ALGORITHM,
       );
       return event;
     });
     if (events.length > 0) {
       this.statements.upsertStream.run(streamId, current + events.length);
-      for (const id of commandIds) this.statements.insertCommand.run(id, head + 1, events.length);
+      for (const id of commandIds) this.statements.insertCommand.run(id, head.position + 1, events.length);
     }
     return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
   }
@@ -315,6 +363,12 @@ const MAX_KNOWN_ENDS = 100_000;
 const prepareStatements = (db: Database.Database) => ({
   dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   head: db.prepare<[], number | null>('SELECT max(global_position) FROM events').pluck(),
+  lastEvent: db.prepare<[], { global_position: number; chain_hash: string | null }>(
+    'SELECT global_position, chain_hash FROM events ORDER BY global_position DESC LIMIT 1',
+  ),
+  chainMigration: db.prepare<[], { chained_at: string; last_position: number; chain_hash: string; events: number }>(
+    'SELECT chained_at, last_position, chain_hash, events FROM chain_migration',
+  ),
   streamHead: db.prepare<[string], number | null>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
   upsertStream: db.prepare<[string, number]>(
     `INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
@@ -323,8 +377,8 @@ const prepareStatements = (db: Database.Database) => ({
   insertCommand: db.prepare<[string, number, number]>('INSERT INTO commands (command_id, first_global_position, count) VALUES (?, ?, ?)'),
   range: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position < ? ORDER BY global_position`),
   insert: db.prepare(
-    `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (global_position, stream_id, position, event_id, type, data, metadata, recorded_at, command_id, chain_hash, chain_algorithm)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
   // A bound LIMIT makes SQLite re-prepare the statement at every run (the planner reads its value):
   // ~10 µs, and the handler reads streams several times per command. So the usual, unlimited read
@@ -354,7 +408,10 @@ const migrate = (db: Database.Database): void => {
     if (version > MIGRATIONS.length) {
       throw new Error(`database schema version ${version} is newer than this build knows (${MIGRATIONS.length})`);
     }
-    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
+    for (const step of MIGRATIONS.slice(version)) {
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 };

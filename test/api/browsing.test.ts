@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from './support/ledgerServer';
+import { collect } from '../store/contract';
 
 /** The read routes the console is built on: accounts, a profile now, the catalog, a line's events, `current`. */
 
@@ -88,6 +89,17 @@ describe('GET /v1/profiles/{profileId}', () => {
       const answer = await get(`/v1/profiles/${id}`, 'mine');
       expect([answer.status, answer.body.error.code, answer.body.error.message]).toEqual([404, 'PROFILE_NOT_FOUND', `profile ${id} does not exist`]);
     }
+  });
+});
+
+describe('GET /v1/log/head', () => {
+  test("answers the log's last event and its chain hash, to any reader (billing-rules F1)", async () => {
+    const answer = await get('/v1/log/head', 'mine');
+    expect(answer.status).toBe(200);
+    const position = await server.store.headPosition();
+    const [last] = await collect(server.store.readAll({ after: position - 1 }));
+    expect(answer.body).toEqual({ position, chainHash: last?.chainHash });
+    expect(answer.body.chainHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -17,6 +17,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   Downgrade: { tier: 'PRO' },
   SetOverage: { enabled: true },
   ConsumeCredits: { userId: 'alice', credits: '1', requestId: 'r-1' },
+  IssueCredit: { lineId: 'p-1~2026-03~alice~1', amount: '1.00', reason: 'goodwill' },
 };
 const pathIds: Record<string, string> = { profileId: 'p-1', userId: 'alice' };
 

@@ -78,6 +78,7 @@ const everyRoute: ReadonlyArray<readonly [string, Call]> = [
   ['export of every account', { method: 'GET', path: '/v1/exports/2026-04.csv' }],
   ['accounts', { method: 'GET', path: '/v1/accounts' }],
   ['catalog', { method: 'GET', path: '/v1/catalog' }],
+  ['log head', { method: 'GET', path: '/v1/log/head' }],
   ['list tokens', { method: 'GET', path: '/v1/tokens' }],
   ['create a token', { method: 'POST', path: '/v1/tokens', body: { name: 'made-here', role: 'reader' } }],
   ['revoke a token', { method: 'POST', path: '/v1/tokens/admin/revoke', body: {} }],

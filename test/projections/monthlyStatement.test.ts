@@ -35,6 +35,7 @@ const statementOf = (events: ReadonlyArray<ProfileEvent>, usage: ReadonlyArray<r
     catalog,
     lifecycle: recorded(events),
     usage: new Map(usage),
+    credits: [],
     month: '2026-04',
     now: '2026-05-15T00:00:00.000Z',
   };

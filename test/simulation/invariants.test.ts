@@ -19,7 +19,13 @@ const consumed = (credits: string, requestId: string, day: number, userId = 'u1'
 });
 
 const streamOf = (e: LedgerEvent): string =>
-  e.type === 'ProfileCreated' ? Streams.registry : e.type === 'CreditsConsumed' ? Streams.usage('p1', e.data.userId, '2026-04') : Streams.profile('p1');
+  e.type === 'ProfileCreated'
+    ? Streams.registry
+    : e.type === 'CreditsConsumed'
+      ? Streams.usage('p1', e.data.userId, '2026-04')
+      : e.type === 'CreditIssued'
+        ? Streams.credits('p1')
+        : Streams.profile('p1');
 
 const logOf = async (events: ReadonlyArray<{ event: LedgerEvent; metadata?: Partial<EventMetadata> }>): Promise<RecordedEvent[]> => {
   const store = new InMemoryEventStore();
@@ -72,4 +78,25 @@ test('one effect per Idempotency-Key, and rejections that appended', async () =>
     expect.stringMatching(/^c2 answered 409 IDEMPOTENCY_KEY_REUSED, yet appended CreditsConsumed@\d+$/),
     'c3 answered 200, yet 1 of its events are not in the log',
   ]);
+});
+
+test('N2: credits of a line that add up to more than the line', async () => {
+  const inMarch = (e: LedgerEvent): LedgerEvent => ({ ...e, data: { ...e.data, occurredAt: e.data.occurredAt.replace('2026-04', '2026-03') } }) as LedgerEvent;
+  const credit = (amount: string, day: number): LedgerEvent => ({
+    type: 'CreditIssued',
+    data: { profileId: 'p1', lineId: 'p1~2026-03~u1~1', userId: 'u1', month: '2026-03', tier: 'PRO', amount, reason: 'r', occurredAt: at(day) },
+  });
+  const within = await logOf([{ event: inMarch(created) }, { event: inMarch(subscribed('u1')) }, { event: credit('12.00', 2) }, { event: credit('8.00', 3) }]);
+  expect(violations(within, [])).toEqual([]);
+  const over = await logOf([{ event: inMarch(created) }, { event: inMarch(subscribed('u1')) }, { event: credit('12.00', 2) }, { event: credit('8.01', 3) }]);
+  expect(violations(over, [])).toEqual([expect.stringMatching(/^N2: line p1~2026-03~u1~1 \(20\.00\) is credited 20\.01 by CreditIssued@\d+/)]);
+});
+
+test('T2: a credit note dated before the latest one the log holds before it', async () => {
+  const credit = (day: number): LedgerEvent => ({
+    type: 'CreditIssued',
+    data: { profileId: 'p1', lineId: 'p1~2026-03~u1~1', userId: 'u1', month: '2026-03', tier: 'PRO', amount: '1.00', reason: 'r', occurredAt: at(day) },
+  });
+  const log = await logOf([...base, { event: credit(5) }, { event: credit(4) }]);
+  expect(violations(log, [])).toEqual(expect.arrayContaining([expect.stringMatching(/^T2: CreditIssued@\d+ .* is dated before CreditIssued@\d+/)]));
 });

@@ -21,7 +21,7 @@ const details = (run: ScheduleRun): string =>
     ...run.trace,
   ].join('\n');
 
-test(`${seeds.length} seeded schedules keep T2, K2, K4 and one effect per Idempotency-Key`, async () => {
+test(`${seeds.length} seeded schedules keep T2, K2, K4, N2 and one effect per Idempotency-Key`, async () => {
   const failing: ScheduleRun[] = [];
   for (const seed of seeds) {
     const run = await runSchedule(seed, storeOf(seed));

@@ -8,6 +8,7 @@ import {
   NewEvent,
   RecordedEvent,
 } from '../../src/store/eventStore';
+import { CHAIN_ALGORITHM, chainHash, EMPTY_HEAD } from '../../src/store/chain';
 
 /**
  * The behaviour every EventStore adapter must share. Written so that it also holds against a
@@ -431,6 +432,40 @@ export const describeEventStoreContract = (
           const own = all.filter((e) => e.streamId === id);
           expect(own.map((e) => [e.position, e.data])).toEqual([0, 1, 2, 3, 4].map((i) => [i, { i }]));
         }
+      }, heavyTimeout);
+    });
+
+    describe('the hash chain (billing-rules F1)', () => {
+      /** The chain recomputed over the whole log; each stored hash must be it, and the head its last. */
+      const expectChainHolds = async (): Promise<void> => {
+        let head = EMPTY_HEAD;
+        for await (const e of store.readAll()) {
+          head = { position: e.globalPosition, chainHash: chainHash(head.chainHash, e) };
+          if (e.chainHash !== undefined && (e.chainHash !== head.chainHash || e.chainAlgorithm !== CHAIN_ALGORITHM)) {
+            throw new Error(`event at ${e.globalPosition} stores ${e.chainAlgorithm}:${e.chainHash}, the chain gives ${head.chainHash}`);
+          }
+        }
+        expect(await store.logHead()).toEqual(head);
+      };
+
+      test('every event carries the chain over the log before it, and the head is the last', async () => {
+        const id = stream('chained');
+        const result = await store.append(id, [newEvent({ amount: '1.50', nested: { b: [1, 'x'], a: null } }), newEvent({ occurredAt: '2026-01-01T00:00:00.000Z' })], {
+          expectedRevision: ExpectedRevision.noStream,
+        });
+        const last = result.events[1] as RecordedEvent;
+        expect(await store.logHead()).toEqual({ position: last.globalPosition, chainHash: last.chainHash ?? expect.stringMatching(/^[0-9a-f]{64}$/) });
+        await expectChainHolds();
+      });
+
+      test('appends racing from many callers make one chain in the global order', async () => {
+        const ids = Array.from({ length: 10 }, (_, w) => stream(`chain${w}`));
+        await Promise.all(
+          ids.map(async (id) => {
+            for (let i = 0; i < 4; i++) await store.append(id, [newEvent({ i }), newEvent({ i })], { expectedRevision: ExpectedRevision.after(2 * i - 1) });
+          }),
+        );
+        await expectChainHolds();
       }, heavyTimeout);
     });
 

@@ -26,10 +26,10 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await Promise.all(stores.map((s) => s.close()));
       const client = new Client({ connectionString: fresh.url() });
       await client.connect();
-      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 1 }]);
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 2 }]);
       await client.query('UPDATE ledger_schema SET version = 99');
       await client.end();
-      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (1)');
+      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (2)');
     } finally {
       await fresh.drop();
     }

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExpectedRevision } from '../../src/store/eventStore';
+import { chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
+import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 import { collect, describeEventStoreContract, newEvent } from './contract';
@@ -38,11 +39,11 @@ describe('SQLite file store', () => {
     await (await openStore(`sqlite:${file}`)).close();
     const raw = new Database(file);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     raw.pragma('user_version = 99');
     raw.close();
 
-    expect(() => new SqliteEventStore(file)).toThrow('database schema version 99 is newer than this build knows (2)');
+    expect(() => new SqliteEventStore(file)).toThrow('database schema version 99 is newer than this build knows (3)');
   });
 
   test('a version-1 database is migrated: its command ids and stream heads carry over', async () => {
@@ -61,7 +62,30 @@ describe('SQLite file store', () => {
     expect((await store.readCommand('cmd'))?.map((e) => e.eventId)).toEqual(['e0', 'e1']);
     await expect(store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(0) })).rejects.toMatchObject({ actual: 1 });
     expect((await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(1) })).events[0]?.globalPosition).toBe(2);
+    // And chained (F4): the two old events by the migration, which says so; the new one on top.
+    const [e0, e1, e2] = await collect(store.readAll());
+    const h0 = chainHash(GENESIS_HASH, e0 as RecordedEvent);
+    const h1 = chainHash(h0, e1 as RecordedEvent);
+    expect([e0?.chainHash, e1?.chainHash, e2?.chainHash]).toEqual([h0, h1, chainHash(h1, e2 as RecordedEvent)]);
+    expect(await store.chainMigration()).toEqual({ chainedAt: expect.any(String), position: 1, chainHash: h1, events: 2 });
     await store.close();
+  });
+
+  test('a store written by main before the chain (test/fixtures/before-chain.db) is chained once, and says so', async () => {
+    const file = freshFile();
+    copyFileSync(join(__dirname, '..', 'fixtures', 'before-chain.db'), file);
+    const store = new SqliteEventStore(file);
+    const events = await collect(store.readAll());
+    expect(events).toHaveLength(41);
+    expect(events.map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, events));
+    const migration = await store.chainMigration();
+    expect(migration).toEqual({ chainedAt: expect.any(String), position: 40, chainHash: events[40]?.chainHash, events: 41 });
+    await store.close();
+    // Once: reopening neither chains again nor moves the record.
+    const reopened = new SqliteEventStore(file);
+    expect(await reopened.chainMigration()).toEqual(migration);
+    expect(await reopened.logHead()).toEqual({ position: 40, chainHash: events[40]?.chainHash });
+    await reopened.close();
   });
 
   test('readAll pages through the log without skipping or repeating', async () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,3 +31,24 @@ export const tempDir = (prefix: string): string => {
   if (!fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it in pretest)');
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 };
+
+/** A `ledger serve` process on an ephemeral port, in a folder of its own (its read-model snapshot). */
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly base: string;
+}
+
+/** Starts `ledger serve --port 0 --store URL`; resolves once it listens, rejects if it exits first. */
+export const startServe = (store: string, cwd: string): Promise<ServeProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', store], { cwd, env: baseEnv() });
+    let seen = '';
+    const listening = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(seen);
+      if (match?.[1] !== undefined) resolve({ child, base: match[1] });
+    };
+    child.stdout.on('data', listening);
+    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`ledger serve exited with ${code} before listening: ${seen}`)));
+  });

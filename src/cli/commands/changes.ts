@@ -30,6 +30,9 @@ const FLAGS: Readonly<Record<Field, { readonly flag: string; readonly help: stri
   price: { flag: 'price', help: 'monthly price in USD, a decimal with at most 2 places' },
   fromMonth: { flag: 'from-month', help: 'the first month it applies to, YYYY-MM, later than the current month' },
   requestId: { flag: 'request-id', help: 'the id of the metered request: a retry with the same id, user and credits changes nothing' },
+  lineId: { flag: 'line', help: 'the line to credit, as its final statement shows it: PROFILE~YYYY-MM~USER~N' },
+  amount: { flag: 'amount', help: 'USD to credit, a decimal above 0 with at most 2 places, at most what is left of the line' },
+  reason: { flag: 'reason', help: 'why, 1 to 500 characters: the customer reads it on the CREDIT line' },
   occurredAt: { flag: 'occurred-at', help: 'when it happened, such as 2026-04-01T09:00:00Z (default: now); never before the profile\'s latest change, never in a closed month' },
 };
 
@@ -183,6 +186,17 @@ same id with the same user and credits changes nothing, with others it is refuse
 (REQUEST_ID_REUSED). A request past the user's monthly allowance is refused whole
 (CREDITS_EXHAUSTED) unless the profile's overage is on; then each credit past it costs 0.04 USD.`,
   })),
+  changeCommand({
+    name: 'credit',
+    type: 'IssueCredit',
+    summary: 'credit a line of a final bill (a credit note on the current month)',
+    about: `Credits a CHARGE or OVERAGE line of a final statement (its month is over), as a credit note: the
+final statement stays as it was sent, and the credit shows as a CREDIT line, naming --line, on
+the statement of the month it is dated in. Never more than what is left of the line (its
+amount, less the REFUND that reversed it, less earlier credits; else CREDIT_EXCEEDS_LINE). A line
+of a month not over is MONTH_OPEN; REFUND and CREDIT lines are NOT_CREDITABLE. Over the API,
+only an admin token may do this.`,
+  }),
   changeCommand({
     name: 'overage',
     type: 'SetOverage',

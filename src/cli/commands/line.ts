@@ -8,7 +8,7 @@ import { LedgerService } from '../../app/ledgerService';
 import { StatementLine } from '../../projections/statementTypes';
 import { RecordedEvent } from '../../store/eventStore';
 import { strictObject } from '../../domain/validation';
-import { LineId, statementOfLine } from '../../projections/statementLineId';
+import { LineId, statementOfLine } from '../../domain/lineId';
 import { CliCommand, UsageError } from '../cliCommand';
 import { EventJson, renderEvents } from '../renderEvents';
 import { answer, decodeOptions, storeHelp, withLedger } from '../withLedger';

@@ -11,10 +11,12 @@ import { strictObject } from '../../domain/validation';
 import { StoreNotFound } from '../../store/openStore';
 import { CliCommand, ExitCode } from '../cliCommand';
 import { decodeOptions, storeHelp, withStore } from '../withLedger';
+import { startSealing } from '../../app/sealing';
+import { SealDelayMinutes, sealDelayFrom } from './seal';
 
 const Port = integerText('a TCP port from 0 to 65535', 0, 65535);
 const Host = pattern('a host name or IP address', /^[A-Za-z0-9.:_-]{1,253}$/);
-const Options = strictObject('options', { host: Host, port: Port }, {});
+const Options = strictObject('options', { host: Host, port: Port, 'seal-delay': SealDelayMinutes }, {});
 
 const untilSignal = (): Promise<NodeJS.Signals> =>
   new Promise((resolve) => {
@@ -37,7 +39,7 @@ const eventsText = (n: number): string => `${n} events in the read model, the ${
 export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
-  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--test-clock]
+  help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--seal-delay MINUTES] [--test-clock]
 
 Serves the HTTP API (docs/api.md) and the browser console at /console/ (/ redirects there);
 OpenAPI at /openapi.json, browsable at /docs. One JSON log line per request on standard output.
@@ -49,6 +51,9 @@ the store and exits 0. A store that does not exist yet is created (and said so).
   --host HOST   default: HOST, else 127.0.0.1
   --port PORT   default: PORT, else 3000 (0: any free port)
   ${storeHelp}
+  --seal-delay M  seal each month's statements M minutes after the month's end (billing-rules F2;
+                default 10, or LEDGER_SEAL_DELAY; 0 under --test-clock). The months a stopped
+                ledger missed are sealed when it starts, oldest first; then it looks every minute.
   --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
                 the latest occurredAt the server has been sent (time order, closed months,
                 statement status and the 5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
@@ -57,10 +62,14 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
-      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'test-clock': { type: 'boolean' } },
+      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'seal-delay': { type: 'string' }, 'test-clock': { type: 'boolean' } },
       strict: true,
     });
-    const o = decodeOptions(Options, { host: values.host ?? io.env.HOST ?? '127.0.0.1', port: values.port ?? io.env.PORT ?? '3000' });
+    const o = decodeOptions(Options, {
+      host: values.host ?? io.env.HOST ?? '127.0.0.1',
+      port: values.port ?? io.env.PORT ?? '3000',
+      'seal-delay': sealDelayFrom(io.env, values['seal-delay'], values['test-clock'] === true),
+    });
     // Whoever can send a command can move this clock, and with it close every month: never beyond this machine.
     if (values['test-clock'] === true && !isLoopbackHost(o.host)) {
       io.err(`ledger serve: --test-clock serves only loopback hosts (127.0.0.1, ::1), not ${o.host}.`);
@@ -83,6 +92,11 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       }
       if (testClock !== undefined) io.err('test clock: "now" is the latest occurredAt sent, not this machine\'s clock; loopback only');
       const ledger = await new LedgerService(store, { snapshots: snapshotStoreFor(url), warn: io.err, ...(testClock === undefined ? {} : { clock: testClock.now }) }).open();
+      const delayMs = o['seal-delay'] * 60_000;
+      const missed = await ledger.sealDue(delayMs);
+      if (missed.sealed > 0) io.err(`ledger serve: sealed ${missed.sealed} statements of months that ended while it was stopped`);
+      // Under the test clock "now" moves with each command: look often, so a month closed by one is sealed soon after.
+      const sealing = startSealing(ledger, { delayMs, everyMs: testClock === undefined ? 60_000 : 1_000, report: (m) => io.err(`ledger serve: ${m}`) });
       const app = buildServer(ledger, { logger: true, tokens, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
@@ -91,6 +105,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
         address = await app.listen({ host: o.host, port: o.port });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        await sealing.stop();
         await app.close();
         io.err(`ledger serve: port ${o.port} on ${o.host} is in use (another server?): choose another with --port N or PORT=N (0: any free port)`);
         return ExitCode.usage;
@@ -100,6 +115,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       io.err(`console at ${address}/console/, OpenAPI at ${address}/openapi.json, docs at ${address}/docs`);
       const signal = await stopped;
       app.log.info({ signal }, 'shutting down');
+      await sealing.stop();
       await app.close();
       // The next start catches up from here instead of replaying the log.
       await ledger.saveSnapshot();

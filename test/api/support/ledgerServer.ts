@@ -125,5 +125,6 @@ export const withAppend = (store: EventStore, append: EventStore['append']): Eve
   readAll: (options) => store.readAll(options),
   readCommand: (commandId) => store.readCommand(commandId),
   headPosition: () => store.headPosition(),
+  logHead: () => store.logHead(),
   close: () => store.close(),
 });

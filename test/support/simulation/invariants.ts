@@ -2,6 +2,9 @@ import Decimal from 'decimal.js';
 import { Answer } from '../../../src/api/idempotency';
 import { decodeOrThrow } from '../../../src/commands/decodeRecorded';
 import { isLedgerStream, LedgerEvent } from '../../../src/domain/events';
+import { LedgerView } from '../../../src/projections/ledgerView';
+import { monthlyStatement } from '../../../src/projections/monthlyStatement';
+import { StatementLine } from '../../../src/projections/statementTypes';
 import { RecordedEvent } from '../../../src/store/eventStore';
 import { SimRequest } from './simProcess';
 
@@ -26,6 +29,7 @@ const latest = (...xs: ReadonlyArray<Placed | undefined>): Placed | undefined =>
 /** Per profile, the latest-dated event of each kind T2 checks against. */
 interface ProfileTimes {
   created?: Placed;
+  credit?: Placed;
   overage?: Placed;
   subscription?: Placed;
   consumption?: Placed;
@@ -53,10 +57,13 @@ const timeOrder = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>)
           ? latest(p.created, p.overage, p.subscription, p.consumption)
           : SUBSCRIPTION_EVENTS.has(event.type)
             ? latest(p.created, p.overage, p.subscription, p.consumptionOf.get(user))
-            : undefined;
+            : event.type === 'CreditIssued'
+              ? latest(p.created, p.credit)
+              : undefined;
     if (bound !== undefined && here.at < bound.at) found.push(`T2: ${here.what} is dated before ${bound.what}, which the log holds before it`);
     if (event.type === 'ProfileCreated') p.created = here;
     if (event.type === 'OverageSet') p.overage = here;
+    if (event.type === 'CreditIssued') p.credit = here;
     if (SUBSCRIPTION_EVENTS.has(event.type)) {
       p.subscription = here;
       p.subscriptionOf.set(user, here);
@@ -116,6 +123,38 @@ const requestIds = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>
 };
 
 /**
+ * N2: the credits of a line never add up to more than what the line's final statement leaves of it
+ * (its amount, less the REFUND reversing it). The statements are the ledger's own fold of the log.
+ */
+const creditsWithinLines = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>): string[] => {
+  const view = new LedgerView();
+  for (const { e } of log) view.apply(decodeOrThrow(e));
+  const credited = new Map<string, { profileId: string; month: string; total: Decimal; events: string[] }>();
+  for (const { e, event } of log) {
+    if (event.type !== 'CreditIssued') continue;
+    const c = credited.get(event.data.lineId) ?? { profileId: event.data.profileId, month: event.data.month, total: new Decimal(0), events: [] };
+    credited.set(event.data.lineId, { ...c, total: c.total.plus(event.data.amount), events: [...c.events, describe(e, event)] });
+  }
+  const found: string[] = [];
+  for (const [lineId, c] of credited) {
+    const input = view.statementInput(c.profileId, c.month, '2100-01-01T00:00:00.000Z');
+    let lines: ReadonlyArray<StatementLine> = [];
+    try {
+      lines = input === undefined ? [] : monthlyStatement(input).users.flatMap((u) => u.lines);
+    } catch (err) {
+      // The fold refuses a log it cannot place (T2, L6): that is a finding too.
+      found.push(`N2: the statement of ${c.profileId} for ${c.month} does not fold: ${(err as Error).message}`);
+      continue;
+    }
+    const line = lines.find((l) => l.lineId === lineId);
+    const refund = lines.find((l) => l.kind === 'REFUND' && l.reverses === lineId);
+    const left = new Decimal(line?.amount ?? 0).plus(refund?.amount ?? 0);
+    if (line === undefined || c.total.greaterThan(left)) found.push(`N2: line ${lineId} (${line?.amount ?? 'not on its statement'}) is credited ${c.total.toFixed(2)} by ${c.events.join(', ')}`);
+  }
+  return found;
+};
+
+/**
  * What the clients were told against what the log holds: an acknowledged event is in it, a
  * rejection (any 4xx, 409 IDEMPOTENCY_KEY_REUSED included) appended nothing, the events under one
  * Idempotency-Key come from one request, and a command the server dated is never OUT_OF_ORDER (api.md).
@@ -153,5 +192,5 @@ const answers = (log: ReadonlyArray<RecordedEvent>, exchanges: ReadonlyArray<Exc
 export const violations = (log: ReadonlyArray<RecordedEvent>, exchanges: ReadonlyArray<Exchange>): string[] => {
   const ledger = log.filter((e) => isLedgerStream(e.streamId));
   const decoded = ledger.map((e) => ({ e, event: decodeOrThrow(e).event }));
-  return [...timeOrder(decoded), ...allowance(decoded), ...requestIds(decoded), ...answers(ledger, exchanges)];
+  return [...timeOrder(decoded), ...allowance(decoded), ...requestIds(decoded), ...creditsWithinLines(decoded), ...answers(ledger, exchanges)];
 };

@@ -25,7 +25,12 @@ const PROFILES = ['p1', 'p2'];
 const REGIONS = ['us-east-1', 'eu-central-1'];
 const USERS = ['u1', 'u2'];
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Setup is dated at the start of the month, the races after it; the clock starts on the 10th. */
+/**
+ * Profiles and subscriptions are set up in March, whose statement is final by the time the races
+ * run (credit notes need a final line, N1); the rest of the setup is dated at the start of April,
+ * the races after it; the clock starts on the 10th.
+ */
+const PAST_MONTH_START = Date.parse('2026-03-01T00:00:00.000Z');
 const MONTH_START = Date.parse('2026-04-01T00:00:00.000Z');
 const CLOCK_START = MONTH_START + 9 * DAY_MS;
 
@@ -36,15 +41,29 @@ const dating = (random: Prng): { occurredAt?: string } =>
 /** Near Pro's 1000-credit allowance after two or three of them. */
 const credits = (random: Prng): string => `${150 + random.int(500)}.${String(random.int(100)).padStart(2, '0')}`;
 
-const setupOf = (random: Prng): ReadonlyArray<Record<string, unknown>> => {
+/** The setup's March part, then its April part: each played on a clock at its own dates. */
+const setupOf = (random: Prng): readonly [ReadonlyArray<Record<string, unknown>>, ReadonlyArray<Record<string, unknown>>] => {
+  const inMarch = (minute: number) => new Date(PAST_MONTH_START + minute * 60_000).toISOString();
   const at = (minute: number) => new Date(MONTH_START + minute * 60_000).toISOString();
-  return PROFILES.flatMap((profileId, i) => [
-    { type: 'CreateProfile', profileId, accountId: '111122223333', region: REGIONS[i], occurredAt: at(0) },
-    ...USERS.map((userId) => ({ type: 'Subscribe', profileId, userId, tier: random.pick(['PRO', 'PRO_PLUS']), occurredAt: at(1) })),
+  const march = PROFILES.flatMap((profileId, i) => [
+    { type: 'CreateProfile', profileId, accountId: '111122223333', region: REGIONS[i], occurredAt: inMarch(0) },
+    ...USERS.map((userId) => ({ type: 'Subscribe', profileId, userId, tier: random.pick(['PRO', 'PRO_PLUS']), occurredAt: inMarch(1) })),
+  ]);
+  return [march, PROFILES.flatMap((profileId) => [
     ...(random.chance(0.6) ? [{ type: 'SetOverage', profileId, enabled: true, occurredAt: at(2) }] : []),
     ...USERS.flatMap((userId) => (random.chance(0.5) ? [{ type: 'ConsumeCredits', profileId, userId, credits: credits(random), requestId: `s-${userId}`, occurredAt: at(3) }] : [])),
-  ]);
+  ])];
 };
+
+/** A credit note of the user's March CHARGE (20.00 or 40.00): two or three of them may not all fit (N2). */
+const creditOf = (random: Prng, profileId: string, userId: string): Record<string, unknown> => ({
+  type: 'IssueCredit',
+  profileId,
+  lineId: `${profileId}~2026-03~${userId}~1`,
+  amount: `${5 + random.int(20)}.${String(random.int(100)).padStart(2, '0')}`,
+  reason: 'simulated dispute',
+  ...dating(random),
+});
 
 const anyCommand = (random: Prng): Record<string, unknown> => {
   const profileId = random.pick(PROFILES);
@@ -71,7 +90,7 @@ const races = (random: Prng): ReadonlyArray<{ command: Record<string, unknown>; 
   const profileId = random.pick(PROFILES);
   const userId = random.pick(USERS);
   const consume = (over: Record<string, unknown> = {}) => ({ type: 'ConsumeCredits', profileId, userId, credits: credits(random), requestId: `x${random.int(1000)}`, ...dating(random), ...over });
-  switch (random.int(4)) {
+  switch (random.int(5)) {
     case 0: // SetOverage(false) racing consumptions near the allowance (problem 4)
       return [{ command: { type: 'SetOverage', profileId, enabled: false, ...dating(random) } }, { command: consume() }, { command: consume() }];
     case 1: {
@@ -84,6 +103,8 @@ const races = (random: Prng): ReadonlyArray<{ command: Record<string, unknown>; 
       const key = `race-${random.int(1000)}`;
       return [{ command: consume(), key }, { command: consume(), key }, { command: anyCommand(random), key }];
     }
+    case 3: // credits of one final line from both processes (N2)
+      return Array.from({ length: 2 + random.int(2) }, () => ({ command: creditOf(random, profileId, userId) }));
     default: // a backdated subscription change among consumptions (problem 1)
       return [
         { command: consume() },
@@ -99,14 +120,14 @@ const readLog = async (store: EventStore): Promise<RecordedEvent[]> => {
 };
 
 /**
- * One seeded schedule: two processes over one store; a sequential setup, then two waves of
+ * One seeded schedule: two processes over one store; a sequential setup (on its own dates), then two waves of
  * concurrent requests (random commands and races), then the retries of whatever crashed; finally
  * every invariant against the log. Everything random, the interleaving included, comes from the seed.
  */
 export const runSchedule = async (seed: number, url: StoreUrl): Promise<ScheduleRun> => {
   const random = prng(seed);
   const store = await openStore(url);
-  let now = new Date(CLOCK_START);
+  let now = new Date(PAST_MONTH_START);
   const scheduler = new Scheduler(random, () => {
     now = new Date(now.getTime() + 1000);
   });
@@ -141,7 +162,12 @@ export const runSchedule = async (seed: number, url: StoreUrl): Promise<Schedule
       ...(key === undefined ? {} : { key }),
     });
 
-    for (const command of setupOf(random)) await play([request(command)]);
+    const [march, april] = setupOf(random);
+    now = new Date(PAST_MONTH_START + 60_000);
+    for (const command of march) await play([request(command)]);
+    now = new Date(MONTH_START);
+    for (const command of april) await play([request(command)]);
+    now = new Date(CLOCK_START);
     const failedSetup = exchanges.filter((x) => x.answer.status >= 300);
     if (failedSetup.length > 0) throw new Error(`setup failed: ${JSON.stringify(failedSetup)}`);
 

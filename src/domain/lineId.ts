@@ -22,10 +22,10 @@ export const LineId = new t.Type<string, string, unknown>(
   t.identity,
 );
 
-/** The statement a decoded line id belongs to. */
-export const statementOfLine = (lineId: string): { readonly profileId: string; readonly month: string } => {
+/** The statement a decoded line id belongs to, and the user it bills. */
+export const statementOfLine = (lineId: string): { readonly profileId: string; readonly month: string; readonly userId: string } => {
   const parts = LINE_ID.exec(lineId);
   // Only ids LineId decoded come here.
   if (parts === null) throw new Error(`not a statement line id: ${lineId}`);
-  return { profileId: parts[1] as string, month: parts[2] as string };
+  return { profileId: parts[1] as string, month: parts[2] as string, userId: parts[3] as string };
 };

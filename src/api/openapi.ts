@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { Accounts, MAX_RATE, RequestsPerSecond } from '../auth/tokenEvents';
 import { describeStatus } from './apiError';
 import { CommandFields } from '../domain/commands';
-import { MAX_BATCH } from '../app/usageBatch';
+import { MAX_BATCH, usageItemFields } from '../app/usageBatch';
 import { CommandRoute, fieldsOf, USAGE_BATCH_PATH } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
@@ -77,7 +77,6 @@ const commandOperation = (r: CommandRoute) => {
   };
 };
 
-const { profileId: _profileId, ...usageItemRequired } = CommandFields.ConsumeCredits.required;
 const usageBatchOperation = {
   operationId: 'ConsumeCreditsBatch',
   tags: ['commands'],
@@ -93,7 +92,7 @@ const usageBatchOperation = {
       type: 'object',
       additionalProperties: false,
       required: ['requests'],
-      properties: { requests: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: objectSchema(usageItemRequired, CommandFields.ConsumeCredits.optional) } },
+      properties: { requests: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: objectSchema(usageItemFields.required, usageItemFields.optional) } },
     }),
   },
   responses: {

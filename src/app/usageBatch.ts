@@ -27,8 +27,9 @@ const Requests = new t.Type<ReadonlyArray<Record<string, unknown>>, ReadonlyArra
 export const UsageBatchBody = strictObject('body', { requests: Requests }, {});
 
 const { profileId: _profileId, ...itemRequired } = CommandFields.ConsumeCredits.required;
-/** One item: a ConsumeCredits body, as `POST /v1/profiles/{profileId}/usage` takes it. */
-export const UsageItem = strictObject('request', itemRequired, CommandFields.ConsumeCredits.optional);
+/** An item's fields: a ConsumeCredits body, as `POST /v1/profiles/{profileId}/usage` takes it (the path names the profile). */
+export const usageItemFields = { required: itemRequired, optional: CommandFields.ConsumeCredits.optional };
+export const UsageItem = strictObject('request', usageItemFields.required, usageItemFields.optional);
 
 export type ItemResult = E.Either<CommandFailure, CommandOutcome>;
 

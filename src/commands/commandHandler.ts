@@ -206,7 +206,9 @@ export class CommandHandler {
     }
     const pending: { index: number; streamId: string; appended: Promise<CommandOutcome | ConcurrencyError> }[] = [];
     for (const { index, resolved } of items) {
-      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), false);
+      // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
+      // then finds its items applied instead of having every append refused and decided again.
+      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), true);
       if (E.isLeft(decision)) results[index] = decision;
       else if ('applied' in decision.right) results[index] = E.right({ events: decision.right.applied, duplicate: true });
       else {

@@ -26,6 +26,7 @@ const targets = (f: Figures) => [
     : [ratio('pgCommandsPerSec / pgRawInsertPerSec', f.pgCommandsRatio, 0.5), ratio('pgConcurrentCommandsPerSec / pgRawConcurrentInsertPerSec', f.pgConcurrentCommandsRatio, 0.5)]),
   ratio('commandsPerSec / rawInsertPerSec', f.commandsPerSec / f.rawInsertPerSec, 0.5),
   ratio('replayEventsPerSec / rawScanEventsPerSec', f.replayEventsPerSec / f.rawScanEventsPerSec, 0.5),
+  ratio('verifyEventsPerSec / replayEventsPerSec', f.verifyEventsPerSec / f.replayEventsPerSec, 0.5),
   { name: 'statementP99Ms', value: f.statementP99Ms, target: '<= 10', met: f.statementP99Ms <= 10 },
   { name: 'heavyUserStatementP99Ms', value: f.heavyUserStatementP99Ms, target: '<= 20', met: f.heavyUserStatementP99Ms <= 20 },
   { name: 'heavyUserStatementBytes', value: f.heavyUserStatementBytes, target: '<= 100000', met: f.heavyUserStatementBytes <= 100_000 },

@@ -34,13 +34,14 @@ export type AccountStatement = t.TypeOf<typeof AccountStatement>;
 /** A line's cited events are not decoded here: the console reads them through the line's events route, a page at a time. */
 export const Line = t.intersection([
   t.type({ lineId: t.string, kind: t.string, tier: t.string, amount: Decimal2, description: t.string, at: t.string }),
-  t.partial({ reverses: t.string }),
+  t.partial({ reverses: t.string, credits: t.string }),
 ]);
 export type Line = t.TypeOf<typeof Line>;
 
 export const UserStatement = t.type({
   userId: t.string,
-  billedTier: t.string,
+  /** Null for a user whose only lines are credit notes. */
+  billedTier: t.union([t.string, t.null]),
   creditsIncluded: Decimal2,
   creditsUsed: Decimal2,
   overageCredits: Decimal2,
@@ -49,16 +50,23 @@ export const UserStatement = t.type({
 });
 export type UserStatement = t.TypeOf<typeof UserStatement>;
 
-export const Statement = t.type({
-  profileId: t.string,
-  accountId: t.string,
-  region: t.string,
-  month: t.string,
-  currency: t.string,
-  status: Status,
-  total: Decimal2,
-  users: t.array(UserStatement),
-});
+/** A sealed month's seal (billing-rules F2): the digest of the statement and the log head it was built from. */
+export const Seal = t.type({ eventId: t.string, sha256: t.string, logPosition: t.number, chainHash: t.string, sealedAt: t.string });
+export type Seal = t.TypeOf<typeof Seal>;
+
+export const Statement = t.intersection([
+  t.type({
+    profileId: t.string,
+    accountId: t.string,
+    region: t.string,
+    month: t.string,
+    currency: t.string,
+    status: Status,
+    total: Decimal2,
+    users: t.array(UserStatement),
+  }),
+  t.partial({ seal: Seal }),
+]);
 export type Statement = t.TypeOf<typeof Statement>;
 
 /** A page of a statement's users (`?after=USER&limit=N`): the totals are the whole profile's. */
@@ -77,3 +85,13 @@ export const RecordedEvent = t.type({
 export type RecordedEvent = t.TypeOf<typeof RecordedEvent>;
 export const EventPage = t.type({ events: t.array(RecordedEvent), next: t.union([t.number, t.null]) });
 export type EventPage = t.TypeOf<typeof EventPage>;
+
+/** The credit notes of a line and what is left of it to credit (billing-rules N4). */
+export const LineCredits = t.type({
+  lineId: t.string,
+  amount: Decimal2,
+  credited: Decimal2,
+  left: Decimal2,
+  credits: t.array(t.type({ lineId: t.union([t.string, t.null]), month: t.string, amount: Decimal2, reason: t.string, eventId: t.string })),
+});
+export type LineCredits = t.TypeOf<typeof LineCredits>;

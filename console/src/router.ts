@@ -41,7 +41,15 @@ export const hrefs = {
   account: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}`,
   invoice: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}/invoice`,
   profile: (profileId: string, month: string) => `${BASE}/profiles/${enc(profileId)}/${month}`,
+  /** A line on its profile's page of its month, `{profileId}~{YYYY-MM}~{userId}~{n}`: the page opens its user's lines at it. */
+  line: (lineId: string) => {
+    const [profileId = '', month = ''] = lineId.split('~');
+    return `${BASE}/profiles/${enc(profileId)}/${month}#${lineAnchor(lineId)}`;
+  },
 };
+
+/** Line ids have no spaces, so each is an HTML id as it is. */
+export const lineAnchor = (lineId: string) => `line-${lineId}`;
 
 const listeners = new Set<() => void>();
 
@@ -75,6 +83,7 @@ export const interceptLinks = () => {
     // A jump within the page (a refund to its charge) is the browser's own.
     if (a.pathname === location.pathname && a.search === location.search && a.hash !== '') return;
     e.preventDefault();
-    navigate(a.pathname + a.search);
+    // The hash goes along: a link to a line on another page opens that page at the line.
+    navigate(a.pathname + a.search + a.hash);
   });
 };

@@ -6,7 +6,8 @@ import * as O from 'fp-ts/Option';
 import { accountNotFound, profileNotFound } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
 import { commandAccess, queryTarget } from '../auth/access';
-import { Action, authorize, Denial, permits, Principal } from '../auth/authorize';
+import { Action, authorize, Denial, localPrincipal, permits, Principal } from '../auth/authorize';
+import { isLoopbackHost, isLoopbackHostHeader } from '../auth/loopback';
 import { RateLimiter } from '../auth/rateLimit';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandType } from '../domain/commands';
@@ -29,11 +30,25 @@ const bearerOf = (authorization: string | undefined): string | undefined => /^Be
 const isOpen = (routeUrl: string | undefined): boolean =>
   routeUrl === '/openapi.json' || routeUrl === '/docs' || (routeUrl?.startsWith('/docs/') ?? false) || routeUrl === '/' || routeUrl === CONSOLE_PREFIX || routeUrl === `${CONSOLE_PREFIX}/*`;
 
+/** Health and metrics (operationsRoutes): open to a client on this machine, a token elsewhere. */
+const OPERATIONS = new Set(['/livez', '/readyz', '/metrics']);
+const isOpenOperation = (request: FastifyRequest): boolean =>
+  OPERATIONS.has(request.routeOptions.url ?? '') && isLoopbackHost(request.socket.remoteAddress ?? '');
+
 /** A request turned away before its route ran, with the headers that explain it. */
 export interface Refusal {
   readonly error: ApiError;
   readonly headers: Readonly<Record<string, string>>;
 }
+
+/** DNS rebinding's signature in local mode (see isLoopbackHostHeader): 421, the request reached a server not meant for that name. */
+const notLoopback = (request: FastifyRequest): Refusal => ({
+  error: apiError(
+    'MISDIRECTED_REQUEST',
+    `Host ${JSON.stringify(request.headers.host ?? '')}: without API tokens (local mode) the server answers only to localhost, 127.0.0.1 or [::1]; create a token (ledger token create) to serve other names`,
+  ),
+  headers: {},
+});
 
 const forbidden = (d: Denial): ApiError => apiError('FORBIDDEN', d.message);
 
@@ -53,8 +68,13 @@ export class AccessControl {
 
   /** Run first for every request; a right means the route may run, as the principal given (none for an open route). */
   async admit(request: FastifyRequest): Promise<E.Either<Refusal, O.Option<Principal>>> {
-    if (isOpen(request.routeOptions.url)) return E.right(O.none);
+    if (isOpen(request.routeOptions.url) || isOpenOperation(request)) {
+      // The console's page too: served to a rebound name, its script would be same-origin with the API.
+      return (await this.registry.tokens()).size === 0 && !isLoopbackHostHeader(request.headers.host) ? E.left(notLoopback(request)) : E.right(O.none);
+    }
     const found = await this.registry.authenticate(bearerOf(request.headers.authorization));
+    // Local mode answers anyone who reaches the socket, so the name they reached it by must be this machine's.
+    if (O.isSome(found) && found.value === localPrincipal && !isLoopbackHostHeader(request.headers.host)) return E.left(notLoopback(request));
     if (O.isNone(found)) {
       const message = request.headers.authorization === undefined ? 'a bearer token is required: Authorization: Bearer ldg_…' : 'the bearer token is not valid (unknown, revoked or malformed)';
       return E.left({ error: apiError('UNAUTHENTICATED', message), headers: { 'www-authenticate': 'Bearer realm="ledger"' } });
@@ -78,6 +98,12 @@ export class AccessControl {
     const principal = this.principals.get(request);
     if (principal === undefined) throw new Error(`no principal for ${request.method} ${request.url}: admit did not run`);
     return principal;
+  }
+
+  /** Health and metrics: a request admitted as open (a loopback peer) may; one with a principal needs a role that may query. */
+  operationsAccess(request: FastifyRequest): E.Either<ApiError, void> {
+    const principal = this.principals.get(request);
+    return principal === undefined ? E.right(undefined) : E.bimap(forbidden, () => undefined)(permits(principal, 'query'));
   }
 
   /** The role's part, before the request is decoded. */

@@ -10,11 +10,14 @@ export type ApiErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'MISDIRECTED_REQUEST'
   | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_TIMEOUT'
   | 'HEADERS_TOO_LARGE'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_BUSY'
   | 'INTERNAL';
 
 export interface ApiError {
@@ -38,6 +41,7 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   MONTH_CLOSED: 409,
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  MISDIRECTED_REQUEST: 421,
   TOKEN_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -45,6 +49,8 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  STORE_UNAVAILABLE: 503,
+  STORE_BUSY: 503,
 };
 
 export const httpStatusOf = (code: ApiErrorCode): number => STATUS[code] ?? 422;

@@ -12,14 +12,20 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
+import { Instant } from '../domain/fields';
+import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
+import { onceHeader } from './headers';
 import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes, USAGE_BATCH_PATH } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
+import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
 import { registerConsole } from './consoleAssets';
+import { LedgerMetrics } from './metrics';
+import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
 import { Identifier } from '../domain/fields';
@@ -27,7 +33,7 @@ import { appendedEventJson } from './wire';
 import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
+import { QueryRoute, queryRoutes } from './queryRoutes';
 import { TokenRoute, tokenRoutes } from './tokenRoutes';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
@@ -39,11 +45,16 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
-  /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
+  /**
+   * `ledger serve --test-clock`: every well-formed command moves the ledger's clock to its
+   * `Test-Clock-Now` header, else to its `occurredAt` (api.md "Test clock").
+   */
   readonly testClock?: ScenarioClock;
   readonly timeouts?: Partial<Timeouts>;
   /** Where the built console is; by default dist/console of this package. */
   readonly consoleDir?: string;
+  /** The metrics served at /metrics; give the same to `instrument` the ledger's store (appends are timed there). By default the server's own. */
+  readonly metrics?: LedgerMetrics;
 }
 
 /** Milliseconds; a slow or idle client must not hold a socket (and its memory) for long. */
@@ -60,6 +71,15 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headers: 10_000, request: 30_000, keepAlive: 65_000, idle: 120_000 };
 
+/** A store that could not answer, as the API says it (api.md: 503 with Retry-After). */
+const storeFaultError = (fault: StoreFault): ApiError =>
+  fault.kind === 'busy'
+    ? apiError('STORE_BUSY', `${fault.message}; nothing was appended, retry after ${fault.retryAfterSeconds} s`)
+    : apiError(
+        'STORE_UNAVAILABLE',
+        `${fault.message}; retry after ${fault.retryAfterSeconds} s with the same requestId or Idempotency-Key, which answers what happened if the commit's outcome was unknown`,
+      );
+
 /** What the one log line of a request says besides method, url and status. */
 interface LogFields {
   readonly actor?: string;
@@ -72,6 +92,8 @@ interface LogFields {
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
+const TEST_CLOCK_HEADER = 'test-clock-now';
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
 
 const BatchParams = strictObject('path', { profileId: Identifier }, {});
 /** 1,000 items of at most ~400 bytes each (two 128-character ids, credits, an instant), with room. */
@@ -130,6 +152,10 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, failed(apiError('UNSUPPORTED_MEDIA_TYPE', `content-type: must be application/json, got ${show(request.headers['content-type'])}`)));
     }
     if (status >= 400 && status < 500) return send(request, reply, failed(apiError('VALIDATION', error.message)));
+    if (error instanceof StoreFault) {
+      request.log.warn({ err: error }, 'store fault');
+      return send(request, reply, failed(storeFaultError(error)), { 'retry-after': String(error.retryAfterSeconds) });
+    }
     // A broken invariant is a defect that stopped a wrong write or a wrong bill: as loud as the log gets.
     if (error instanceof InvariantViolation) request.log.fatal({ err: error }, 'INVARIANT VIOLATED');
     else request.log.error({ err: error }, 'request failed');
@@ -146,7 +172,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
+  const metrics = options.metrics ?? new LedgerMetrics();
+  app.addHook('onClose', async () => metrics.close());
   app.addHook('onResponse', async (request, reply) => {
+    const fields = logFields.get(request);
+    // The route's template, never the path: one series per route, whatever the ids.
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (fields?.command !== undefined) metrics.commands.inc({ command: fields.command, result: fields.result ?? String(reply.statusCode) });
     // The path only: a query string may carry a secret a client put there by mistake.
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...logFields.get(request) }, 'request');
   });
@@ -163,14 +195,15 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
 
   const commandHandler = (route: CommandRoute) => {
     const codecs = codecsOf(route);
-    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext): Promise<HttpResponse> => {
+    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext, clockAt: string | undefined): Promise<HttpResponse> => {
       const input = pipe(
         decode(codecs.params, request.params),
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
       if (E.isLeft(input)) return failed(input.left);
-      const occurredAt = (input.right as { occurredAt?: string }).occurredAt;
-      if (occurredAt !== undefined) options.testClock?.observe(occurredAt);
+      // A step's `now`, when sent, instead of its date: the command may then be dated up to 5 minutes ahead (T2).
+      const moveTo = clockAt ?? (input.right as { occurredAt?: string }).occurredAt;
+      if (moveTo !== undefined) options.testClock?.observe(moveTo);
       const mayActOn = access.commandScope(principal, input.right);
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
@@ -183,15 +216,21 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       const permitted = access.permit(request, commandAction(route.command));
       if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const principal = permitted.right;
+      const clockHeader = decode(TestClockHeader, { 'Test-Clock-Now': request.raw.headersDistinct[TEST_CLOCK_HEADER] });
+      if (E.isLeft(clockHeader)) return send(request, reply, failed(clockHeader.left));
+      const clockAt = clockHeader.right['Test-Clock-Now'];
+      if (clockAt !== undefined && options.testClock === undefined) {
+        return send(request, reply, failed(apiError('VALIDATION', 'Test-Clock-Now: taken only by a server started with --test-clock; this one runs on its own clock')));
+      }
       const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
       if (E.isLeft(header)) return send(request, reply, failed(header.left));
       const key = header.right['Idempotency-Key'];
-      if (key === undefined) return send(request, reply, await execute(request, principal, {}));
+      if (key === undefined) return send(request, reply, await execute(request, principal, {}, clockAt));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
       note(request, { commandId: idempotentCommandId(principal.actor, key) });
       const { answer, replayed, reused } = await records.answer(
         { actor: principal.actor, key, requestHash: hash },
-        (keyed) => execute(request, principal, keyed),
+        (keyed) => execute(request, principal, keyed, clockAt),
         (err) => request.log.error({ err }, 'could not record the idempotent response'),
       );
       note(request, { replayed });
@@ -273,12 +312,20 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
 
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
+  const testClock = options.testClock;
+  if (testClock !== undefined) {
+    app.get('/v1/test-clock', async (request, reply) => {
+      const permitted = access.permit(request, 'query');
+      return send(request, reply, E.isLeft(permitted) ? failed(permitted.left) : { status: 200, body: { now: testClock.now().toISOString() } });
+    });
+  }
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
 
   const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });
+  registerOperations(app, ledger, metrics, access, send);
   registerConsole(app, options.consoleDir);
   return app;
 };

@@ -1,6 +1,7 @@
 import { StoreNotFound } from '../store/openStore';
 import { CliCommand, CliIO, ExitCode, UsageError } from './cliCommand';
 import { accountStatement } from './commands/accountStatement';
+import { backup } from './commands/backup';
 import { changeCommands } from './commands/changes';
 import { events } from './commands/events';
 import { line } from './commands/line';
@@ -16,7 +17,7 @@ import { verify } from './commands/verify';
 import { nearest } from './nearest';
 
 /** Every sub-command; each lives in its own module under ./commands. */
-const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand, verify];
+const commands: ReadonlyArray<CliCommand> = [simulate, seed, replay, serve, statement, accountStatement, exportCommand, line, events, ...changeCommands, token, sealCommand, verify, backup];
 
 const overview = (): string =>
   [

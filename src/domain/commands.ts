@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { LineId } from './lineId';
-import { AccountId, CreditReason, DecimalString, DisplayName, Identifier, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { AccountId, CreditReason, DecimalString, Identifier, NewDisplayName, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 import { show, strictObject } from './validation';
 
 /**
@@ -14,12 +14,12 @@ const profileUser = { profileId: Identifier, userId: Identifier };
 /** Field sets, shared with the HTTP layer, which takes the ids from the path instead of the body. */
 export const CommandFields = {
   DefineTier: {
-    required: { tier: TierCode, name: DisplayName, credits: DecimalString, price: DecimalString, fromMonth: MonthString },
+    required: { tier: TierCode, name: NewDisplayName, credits: DecimalString, price: DecimalString, fromMonth: MonthString },
     optional: at,
   },
   CreateProfile: {
     required: { profileId: Identifier, accountId: AccountId, region: Region },
-    optional: { name: DisplayName, ...at },
+    optional: { name: NewDisplayName, ...at },
   },
   Subscribe: { required: { ...profileUser, tier: TierCode }, optional: { ...group, ...at } },
   Unsubscribe: { required: profileUser, optional: { ...group, ...at } },

@@ -151,6 +151,17 @@ export const exportRows = (statements: ReadonlyArray<Statement>): ReadonlyArray<
     ),
   );
 
-/** RFC 4180 CSV (CRLF line ends, quoting where needed) with the header row. */
+/** What a spreadsheet reads as the start of a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * A cell as text a spreadsheet shows rather than runs: one that could start a formula (a tier named
+ * `=HYPERLINK(…)`, a profile id `@SUM`) gets a leading `'`, OWASP's advice; a plain number such as
+ * `-20.00` stays a number. Ids and names are the clients' own text, so every cell passes here.
+ */
+export const spreadsheetSafe = (cell: string): string => (FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell);
+
+/** RFC 4180 CSV (CRLF line ends, quoting where needed) with the header row, every cell spreadsheet-safe. */
 export const billingExportCsv = (statements: ReadonlyArray<Statement>): string =>
-  stringify(exportRows(statements) as ExportRow[], { header: true, columns: [...EXPORT_COLUMNS], record_delimiter: 'windows' });
+  stringify(exportRows(statements) as ExportRow[], { header: true, columns: [...EXPORT_COLUMNS], record_delimiter: 'windows', cast: { string: spreadsheetSafe } });

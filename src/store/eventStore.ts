@@ -112,6 +112,25 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/**
+ * The store could not answer (api.md: 503 with Retry-After). `unavailable`: the database cannot be
+ * reached or the connection was lost; `busy`: another process holds the write lock past the bound.
+ * Nothing was appended, or, when the connection was lost during a commit, the outcome is unknown:
+ * a retry under the same command ids (requestId, Idempotency-Key) answers what happened.
+ */
+export class StoreFault extends Error {
+  constructor(
+    readonly kind: 'unavailable' | 'busy',
+    message: string,
+    /** When a retry may succeed, in whole seconds (the Retry-After header). */
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreFault';
+  }
+}
+
 export const describeExpected = (e: ExpectedRevision): string =>
   e.kind === 'exact' ? `revision ${e.revision}` : e.kind;
 

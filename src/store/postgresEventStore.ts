@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
+import { DatabaseError, Pool, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import {
   ConcurrencyError,
   AppendOptions,
@@ -13,6 +13,7 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFault,
 } from './eventStore';
 import { canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
 
@@ -260,6 +261,65 @@ const isDeadlock = (error: unknown): boolean => (error as { code?: unknown }).co
 /** An error the server reported (it has a SQLSTATE), as opposed to one of the port's own. */
 const isPgError = (error: unknown): boolean => error instanceof DatabaseError;
 
+/**
+ * Errors that say the database cannot answer now, not that the request was wrong: SQLSTATE classes
+ * 08 (connection exception) and 53 (insufficient resources), 57P01-57P03 (terminated by an
+ * administrator, crash, cannot connect now), 57014 (a statement cancelled by statement_timeout); and
+ * the driver's own for a socket that failed, closed or timed out.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3]$|57014$)/;
+const SOCKET_ERROR = /^E(CONNREFUSED|CONNRESET|CONNABORTED|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)$/;
+const DRIVER_CONNECTION_ERROR = /Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout|not queryable|Connection ended/i;
+const isConnectionFault = (error: unknown): boolean => {
+  if (error instanceof DatabaseError) return UNAVAILABLE_SQLSTATE.test(error.code ?? '');
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && SOCKET_ERROR.test(code)) || DRIVER_CONNECTION_ERROR.test(String(message));
+};
+/** How soon to try again: the pool reconnects on the next request, so soon. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/** A connection fault as the port's StoreFault (503 STORE_UNAVAILABLE); any other error as it is. */
+const asFault = (what: string, error: unknown): unknown =>
+  isConnectionFault(error)
+    ? new StoreFault('unavailable', `${what}: PostgreSQL cannot be reached or dropped the connection (${(error as Error).message})`, UNAVAILABLE_RETRY_AFTER_SECONDS, {
+        cause: error,
+      })
+    : error;
+
+/**
+ * A client checked out of the pool, with an 'error' listener while it is held: a connection dropping
+ * between two of its queries is otherwise an unhandled 'error' event, which ends the process. A client
+ * whose connection failed is destroyed on release, never given to the next caller.
+ */
+const checkOut = async (pool: Pool, what: string): Promise<{ readonly client: PoolClient; readonly release: (broken?: Error) => void }> => {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw asFault(what, error);
+  }
+  let lost: Error | undefined;
+  const onError = (error: Error): void => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (broken) => {
+      client.removeListener('error', onError);
+      client.release(broken ?? lost);
+    },
+  };
+};
+
+/**
+ * Bounds on every wait, so that an unreachable database is an answer (503) in seconds, not a hang:
+ * a connection attempt, a statement (an append's lock waits included), a reply on the socket.
+ */
+const CONNECT_TIMEOUT_MS = 5000;
+const STATEMENT_TIMEOUT_MS = 15_000;
+const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5000;
+
 /** Pool size unless the URL says `pool_max=N` (a ledger parameter, taken out before pg sees the URL). */
 export const DEFAULT_POOL_MAX = 10;
 
@@ -274,9 +334,9 @@ export const poolConfigFrom = (url: string): PoolConfig => {
   parsed.searchParams.delete('pool_max');
   const max = poolMax === null ? DEFAULT_POOL_MAX : Number(poolMax);
   if (!Number.isSafeInteger(max) || max < 1 || max > 1000) throw new Error(`pool_max must be an integer from 1 to 1000, not "${poolMax}"`);
-  const options = [parsed.searchParams.get('options'), '-c synchronous_commit=on'].filter((o) => o !== null).join(' ');
+  const options = [parsed.searchParams.get('options'), '-c synchronous_commit=on', `-c statement_timeout=${STATEMENT_TIMEOUT_MS}`].filter((o) => o !== null).join(' ');
   parsed.searchParams.set('options', options);
-  return { connectionString: parsed.toString(), max };
+  return { connectionString: parsed.toString(), max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true };
 };
 
 /**
@@ -324,7 +384,7 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     for (;;) {
-      const client = await this.pool.connect();
+      const { client, release } = await checkOut(this.pool, `append to ${streamId}`);
       let broken: Error | undefined;
       try {
         const result = await this.appendWith(client, streamId, events, options);
@@ -336,6 +396,11 @@ export class PostgresEventStore implements EventStore {
       } catch (error) {
         // A refused expectation means another writer moved a stream this process thought it knew.
         if (error instanceof ConcurrencyError) this.ends.clear();
+        // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.
+        if (isConnectionFault(error)) {
+          broken = error as Error;
+          throw asFault(`append to ${streamId}`, error);
+        }
         // ledger_append holds the allocation lock (session level) only between statements that cannot
         // fail in practice; should one have, the lock must not outlive this append.
         if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
@@ -343,13 +408,13 @@ export class PostgresEventStore implements EventStore {
         if (!isDeadlock(error)) throw error;
       } finally {
         // A connection in an unknown state is closed rather than given to the next caller.
-        client.release(broken);
+        release(broken);
       }
     }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
-    const { rows } = await this.pool.query<EventRow>({
+    const { rows } = await this.query<EventRow>({
       name: 'ledger_read_stream',
       text: `SELECT ${COLUMNS} FROM ledger_events WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
       values: [streamId, options.fromRevision ?? 0, options.limit ?? null],
@@ -370,7 +435,7 @@ export class PostgresEventStore implements EventStore {
    * and read again.
    */
   async streamEnds(): Promise<(streamId: string) => number | undefined> {
-    const { rows } = await this.pool.query<{ committed: string | null; settled: string | null }>({
+    const { rows } = await this.query<{ committed: string | null; settled: string | null }>({
       name: 'ledger_log_ends',
       text: `SELECT (SELECT max(global_position) FROM ledger_events) AS committed,
                     (SELECT global_position FROM ledger_events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -406,12 +471,12 @@ export class PostgresEventStore implements EventStore {
       // sorts the whole rest of the log for every page. Rows above `settled` end the read here.
       const { rows } =
         prefix === undefined
-          ? await this.pool.query<EventRow>({
+          ? await this.query<EventRow>({
               name: 'ledger_read_all',
               text: `SELECT ${COLUMNS} FROM ledger_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
               values: [after, size],
             })
-          : await this.pool.query<EventRow>(
+          : await this.query<EventRow>(
               `SELECT ${COLUMNS} FROM ledger_events WHERE global_position > $1 AND stream_id >= $2 AND stream_id < $3
                ORDER BY global_position LIMIT $4`,
               [after, prefix, prefixEnd(prefix), size],
@@ -429,7 +494,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
-    return commandEvents(this.pool, commandId);
+    return commandEvents(this.pool, commandId).catch((error: unknown) => {
+      throw asFault(`read command ${commandId}`, error);
+    });
   }
 
   /**
@@ -442,7 +509,7 @@ export class PostgresEventStore implements EventStore {
     const deadline = Date.now() + this.visibilityWaitMs;
     let target: number | undefined;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-      const { rows } = await this.pool.query<{ committed: string | null; settled: string | null }>(
+      const { rows } = await this.query<{ committed: string | null; settled: string | null }>(
         `SELECT (SELECT max(global_position) FROM ledger_events) AS committed,
                 (SELECT global_position FROM ledger_events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
                  ORDER BY global_position DESC LIMIT 1) AS settled`,
@@ -476,6 +543,15 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** The pool's query, a connection fault answered as StoreFault. */
+  private async query<R extends QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(config, values);
+    } catch (error) {
+      throw asFault(`query ${typeof config === 'string' ? 'the log' : (config.name ?? 'the log')}`, error);
+    }
   }
 
   private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
@@ -599,7 +675,7 @@ const commandEvents = async (db: Pool | PoolClient, commandId: string): Promise<
  * starting together migrate once and the others find it done.
  */
 const migrate = async (pool: Pool): Promise<void> => {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool, 'migrate the schema');
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -618,6 +694,6 @@ const migrate = async (pool: Pool): Promise<void> => {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    release();
   }
 };

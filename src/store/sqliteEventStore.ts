@@ -12,10 +12,38 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFault,
 } from './eventStore';
 import { CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
+import { missingWalWarning } from './sqliteWal';
 
 export const DEFAULT_SQLITE_PATH = './data/ledger.db';
+
+/**
+ * How long one attempt waits for another process's write lock. better-sqlite3 is synchronous, so this
+ * wait blocks the event loop: it stays short, and appends retry after a pause that yields (setTimeout)
+ * until their bound. Opening (the schema migration) may wait longer: nothing is served yet.
+ */
+const BUSY_TIMEOUT_MS = 10;
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+const BUSY_RETRY_PAUSE_MS = 25;
+/** How long an append keeps retrying a locked database before it answers STORE_BUSY. */
+export const DEFAULT_BUSY_BOUND_MS = 3000;
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+const isBusy = (error: unknown): boolean => String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
+
+const busyFault = (what: string, error: unknown): StoreFault =>
+  new StoreFault('busy', `${what}: the SQLite database is locked by another process (a backup, sqlite3, ledger seed?)`, BUSY_RETRY_AFTER_SECONDS, { cause: error });
+
+/** A synchronous read, its lock wait answered as a StoreFault. In WAL mode readers rarely wait: a checkpoint or a recovery by another process. */
+const reading = <A>(what: string, read: () => A): A => {
+  try {
+    return read();
+  } catch (error) {
+    throw isBusy(error) ? busyFault(what, error) : error;
+  }
+};
 
 /**
  * Schema versions, applied in order on open; the database's `PRAGMA user_version` is the
@@ -86,6 +114,10 @@ export interface SqliteEventStoreOptions {
   readonly clock?: () => Date;
   /** Rows fetched per query by `readAll`; bounds its memory whatever the log's size. */
   readonly readAllPageSize?: number;
+  /** Where a warning found at open goes (default: standard error). */
+  readonly warn?: (message: string) => void;
+  /** How long an append retries a database another process has locked before STORE_BUSY (default DEFAULT_BUSY_BOUND_MS). */
+  readonly busyBoundMs?: number;
 }
 
 interface EventRow {
@@ -107,6 +139,8 @@ interface PendingAppend {
   readonly options: AppendOptions;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Past this instant (ms), a locked database answers STORE_BUSY instead of another retry. */
+  readonly deadline: number;
 }
 
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
@@ -139,8 +173,11 @@ export class SqliteEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly statements: Statements;
   private readonly commitBatch: (batch: ReadonlyArray<PendingAppend>) => Outcome[];
+  private readonly busyBoundMs: number;
   private queue: PendingAppend[] = [];
-  private scheduledFlush: NodeJS.Immediate | undefined;
+  /** Cancels the flush scheduled (the next turn, or a retry after a busy database), if any. */
+  private cancelFlush: (() => void) | undefined;
+  private closed = false;
   /**
    * For streams read or written through this connection: the revision from which the stream has no
    * events, true while no other connection has committed (`PRAGMA data_version`, which one
@@ -153,10 +190,16 @@ export class SqliteEventStore implements EventStore {
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string = DEFAULT_SQLITE_PATH, options: SqliteEventStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 5000 });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // Before opening, which would start a new WAL index over the evidence.
+      const warning = missingWalWarning(path);
+      if (warning !== undefined) (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(warning);
+    }
+    this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.readAllPageSize ?? 1000;
+    this.busyBoundMs = options.busyBoundMs ?? DEFAULT_BUSY_BOUND_MS;
     // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit, so an
     // acknowledged append survives a process kill and a power loss. fullfsync makes macOS honest.
     try {
@@ -164,6 +207,7 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('fullfsync = ON');
       migrate(this.db);
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {
       this.db.close();
       throw error;
@@ -199,9 +243,20 @@ export class SqliteEventStore implements EventStore {
 
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, options, resolve, reject });
-      this.scheduledFlush ??= setImmediate(() => this.flush());
+      this.queue.push({ streamId, events, options, resolve, reject, deadline: Date.now() + this.busyBoundMs });
+      this.scheduleFlush(0);
     });
+  }
+
+  private scheduleFlush(afterMs: number): void {
+    if (this.cancelFlush !== undefined) return;
+    if (afterMs === 0) {
+      const immediate = setImmediate(() => this.flush());
+      this.cancelFlush = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.flush(), afterMs);
+      this.cancelFlush = () => clearTimeout(timer);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
@@ -209,7 +264,9 @@ export class SqliteEventStore implements EventStore {
     this.forgetEndsIfOthersWrote();
     const end = this.ends.get(streamId);
     if (end !== undefined && from >= end) return [];
-    const rows = options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit);
+    const rows = reading(`read ${streamId}`, () =>
+      options.limit === undefined ? this.statements.stream.all(streamId, from) : this.statements.streamLimited.all(streamId, from, options.limit as number),
+    );
     // Read to the stream's end: what was read is all there is, until someone appends.
     if (options.limit === undefined || rows.length < options.limit) this.knowEnd(streamId, rows.length === 0 ? from : (rows[rows.length - 1] as EventRow).position + 1);
     return rows.map(toRecorded);
@@ -230,10 +287,9 @@ export class SqliteEventStore implements EventStore {
     const prefix = options.streamPrefix;
     while (remaining > 0) {
       const size = Math.min(this.pageSize, remaining);
-      const rows =
-        prefix === undefined
-          ? this.statements.page.all(after, size)
-          : this.statements.pageOfPrefix.all(after, prefix, prefixEnd(prefix), size);
+      const rows = reading('read the log', () =>
+        prefix === undefined ? this.statements.page.all(after, size) : this.statements.pageOfPrefix.all(after, prefix, prefixEnd(prefix), size),
+      );
       for (const row of rows) yield toRecorded(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -243,11 +299,26 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readCommand(commandId: string): Promise<ReadonlyArray<RecordedEvent> | undefined> {
-    return this.commandEvents(commandId);
+    return reading(`read command ${commandId}`, () => this.commandEvents(commandId));
   }
 
   async headPosition(): Promise<number> {
-    return this.statements.head.get() ?? -1;
+    return reading('read the log head', () => this.statements.head.get() ?? -1);
+  }
+
+  /**
+   * A copy of the database at `destination` through SQLite's online backup API: consistent (one
+   * snapshot of the log, committed appends only), safe while this and other processes write. The
+   * copy is a ledger of its own: start on it to restore.
+   */
+  async backup(destination: string): Promise<void> {
+    // After the first step, the rest in one: a write by another connection between steps would restart the copy.
+    await this.db.backup(destination, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
+  }
+
+  /** SQLite's own check of the file (`PRAGMA integrity_check`): "ok", or what is wrong. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
   }
 
   async logHead(): Promise<LogHead> {
@@ -265,22 +336,27 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    if (this.scheduledFlush !== undefined) {
-      clearImmediate(this.scheduledFlush);
+    if (this.cancelFlush !== undefined) {
+      this.cancelFlush();
+      this.cancelFlush = undefined;
+      this.closed = true;
       this.flush();
     }
+    this.closed = true;
     this.db.close();
   }
 
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
-    this.scheduledFlush = undefined;
+    this.cancelFlush = undefined;
     let outcomes: Outcome[];
     try {
       outcomes = this.commitBatch(batch);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // The transaction never began (BEGIN IMMEDIATE waits for the lock), so nothing was written: try again later.
+      if (isBusy(error)) this.retryLater(batch, error);
+      else for (const p of batch) p.reject(error);
       return;
     }
     for (const [i, outcome] of outcomes.entries()) {
@@ -292,6 +368,21 @@ export class SqliteEventStore implements EventStore {
       if (outcome.ok) p.resolve(outcome.result);
       else p.reject(outcome.error);
     });
+  }
+
+  /**
+   * Another process holds the write lock: the appends past their bound answer STORE_BUSY, the others
+   * go back to the head of the queue (before any that arrived meanwhile, which join their retry).
+   */
+  private retryLater(batch: ReadonlyArray<PendingAppend>, error: unknown): void {
+    const now = Date.now();
+    const waiting: PendingAppend[] = [];
+    for (const p of batch) {
+      if (this.closed || p.deadline <= now) p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
+      else waiting.push(p);
+    }
+    this.queue = [...waiting, ...this.queue];
+    if (this.queue.length > 0 && !this.closed) this.scheduleFlush(BUSY_RETRY_PAUSE_MS);
   }
 
   /** Another connection (process) committed since the last look: nothing known of any stream's end holds any more. */

@@ -109,6 +109,7 @@ describe('commands: malformed requests', () => {
     ['bytes that are not UTF-8', 'PUT', '/v1/profiles/p-1/overage', { raw: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }, 400, 'VALIDATION', /UTF-8/],
     ['deep nesting', 'PUT', '/v1/profiles/p-1/overage', { raw: `${'['.repeat(5000)}${']'.repeat(5000)}` }, 400, 'VALIDATION', /nested deeper/],
     ['a __proto__ key', 'PUT', '/v1/profiles/p-1/overage', { raw: '{"enabled":true,"__proto__":{"polluted":1}}' }, 400, 'VALIDATION', /^__proto__: unknown field/],
+    ['a repeated field (issue 17: the last would win)', 'POST', '/v1/profiles/p-1/usage', { raw: '{"userId":"bob","credits":"1","credits":"900","requestId":"r"}' }, 400, 'VALIDATION', /^credits: appears more than once/],
     ['a constructor key', 'PUT', '/v1/profiles/p-1/overage', { raw: '{"enabled":true,"constructor":{"prototype":{"polluted":1}}}' }, 400, 'VALIDATION', /^constructor: unknown field/],
     ['a huge string', 'POST', '/v1/profiles/p-1/subscriptions', { body: { userId: 'x'.repeat(60000), tier: 'PRO' } }, 400, 'VALIDATION', /^userId: must be/],
     ['a body over 64 KiB', 'POST', '/v1/profiles', { body: { profileId: 'x'.repeat(70000) } }, 413, 'PAYLOAD_TOO_LARGE', /limit/],

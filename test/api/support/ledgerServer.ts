@@ -1,4 +1,5 @@
 import { FastifyInstance } from 'fastify';
+import { LedgerMetrics } from '../../../src/api/metrics';
 import { buildServer, ServerOptions } from '../../../src/api/server';
 import { commandRoutes } from '../../../src/api/commandRoutes';
 import { pathParamNames } from '../../../src/api/pathTemplate';
@@ -25,6 +26,7 @@ export interface RequestOptions {
 /** A real server on an ephemeral port of 127.0.0.1, over a store of its own. */
 export interface TestServer {
   readonly base: string;
+  readonly app: FastifyInstance;
   readonly ledger: LedgerService;
   readonly store: EventStore;
   request(method: string, path: string, options?: RequestOptions): Promise<HttpAnswer>;
@@ -63,14 +65,17 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
   const store = options.wrapStore?.(opened) ?? opened;
   const testClock = options.testClock === true ? new ScenarioClock() : undefined;
   const clock = testClock?.now ?? options.clock;
-  const ledger = await new LedgerService(store, clock === undefined ? {} : { clock }).open();
+  const metrics = new LedgerMetrics();
+  const ledger = await new LedgerService(metrics.instrument(store), clock === undefined ? {} : { clock }).open();
   const app: FastifyInstance = buildServer(ledger, {
+    metrics,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(testClock === undefined ? {} : { testClock }),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     base,
+    app,
     ledger,
     store,
     request: (method, path, o) => request(base, method, path, o),

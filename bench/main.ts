@@ -12,6 +12,7 @@ import { measureHttpCommands } from './httpCommands';
 import { measurePostgres } from './postgres';
 import { measureReplay, replayInChild } from './replay';
 import { Scale, SCALES } from './scale';
+import { measureWebhookFold } from './webhookProjection';
 import { measureStatementLatency } from './statementLatency';
 
 const ratio = (name: string, value: number, bound: number) => ({ name, value, target: `>= ${bound}`, met: value >= bound });
@@ -26,6 +27,8 @@ const targets = (f: Figures) => [
     : [ratio('pgCommandsPerSec / pgRawInsertPerSec', f.pgCommandsRatio, 0.5), ratio('pgConcurrentCommandsPerSec / pgRawConcurrentInsertPerSec', f.pgConcurrentCommandsRatio, 0.5)]),
   ratio('commandsPerSec / rawInsertPerSec', f.commandsPerSec / f.rawInsertPerSec, 0.5),
   ratio('replayEventsPerSec / rawScanEventsPerSec', f.replayEventsPerSec / f.rawScanEventsPerSec, 0.5),
+  // Issue 21's own bound: a node's first endpoint folds the whole log; that must not take longer than a few bare scans.
+  ratio('webhookFoldEventsPerSec / rawScanEventsPerSec', f.webhookFoldEventsPerSec / f.rawScanEventsPerSec, 0.25),
   ratio('verifyEventsPerSec / replayEventsPerSec', f.verifyEventsPerSec / f.replayEventsPerSec, 0.5),
   { name: 'statementP99Ms', value: f.statementP99Ms, target: '<= 10', met: f.statementP99Ms <= 10 },
   { name: 'heavyUserStatementP99Ms', value: f.heavyUserStatementP99Ms, target: '<= 20', met: f.heavyUserStatementP99Ms <= 20 },
@@ -63,6 +66,8 @@ const measureAll = async (dir: string, scale: Scale) => {
   log(`2/7 replay against a bare scan (building ${scale.history.users} users × ${scale.history.months} months × ${scale.history.usagePerUserMonth} requests)`);
   await history(historyPath, scale.history);
   const replay = await measureReplay(historyPath, scale.repeats);
+  log('2b/7 the webhook messages of the same history, folded from its start');
+  const webhooks = await measureWebhookFold(historyPath, scale.repeats);
   log('3/7 statements over HTTP');
   const statement = await measureStatementLatency(historyPath, scale.history, scale.statementRequests);
   log(`3b/7 the statement of a profile with one heavy user (${scale.heavyUserRequests} requests) and 99 ordinary ones`);
@@ -80,6 +85,7 @@ const measureAll = async (dir: string, scale: Scale) => {
   return {
     ...commands,
     ...replay,
+    ...webhooks,
     ...statement,
     ...heavy,
     ...http,

@@ -34,7 +34,9 @@ import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes } from './queryRoutes';
-import { TokenRoute, tokenRoutes } from './tokenRoutes';
+import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
+import { WebhookRoute, webhookRoutes } from './webhookRoutes';
+import { WebhookRegistry } from '../webhooks/webhookRegistry';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -45,6 +47,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
+  /** The webhook endpoints; by default those of the ledger's own store, https to public addresses only. */
+  readonly webhooks?: WebhookRegistry;
   /**
    * `ledger serve --test-clock`: every well-formed command moves the ledger's clock to its
    * `Test-Clock-Now` header, else to its `occurredAt` (api.md "Test clock").
@@ -263,22 +267,35 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
   };
 
-  const tokenHandler = (route: TokenRoute) => {
+  /**
+   * The routes of the shell's own records (tokens, webhooks): a permission, then path and body
+   * decoded by the route's codecs, then the route's run with the principal and the sender to record.
+   */
+  const adminHandler = (
+    route: AdminRoute,
+    permit: (request: FastifyRequest) => E.Either<ApiError, Principal>,
+    run: (principal: Principal, sender: { actor: string; correlationId: string }, params: unknown, body: unknown) => Promise<E.Either<ApiError, unknown>>,
+  ) => {
     const params = strictObject('path', route.params, {});
     const body = route.body === undefined ? undefined : strictObject('body', route.body.required, route.body.optional);
     const decodeBody = (u: unknown): E.Either<ApiError, unknown> => (body === undefined ? E.right(undefined) : decode(body, u));
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const admin = access.permitOnEveryAccount(request, 'manageTokens');
-      if (E.isLeft(admin)) return send(request, reply, failed(admin.left));
+      const permitted = permit(request);
+      if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const input = pipe(
         decode(params, request.params),
         E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
       );
       if (E.isLeft(input)) return send(request, reply, failed(input.left));
-      const result = await route.run(tokens, { actor: admin.right.actor, correlationId: request.id }, input.right.p, input.right.b);
+      const result = await run(permitted.right, { actor: permitted.right.actor, correlationId: request.id }, input.right.p, input.right.b);
       return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
     };
   };
+  const tokenHandler = (route: TokenRoute) =>
+    adminHandler(route, (request) => access.permitOnEveryAccount(request, 'manageTokens'), (_principal, sender, p, b) => route.run(tokens, sender, p, b));
+  const webhooks = options.webhooks ?? new WebhookRegistry(ledger.store, { allowPrivate: false });
+  const webhookHandler = (route: WebhookRoute) =>
+    adminHandler(route, (request) => access.permit(request, 'manageWebhooks'), (principal, sender, p, b) => route.run(webhooks, principal, sender, p, b));
 
   /** api.md, batch usage: one answer for up to 1,000 ConsumeCredits, each decided on its own. */
   const usageBatch = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -320,8 +337,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     });
   }
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
+  for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 
-  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
+  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes, webhookRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });

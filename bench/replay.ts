@@ -13,6 +13,10 @@ export interface ReplayReport {
 /** `ledger replay --json` in a child process: its peak RSS is the replay's alone. */
 export const replayInChild = (storePath: string): Promise<ReplayReport> => ledgerJson<ReplayReport>(['replay', '--json', '--store', `sqlite:${storePath}`]);
 
+/** `ledger verify --json` in a child process, as the replay. */
+export const verifyInChild = (storePath: string): Promise<{ readonly ok: boolean; readonly events: number; readonly eventsPerSec: number }> =>
+  ledgerJson(['verify', '--json', '--store', `sqlite:${storePath}`]);
+
 /**
  * Figures 2 and 5 (first half): every projection rebuilt from position 0, in a fresh process, against
  * a bare ordered scan of the same table parsing each row's JSON; each the best of `repeats` runs,
@@ -22,6 +26,7 @@ export const measureReplay = async (storePath: string, repeats: number) => {
   let replayEventsPerSec = 0;
   let rawScanEventsPerSec = 0;
   let replayPeakRssMb = 0;
+  let verifyEventsPerSec = 0;
   let events = 0;
   for (let i = 0; i < repeats; i++) {
     // The scan first: a replay rewrites the snapshot, and the first one appends the store's snapshot
@@ -35,6 +40,10 @@ export const measureReplay = async (storePath: string, repeats: number) => {
     replayEventsPerSec = Math.max(replayEventsPerSec, replay.eventsPerSec);
     rawScanEventsPerSec = Math.max(rawScanEventsPerSec, scan.perSec);
     replayPeakRssMb = Math.max(replayPeakRssMb, replay.peakRssMb);
+    // ledger verify (issue 20): a replay's work plus one SHA-256 per event and the seals' statements.
+    const verified = await verifyInChild(storePath);
+    if (!verified.ok) throw new Error('ledger verify failed on the bench history');
+    verifyEventsPerSec = Math.max(verifyEventsPerSec, verified.eventsPerSec);
   }
-  return { replayEvents: events, replayEventsPerSec, rawScanEventsPerSec, replayPeakRssMb };
+  return { replayEvents: events, replayEventsPerSec, rawScanEventsPerSec, replayPeakRssMb, verifyEventsPerSec };
 };

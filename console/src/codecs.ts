@@ -50,16 +50,23 @@ export const UserStatement = t.type({
 });
 export type UserStatement = t.TypeOf<typeof UserStatement>;
 
-export const Statement = t.type({
-  profileId: t.string,
-  accountId: t.string,
-  region: t.string,
-  month: t.string,
-  currency: t.string,
-  status: Status,
-  total: Decimal2,
-  users: t.array(UserStatement),
-});
+/** A sealed month's seal (billing-rules F2): the digest of the statement and the log head it was built from. */
+export const Seal = t.type({ eventId: t.string, sha256: t.string, logPosition: t.number, chainHash: t.string, sealedAt: t.string });
+export type Seal = t.TypeOf<typeof Seal>;
+
+export const Statement = t.intersection([
+  t.type({
+    profileId: t.string,
+    accountId: t.string,
+    region: t.string,
+    month: t.string,
+    currency: t.string,
+    status: Status,
+    total: Decimal2,
+    users: t.array(UserStatement),
+  }),
+  t.partial({ seal: Seal }),
+]);
 export type Statement = t.TypeOf<typeof Statement>;
 
 export const RecordedEvent = t.type({

@@ -48,6 +48,8 @@ export interface VerifyReport {
   /** False where the store keeps no chain (EventStoreDB): the chain was computed on read, so only kept heads and seals are evidence. */
   readonly chainStored: boolean;
   readonly chain: { readonly breaks: number; readonly first: ChainBreak | null };
+  /** Ledger events that do not decode: the replay, and so the seals, cannot account for them. */
+  readonly unreadable: { readonly events: number; readonly first: ChainBreak | null };
   readonly trusted: ReadonlyArray<TrustedCheck>;
   readonly seals: { readonly checked: number; readonly breaks: number; readonly first: SealBreak | null };
   /** Events written before the chain existed and chained by a migration (F4): the chain vouches for them from then on. */
@@ -78,23 +80,29 @@ export const verifyLog = async (store: EventStore, options: VerifyOptions = {}):
   let head = EMPTY_HEAD;
   let chainBreaks = 0;
   let firstBreak: ChainBreak | null = null;
+  let unreadable = 0;
+  let firstUnreadable: ChainBreak | null = null;
   let chainStored = true;
   let events = 0;
+  /** The chain recomputed from position 0 and never resynchronised: what a kept head is checked against. */
+  let fromGenesis = EMPTY_HEAD.chainHash;
   for await (const e of store.readAll()) {
     const computed = chainHash(head.chainHash, e);
+    // Until the first break both chains are one; after it, each costs its own hash.
+    fromGenesis = firstBreak === null ? computed : chainHash(fromGenesis, e);
     if (e.chainHash === undefined) chainStored = false;
     else if (e.chainHash !== computed || e.chainAlgorithm !== CHAIN_ALGORITHM) {
       chainBreaks += 1;
       firstBreak ??= { position: e.globalPosition, streamId: e.streamId, expected: computed, found: `${e.chainAlgorithm ?? 'no algorithm'}:${e.chainHash}` };
     }
-    if (trustedAt.has(e.globalPosition)) trustedFound.set(e.globalPosition, computed);
+    if (trustedAt.has(e.globalPosition)) trustedFound.set(e.globalPosition, fromGenesis);
     // After a break, go on from the stored hash: one altered event is one break, not every one after it.
     head = { position: e.globalPosition, chainHash: e.chainHash ?? computed };
     if (isLedgerStream(e.streamId)) {
       const decoded = decodeStored(e);
       if (E.isLeft(decoded)) {
-        chainBreaks += 1;
-        firstBreak ??= { position: e.globalPosition, streamId: e.streamId, expected: 'an event the ledger can read', found: decoded.left.message };
+        unreadable += 1;
+        firstUnreadable ??= { position: e.globalPosition, streamId: e.streamId, expected: 'an event this version of the ledger can read', found: decoded.left.message };
         view.skip(e.globalPosition, e.eventId);
       } else {
         const event = decoded.right.event;
@@ -133,11 +141,12 @@ export const verifyLog = async (store: EventStore, options: VerifyOptions = {}):
   });
   const migration = (await store.chainMigration?.()) ?? null;
   return {
-    ok: chainBreaks === 0 && trusted.every((t) => t.ok) && sealBreaks.length === 0,
+    ok: chainBreaks === 0 && unreadable === 0 && trusted.every((t) => t.ok) && sealBreaks.length === 0,
     events,
     head,
     chainStored,
     chain: { breaks: chainBreaks, first: firstBreak },
+    unreadable: { events: unreadable, first: firstUnreadable },
     trusted,
     seals: { checked: seals.length, breaks: sealBreaks.length, first: sealBreaks[0] ?? null },
     migration,

@@ -12,17 +12,18 @@ import { InvariantViolation } from '../domain/invariant';
 import {
   consumptionChecked,
   evolveProfile,
-  holdingsIn,
   initialProfileState,
   lifecycleChecked,
   ProfileCommand,
   profileDecider,
   profileNotFound,
   ProfileState,
+  userMonthOfState,
 } from '../domain/profileDecider';
+import { holdsAnything } from '../domain/userMonth';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
-import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
+import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
@@ -72,9 +73,6 @@ export interface CommandHandlerDeps {
  */
 const jitteredBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
-
-/** T2: no bill is written in advance. */
-const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
 
 const ASSIGNMENT_COMMANDS: ReadonlySet<string> = new Set(['Subscribe', 'Unsubscribe', 'Upgrade', 'Downgrade']);
 
@@ -142,7 +140,7 @@ export class CommandHandler {
   private resolve(input: CommandInput): E.Either<DomainError, Resolved> {
     const now = this.deps.clock();
     const occurredAt = canonicalInstant(input.occurredAt ?? now.toISOString());
-    if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_LEAD_MS) {
+    if (Date.parse(occurredAt) > now.getTime() + CLOCK_LEAD_MS) {
       return E.left(domainError('VALIDATION', `occurredAt: must not be more than 5 minutes after the server clock (${now.toISOString()}), got "${input.occurredAt}"`));
     }
     // "No group" is an assignment of its own (P2): made explicit so that deciders never see undefined.
@@ -234,7 +232,7 @@ export class CommandHandler {
     const month = monthOf(dated(c, undefined).occurredAt);
     // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
     // subscribes later changes the lifecycle stream, which the append checks anyway.
-    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdingsIn(profile.state, u, month).some((held) => held.length > 0)) : [c.userId];
+    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdsAnything(userMonthOfState(profile.state, u, month))) : [c.userId];
     const usage = await Promise.all(
       users.flatMap((userId) =>
         [month, nextMonth(month)].map(async (m) => {

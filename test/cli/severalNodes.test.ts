@@ -217,4 +217,21 @@ suite(`three ledger nodes on one PostgreSQL database${skip === undefined ? '' : 
     expect(consumed.length - acknowledged.length).toBeLessThanOrEqual(6);
     expect(creditsUsed(await statementOf(node(1)), 'carol')).toBe(`${consumed.length}.00`);
   }, 120_000);
+
+  test('the three nodes appended one chain: ledger verify holds on everything they wrote, the head they serve included', async () => {
+    const head = (await call(node(0), 'GET', '/v1/log/head')).body as unknown as { position: number; chainHash: string };
+    const { stdout, code } = await verifyCli(db.url(), `${head.position}:${head.chainHash}`);
+    const report = JSON.parse(stdout) as { ok: boolean; events: number; chain: { breaks: number } };
+    expect([code, report.ok, report.chain.breaks]).toEqual([0, true, 0]);
+    expect(report.events).toBeGreaterThan(head.position);
+  }, 60_000);
 });
+
+const verifyCli = (url: string, trusted: string): Promise<{ stdout: string; code: number | null }> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, 'verify', '--json', '--trusted', trusted, '--store', url]);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ stdout, code }));
+  });

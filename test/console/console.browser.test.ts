@@ -181,6 +181,21 @@ suite('the console in Chromium', () => {
         await page.setViewportSize({ width: 1400, height: 900 });
       }
     });
+
+    test('a sealed month shows as sealed, with its digest and how to verify the bill', async () => {
+      await open('/console/profiles/p-fra/2026-04');
+      await page.getByTestId('users').waitFor();
+      expect(await page.getByTestId('seal').count()).toBe(0);
+      // Months after their seal delay: sealing is what ledger serve does in the background.
+      await server.ledger.sealDue(0);
+      const { seal } = (await api('/v1/profiles/p-fra/statements/2026-04')).body;
+      await open('/console/profiles/p-fra/2026-04');
+      await page.getByTestId('seal').waitFor();
+      expect(await page.getByTestId('seal-digest').textContent()).toBe(seal.sha256);
+      await page.getByText('How to verify this bill').click();
+      expect(await page.getByTestId('seal-command').textContent()).toBe(`ledger verify --trusted ${seal.logPosition}:${seal.chainHash}`);
+      await shot('profile-sealed');
+    });
   });
 
   describe('with tokens', () => {

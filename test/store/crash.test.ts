@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { EventStore } from '../../src/store/eventStore';
+import { verifyLog } from '../../src/app/verifyLog';
 import { openStore } from '../../src/store/openStore';
 import { collect } from './contract';
 import { postgresSkipReason, testDatabase } from './postgresDatabase';
@@ -77,6 +78,8 @@ const killWritersAndCheck = async (url: string): Promise<void> => {
     }
     const lastAcknowledged = (acknowledged[acknowledged.length - 1] as string).replace(/-e\d+$/, '');
     expect((await store.readCommand(lastAcknowledged))?.map((e) => e.eventId)).toContain(acknowledged[acknowledged.length - 1]);
+    // And the chain (billing-rules F1) holds over everything that survived: no append left half a link.
+    expect((await verifyLog(store)).chain).toEqual({ breaks: 0, first: null });
   } finally {
     await store.close();
   }

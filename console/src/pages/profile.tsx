@@ -7,6 +7,7 @@ import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, lineAnchor, navigate } from '../router';
 import { useLoad } from '../useLoad';
 import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
+import { SealNotice } from './seal';
 
 const PAGE = 100;
 
@@ -242,8 +243,10 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
             </Figure>
             <Figure label="Status">
               <StatusBadge status={load.data.status} />
+              {load.data.seal !== undefined && <span class="badge sealed">sealed</span>}
             </Figure>
           </section>
+          {load.data.seal !== undefined && <SealNotice seal={load.data.seal} />}
           <section aria-labelledby="users">
             <h2 id="users">Users ({load.data.users.length})</h2>
             {load.data.users.length === 0 ? (

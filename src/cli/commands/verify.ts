@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { verifyLog, VerifyReport } from '../../app/verifyLog';
 import { formatHead, LogHead } from '../../store/chain';
@@ -22,6 +23,9 @@ const lines = (r: VerifyReport): string[] => [
       ? 'chain: ok'
       : `chain: BROKEN at position ${r.chain.first.position} (stream ${r.chain.first.streamId}): expected ${r.chain.first.expected}, found ${r.chain.first.found}${r.chain.breaks > 1 ? ` (${r.chain.breaks} breaks in all)` : ''}`
     : 'chain: not stored by this store (computed on read: only kept heads and seals are evidence, see docs/verify.md)',
+  ...(r.unreadable.first === null
+    ? []
+    : [`events: UNREADABLE at position ${r.unreadable.first.position} (stream ${r.unreadable.first.streamId}): ${r.unreadable.first.found}${r.unreadable.events > 1 ? ` (${r.unreadable.events} in all)` : ''}`]),
   ...r.trusted.map((t) =>
     t.ok
       ? `trusted head ${t.position}: ok`
@@ -51,8 +55,8 @@ docs/verify.md says what this proves and what it does not.
 
   --trusted P:H  a head kept earlier; repeat for several
   ${storeHelp}
-  --json         {"ok", "events", "head", "chainStored", "chain": {"breaks", "first"}, "trusted": […],
-                  "seals": {"checked", "breaks", "first"}, "migration"}
+  --json         {"ok", "events", "head", "chainStored", "chain": {"breaks", "first"}, "unreadable": {"events", "first"}, "trusted": […],
+                  "seals": {"checked", "breaks", "first"}, "migration", "seconds", "eventsPerSec"}
 
 Exit codes: 0 everything holds, 1 a break (each kind's first named), 2 bad usage or no such store.`,
   async run(args, io) {
@@ -60,9 +64,11 @@ Exit codes: 0 everything holds, 1 a break (each kind's first named), 2 bad usage
     const trusted = (values.trusted ?? []).map(parseTrusted);
     return withStore(io, 'verify', values.store, 'refuse', async ({ store }) => {
       const bar = progress('verify', (await store.headPosition()) + 1, io);
+      const started = performance.now();
       const report = await verifyLog(store, { trusted, onProgress: (read) => bar.update(read) });
+      const seconds = (performance.now() - started) / 1000;
       bar.stop();
-      if (values.json) io.out(JSON.stringify(report));
+      if (values.json) io.out(JSON.stringify({ ...report, seconds, eventsPerSec: seconds > 0 ? Math.round(report.events / seconds) : report.events }));
       else io.out(lines(report).join('\n'));
       return report.ok ? ExitCode.ok : ExitCode.ruleViolation;
     });

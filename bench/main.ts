@@ -10,6 +10,7 @@ import { measureHttpCommands } from './httpCommands';
 import { measurePostgres } from './postgres';
 import { measureReplay, replayInChild } from './replay';
 import { Scale, SCALES } from './scale';
+import { measureWebhookFold } from './webhookProjection';
 import { measureStatementLatency } from './statementLatency';
 
 /** The targets of issues 6 and 12 (and of issue 10 for PostgreSQL, when it ran), as `figure / baseline` ratios or bounds. */
@@ -30,6 +31,13 @@ const targets = (f: Figures) => [
     value: f.replayEventsPerSec / f.rawScanEventsPerSec,
     target: '>= 0.5',
     met: f.replayEventsPerSec / f.rawScanEventsPerSec >= 0.5,
+  },
+  // Issue 21's own bound: a node's first endpoint folds the whole log; that must not take longer than a few bare scans.
+  {
+    name: 'webhookFoldEventsPerSec / rawScanEventsPerSec',
+    value: f.webhookFoldEventsPerSec / f.rawScanEventsPerSec,
+    target: '>= 0.25',
+    met: f.webhookFoldEventsPerSec / f.rawScanEventsPerSec >= 0.25,
   },
   {
     name: 'verifyEventsPerSec / replayEventsPerSec',
@@ -74,6 +82,8 @@ const measureAll = async (dir: string, scale: Scale) => {
   log(`2/7 replay against a bare scan (building ${scale.history.users} users × ${scale.history.months} months × ${scale.history.usagePerUserMonth} requests)`);
   await history(historyPath, scale.history);
   const replay = await measureReplay(historyPath, scale.repeats);
+  log('2b/7 the webhook messages of the same history, folded from its start');
+  const webhooks = await measureWebhookFold(historyPath, scale.repeats);
   log('3/7 statements over HTTP');
   const statement = await measureStatementLatency(historyPath, scale.history, scale.statementRequests);
   log(`3b/7 the statement of a profile with one heavy user (${scale.heavyUserRequests} requests) and 99 ordinary ones`);
@@ -87,6 +97,7 @@ const measureAll = async (dir: string, scale: Scale) => {
   return {
     ...commands,
     ...replay,
+    ...webhooks,
     ...statement,
     ...heavy,
     ...http,

@@ -34,13 +34,14 @@ export type AccountStatement = t.TypeOf<typeof AccountStatement>;
 /** A line's cited events are not decoded here: the console reads them through the line's events route, a page at a time. */
 export const Line = t.intersection([
   t.type({ lineId: t.string, kind: t.string, tier: t.string, amount: Decimal2, description: t.string, at: t.string }),
-  t.partial({ reverses: t.string }),
+  t.partial({ reverses: t.string, credits: t.string }),
 ]);
 export type Line = t.TypeOf<typeof Line>;
 
 export const UserStatement = t.type({
   userId: t.string,
-  billedTier: t.string,
+  /** Null for a user whose only lines are credit notes. */
+  billedTier: t.union([t.string, t.null]),
   creditsIncluded: Decimal2,
   creditsUsed: Decimal2,
   overageCredits: Decimal2,
@@ -80,3 +81,39 @@ export const RecordedEvent = t.type({
 export type RecordedEvent = t.TypeOf<typeof RecordedEvent>;
 export const EventPage = t.type({ events: t.array(RecordedEvent), next: t.union([t.number, t.null]) });
 export type EventPage = t.TypeOf<typeof EventPage>;
+
+/** The credit notes of a line and what is left of it to credit (billing-rules N4). */
+export const LineCredits = t.type({
+  lineId: t.string,
+  amount: Decimal2,
+  credited: Decimal2,
+  left: Decimal2,
+  credits: t.array(t.type({ lineId: t.union([t.string, t.null]), month: t.string, amount: Decimal2, reason: t.string, eventId: t.string })),
+});
+export type LineCredits = t.TypeOf<typeof LineCredits>;
+
+/** A webhook endpoint and its recent deliveries, as `GET /v1/webhooks/{id}/deliveries` answers (never a secret). */
+const WebhookFields = {
+  id: t.string,
+  url: t.string,
+  events: t.array(t.string),
+  accountId: t.union([t.string, t.null]),
+  createdAt: t.string,
+  status: t.keyof({ active: null, disabled: null }),
+  disabledAt: t.union([t.string, t.null]),
+};
+export const WebhookList = t.type({ webhooks: t.array(t.type(WebhookFields)) });
+export type WebhookList = t.TypeOf<typeof WebhookList>;
+export const Delivery = t.type({
+  messageId: t.string,
+  type: t.string,
+  status: t.keyof({ sending: null, retrying: null, delivered: null, failed: null }),
+  attempts: t.number,
+  lastStatus: t.union([t.number, t.null]),
+  lastError: t.union([t.string, t.null]),
+  lastAttemptAt: t.string,
+  nextAt: t.union([t.string, t.null]),
+});
+export type Delivery = t.TypeOf<typeof Delivery>;
+export const WebhookDeliveries = t.type({ ...WebhookFields, deliveries: t.array(Delivery) });
+export type WebhookDeliveries = t.TypeOf<typeof WebhookDeliveries>;

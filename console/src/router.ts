@@ -6,6 +6,7 @@ export type Route =
   | { readonly page: 'account'; readonly accountId: string; readonly month: string }
   | { readonly page: 'invoice'; readonly accountId: string; readonly month: string }
   | { readonly page: 'profile'; readonly profileId: string; readonly month: string }
+  | { readonly page: 'webhooks' }
   | { readonly page: 'notFound'; readonly path: string };
 
 export const BASE = '/console';
@@ -17,6 +18,7 @@ const ID = '([^/]+)';
 const patterns: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => Route]> = [
   [/^\/?$/, () => ({ page: 'accounts' })],
   [/^\/accounts\/?$/, () => ({ page: 'accounts' })],
+  [/^\/webhooks\/?$/, () => ({ page: 'webhooks' })],
   [new RegExp(`^/accounts/${ID}/?$`), (m) => ({ page: 'account', accountId: dec(m[1]), month: CURRENT })],
   [new RegExp(`^/accounts/${ID}/${MONTH}/?$`), (m) => ({ page: 'account', accountId: dec(m[1]), month: dec(m[2]) })],
   [new RegExp(`^/accounts/${ID}/${MONTH}/invoice/?$`), (m) => ({ page: 'invoice', accountId: dec(m[1]), month: dec(m[2]) })],
@@ -38,10 +40,19 @@ export const routeOf = (pathname: string): Route => {
 const enc = encodeURIComponent;
 export const hrefs = {
   accounts: () => `${BASE}/accounts`,
+  webhooks: () => `${BASE}/webhooks`,
   account: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}`,
   invoice: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}/invoice`,
   profile: (profileId: string, month: string) => `${BASE}/profiles/${enc(profileId)}/${month}`,
+  /** A line on its profile's page of its month, `{profileId}~{YYYY-MM}~{userId}~{n}`: the page opens its user's lines at it. */
+  line: (lineId: string) => {
+    const [profileId = '', month = ''] = lineId.split('~');
+    return `${BASE}/profiles/${enc(profileId)}/${month}#${lineAnchor(lineId)}`;
+  },
 };
+
+/** Line ids have no spaces, so each is an HTML id as it is. */
+export const lineAnchor = (lineId: string) => `line-${lineId}`;
 
 const listeners = new Set<() => void>();
 
@@ -75,6 +86,7 @@ export const interceptLinks = () => {
     // A jump within the page (a refund to its charge) is the browser's own.
     if (a.pathname === location.pathname && a.search === location.search && a.hash !== '') return;
     e.preventDefault();
-    navigate(a.pathname + a.search);
+    // The hash goes along: a link to a line on another page opens that page at the line.
+    navigate(a.pathname + a.search + a.hash);
   });
 };

@@ -6,26 +6,15 @@ import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
 import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
 import { ApiError, apiError, errorBody, httpStatusOf } from './apiError';
+import { onceHeader } from './headers';
 import { appendedEventJson } from './wire';
 
 /** The `Idempotency-Key` header, absent or 1 to 200 printable ASCII characters. */
 export const IdempotencyKey = pattern('1 to 200 printable ASCII characters', /^[\x20-\x7e]{1,200}$/);
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/**
- * The header as sent, every value apart (Node's `headersDistinct`): two of them would otherwise
- * arrive joined, "a, b", as one key that is neither.
- */
-export const IdempotencyKeyHeader = new t.Type<string, ReadonlyArray<string>, unknown>(
-  IdempotencyKey.name,
-  IdempotencyKey.is,
-  (u, c) => {
-    if (!Array.isArray(u)) return t.failure(u, c);
-    if (u.length !== 1) return t.failure(u, c, `Idempotency-Key: must be sent once, got ${u.length} headers`);
-    return IdempotencyKey.validate(u[0], c);
-  },
-  (k) => [k],
-);
+/** The header as sent, once (see onceHeader). */
+export const IdempotencyKeyHeader = onceHeader('Idempotency-Key', IdempotencyKey);
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

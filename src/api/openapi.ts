@@ -5,7 +5,8 @@ import { CommandRoute, fieldsOf } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
 import { QueryRoute } from './queryRoutes';
-import { TokenRoute } from './tokenRoutes';
+import { AdminRoute, TokenRoute } from './tokenRoutes';
+import { WebhookRoute } from './webhookRoutes';
 
 /**
  * The OpenAPI 3 document, generated from the route tables the server registers and from the io-ts
@@ -92,17 +93,25 @@ const queryOperation = (q: QueryRoute) => ({
   },
 });
 
-const tokenOperation = (r: TokenRoute) => ({
-  operationId: r.operationId,
-  tags: ['tokens'],
-  summary: `${r.summary}. Needs an admin token for every account.`,
-  parameters: [...parameters('path', pathOrder(r.path, r.params)), correlationParameter],
-  ...(r.body === undefined ? {} : { requestBody: { required: true, content: jsonContent(objectSchema(r.body.required, r.body.optional)) } }),
-  responses: {
-    [String(r.status)]: { description: 'OK', content: jsonContent(ref(r.response)) },
-    ...errorResponses([400, ...ACCESS_STATUSES, ...(r.method === 'POST' ? [404, 409] : [])]),
-  },
-});
+/** The routes of the shell's own records (tokens, webhooks): admin only, a body for a POST. */
+const adminOperation =
+  (tag: string, who: string, errors: (r: AdminRoute) => ReadonlyArray<number>) =>
+  (r: AdminRoute) => ({
+    operationId: r.operationId,
+    tags: [tag],
+    summary: `${r.summary}. ${who}`,
+    parameters: [...parameters('path', pathOrder(r.path, r.params)), correlationParameter],
+    ...(r.body === undefined ? {} : { requestBody: { required: true, content: jsonContent(objectSchema(r.body.required, r.body.optional)) } }),
+    responses: {
+      [String(r.status)]: { description: 'OK', content: jsonContent(ref(r.response)) },
+      ...errorResponses([400, ...ACCESS_STATUSES, ...errors(r)]),
+    },
+  });
+
+const tokenOperation = adminOperation('tokens', 'Needs an admin token for every account.', (r) => (r.method === 'POST' ? [404, 409] : []));
+const webhookOperation = adminOperation('webhooks', 'Needs an admin token, of every account for an endpoint of every account.', (r) =>
+  r.path === '/v1/webhooks' ? (r.method === 'POST' ? [422] : []) : [404],
+);
 
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
@@ -131,6 +140,17 @@ const lineFields = {
   credits: { type: 'string', description: 'CREDIT only: the line of a final statement it credits' },
 };
 const lineOptional = ['reverses', 'usage', 'credits'];
+
+const webhookFields = {
+  id: str,
+  url: str,
+  events: arrayOf(str),
+  accountId: { type: 'string', nullable: true },
+  createdAt: str,
+  status: { type: 'string', enum: ['active', 'disabled'] },
+  disabledAt: { type: 'string', nullable: true },
+};
+const webhook = object(webhookFields);
 
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
@@ -180,6 +200,28 @@ const components: Record<string, Schema> = {
   }),
   NewToken: object({ name: str, token: { type: 'string', description: 'ldg_…: shown this once; only its SHA-256 is stored' } }),
   RevokedToken: object({ name: str, revokedAt: str }),
+  NewWebhook: object({ id: str, secret: { type: 'string', description: 'whsec_…: shown this once; the key of every signature (docs/webhooks.md)' } }),
+  WebhookList: object({ webhooks: arrayOf(ref('Webhook')) }),
+  Webhook: webhook,
+  DeletedWebhook: object({ id: str, deletedAt: str }),
+  DeliveryList: object({
+    ...webhookFields,
+    deliveries: arrayOf(
+      object({
+        messageId: str,
+        type: str,
+        position: int,
+        seq: int,
+        status: { type: 'string', enum: ['sending', 'retrying', 'delivered', 'failed'] },
+        attempts: int,
+        lastStatus: { type: 'integer', nullable: true },
+        lastError: { type: 'string', nullable: true },
+        lastAttemptAt: str,
+        nextAt: { type: 'string', nullable: true },
+      }),
+    ),
+  }),
+  Redelivery: object({ id: str, from: str }),
   Profile: object({
     profileId: str,
     accountId: str,
@@ -218,7 +260,12 @@ const components: Record<string, Schema> = {
   }),
 };
 
-export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: ReadonlyArray<QueryRoute>, tokens: ReadonlyArray<TokenRoute>) => {
+export const openApiDocument = (
+  commands: ReadonlyArray<CommandRoute>,
+  queries: ReadonlyArray<QueryRoute>,
+  tokens: ReadonlyArray<TokenRoute>,
+  webhooks: ReadonlyArray<WebhookRoute>,
+) => {
   const paths: Record<string, Record<string, unknown>> = {};
   const add = (path: string, method: string, operation: unknown) => {
     paths[path] = { ...paths[path], [method]: operation };
@@ -226,6 +273,7 @@ export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: 
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
   for (const q of queries) add(q.path, 'get', queryOperation(q));
   for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
+  for (const r of webhooks) add(r.path, r.method.toLowerCase(), webhookOperation(r));
   return {
     openapi: '3.0.3',
     info: {

@@ -4,7 +4,7 @@ import * as TE from 'fp-ts/TaskEither';
 import * as t from 'io-ts';
 import { exportStatements, knownAccountStatement, lineCredits, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
-import { AccountId, Identifier, integerText, pattern } from '../domain/fields';
+import { AccountId, Identifier, integerText, MonthOrCurrent } from '../domain/fields';
 import { Month, monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
 import { LineId } from '../domain/lineId';
@@ -48,12 +48,7 @@ const DEFAULT_PAGE = 100;
 const CitedOffset = integerText('the number of the line\'s events already read (the previous page\'s next)', 0, Number.MAX_SAFE_INTEGER);
 const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
 
-/** Wherever a month is taken, `current` stands for the clock's (api.md). */
-const MonthParam = pattern('a month as YYYY-MM (months run 01 to 12), or current', /^([0-9]{4}-(0[1-9]|1[0-2])|current)$/);
-
-/** Decoded fields with a month `current` replaced by the month of `now`: routes and access control see real months only. */
-export const resolveCurrentMonth = <T extends { readonly month?: Month }>(fields: T, now: string): T =>
-  fields.month === 'current' ? { ...fields, month: monthOf(now) } : fields;
+const MonthParam = MonthOrCurrent;
 
 const json = (body: unknown): QueryReply => ({ body });
 const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');

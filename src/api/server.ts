@@ -11,9 +11,12 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
+import { Instant } from '../domain/fields';
+import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
+import { onceHeader } from './headers';
 import { clientErrorHandler } from './clientErrors';
 import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
@@ -25,8 +28,10 @@ import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes, resolveCurrentMonth } from './queryRoutes';
-import { TokenRoute, tokenRoutes } from './tokenRoutes';
+import { QueryRoute, queryRoutes } from './queryRoutes';
+import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
+import { WebhookRoute, webhookRoutes } from './webhookRoutes';
+import { WebhookRegistry } from '../webhooks/webhookRegistry';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -37,7 +42,12 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
-  /** `ledger serve --test-clock`: every well-formed command's `occurredAt` moves the ledger's clock (api.md "Test clock"). */
+  /** The webhook endpoints; by default those of the ledger's own store, https to public addresses only. */
+  readonly webhooks?: WebhookRegistry;
+  /**
+   * `ledger serve --test-clock`: every well-formed command moves the ledger's clock to its
+   * `Test-Clock-Now` header, else to its `occurredAt` (api.md "Test clock").
+   */
   readonly testClock?: ScenarioClock;
   readonly timeouts?: Partial<Timeouts>;
   /** Where the built console is; by default dist/console of this package. */
@@ -81,6 +91,8 @@ interface LogFields {
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
+const TEST_CLOCK_HEADER = 'test-clock-now';
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -188,14 +200,15 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
 
   const commandHandler = (route: CommandRoute) => {
     const codecs = codecsOf(route);
-    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext): Promise<HttpResponse> => {
+    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext, clockAt: string | undefined): Promise<HttpResponse> => {
       const input = pipe(
         decode(codecs.params, request.params),
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
       if (E.isLeft(input)) return failed(input.left);
-      const occurredAt = (input.right as { occurredAt?: string }).occurredAt;
-      if (occurredAt !== undefined) options.testClock?.observe(occurredAt);
+      // A step's `now`, when sent, instead of its date: the command may then be dated up to 5 minutes ahead (T2).
+      const moveTo = clockAt ?? (input.right as { occurredAt?: string }).occurredAt;
+      if (moveTo !== undefined) options.testClock?.observe(moveTo);
       const mayActOn = access.commandScope(principal, input.right);
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
@@ -208,15 +221,21 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       const permitted = access.permit(request, commandAction(route.command));
       if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const principal = permitted.right;
+      const clockHeader = decode(TestClockHeader, { 'Test-Clock-Now': request.raw.headersDistinct[TEST_CLOCK_HEADER] });
+      if (E.isLeft(clockHeader)) return send(request, reply, failed(clockHeader.left));
+      const clockAt = clockHeader.right['Test-Clock-Now'];
+      if (clockAt !== undefined && options.testClock === undefined) {
+        return send(request, reply, failed(apiError('VALIDATION', 'Test-Clock-Now: taken only by a server started with --test-clock; this one runs on its own clock')));
+      }
       const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
       if (E.isLeft(header)) return send(request, reply, failed(header.left));
       const key = header.right['Idempotency-Key'];
-      if (key === undefined) return send(request, reply, await execute(request, principal, {}));
+      if (key === undefined) return send(request, reply, await execute(request, principal, {}, clockAt));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
       note(request, { commandId: idempotentCommandId(principal.actor, key) });
       const { answer, replayed, reused } = await records.answer(
         { actor: principal.actor, key, requestHash: hash },
-        (keyed) => execute(request, principal, keyed),
+        (keyed) => execute(request, principal, keyed, clockAt),
         (err) => request.log.error({ err }, 'could not record the idempotent response'),
       );
       note(request, { replayed });
@@ -249,28 +268,49 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
   };
 
-  const tokenHandler = (route: TokenRoute) => {
+  /**
+   * The routes of the shell's own records (tokens, webhooks): a permission, then path and body
+   * decoded by the route's codecs, then the route's run with the principal and the sender to record.
+   */
+  const adminHandler = (
+    route: AdminRoute,
+    permit: (request: FastifyRequest) => E.Either<ApiError, Principal>,
+    run: (principal: Principal, sender: { actor: string; correlationId: string }, params: unknown, body: unknown) => Promise<E.Either<ApiError, unknown>>,
+  ) => {
     const params = strictObject('path', route.params, {});
     const body = route.body === undefined ? undefined : strictObject('body', route.body.required, route.body.optional);
     const decodeBody = (u: unknown): E.Either<ApiError, unknown> => (body === undefined ? E.right(undefined) : decode(body, u));
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const admin = access.permitOnEveryAccount(request, 'manageTokens');
-      if (E.isLeft(admin)) return send(request, reply, failed(admin.left));
+      const permitted = permit(request);
+      if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const input = pipe(
         decode(params, request.params),
         E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
       );
       if (E.isLeft(input)) return send(request, reply, failed(input.left));
-      const result = await route.run(tokens, { actor: admin.right.actor, correlationId: request.id }, input.right.p, input.right.b);
+      const result = await run(permitted.right, { actor: permitted.right.actor, correlationId: request.id }, input.right.p, input.right.b);
       return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
     };
   };
+  const tokenHandler = (route: TokenRoute) =>
+    adminHandler(route, (request) => access.permitOnEveryAccount(request, 'manageTokens'), (_principal, sender, p, b) => route.run(tokens, sender, p, b));
+  const webhooks = options.webhooks ?? new WebhookRegistry(ledger.store, { allowPrivate: false });
+  const webhookHandler = (route: WebhookRoute) =>
+    adminHandler(route, (request) => access.permit(request, 'manageWebhooks'), (principal, sender, p, b) => route.run(webhooks, principal, sender, p, b));
 
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
+  const testClock = options.testClock;
+  if (testClock !== undefined) {
+    app.get('/v1/test-clock', async (request, reply) => {
+      const permitted = access.permit(request, 'query');
+      return send(request, reply, E.isLeft(permitted) ? failed(permitted.left) : { status: 200, body: { now: testClock.now().toISOString() } });
+    });
+  }
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
+  for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 
-  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
+  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes, webhookRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });

@@ -63,13 +63,24 @@ export interface CitedPage {
 }
 
 /**
- * A page of the events a line cites, ranges expanded: what `GET …/lines/{lineId}/events?after&limit`
+ * The events a line lists (a CHARGE's subscribe and the catalog event it priced from, …), in log
+ * order (api.md): the line lists its causes first and its price last, but the price came first.
+ */
+export const listedEvents = async (readStream: ReadStream, line: Pick<StatementLine, 'events'>): Promise<ReadonlyArray<RecordedEvent>> =>
+  [...(await readSpans(readStream, citedSpans({ events: line.events })))].sort((a, b) => a.globalPosition - b.globalPosition);
+
+/**
+ * A page of the events a line cites, ranges expanded, in log order: what `GET …/lines/{lineId}/events?after&limit`
  * answers. `after` counts the cited events already seen, so a page costs its own reads only,
- * however many requests an OVERAGE line sums.
+ * however many requests an OVERAGE line sums (its usage is its only citation, one stream in order).
  */
 export const citedEventsPage = async (readStream: ReadStream, line: Pick<StatementLine, 'events' | 'usage'>, after: number, limit: number): Promise<CitedPage> => {
-  const spans = citedSpans(line);
-  const events = await readSpans(readStream, pageOf(spans, after, limit));
+  const listed = line.events.length;
+  const first = after < listed ? (await listedEvents(readStream, line)).slice(after, after + limit) : [];
+  const ranges = citedSpans({ events: [], ...(line.usage === undefined ? {} : { usage: line.usage }) });
+  const rest = limit - first.length;
+  const ranged = rest > 0 ? await readSpans(readStream, pageOf(ranges, Math.max(0, after - listed), rest)) : [];
+  const events = [...first, ...ranged];
   const seen = after + events.length;
-  return { events, next: seen < citedCount(spans) ? seen : undefined };
+  return { events, next: seen < listed + citedCount(ranges) ? seen : undefined };
 };

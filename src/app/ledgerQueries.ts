@@ -7,7 +7,7 @@ import { Month, monthOf } from '../domain/time';
 import { ProfileNow } from '../projections/profileNow';
 import { AccountStatement, Statement, StatementLine } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
-import { CitedPage, citedEventsPage, citedSpans, readSpans } from './citedEvents';
+import { CitedPage, citedEventsPage, listedEvents } from './citedEvents';
 import { LedgerService } from './ledgerService';
 
 /**
@@ -94,7 +94,7 @@ export const statementLine = (ledger: LedgerService, profileId: string, month: M
     findLine(ledger, profileId, month, lineId),
     // The events the line lists; an OVERAGE line's usage ranges are paged through its events route instead.
     TE.chain(({ userId, line }) =>
-      TE.fromTask(async () => ({ userId, line, events: await readSpans((id, o) => ledger.store.readStream(id, o), citedSpans({ events: line.events })) })),
+      TE.fromTask(async () => ({ userId, line, events: await listedEvents((id, o) => ledger.store.readStream(id, o), line) })),
     ),
   );
 

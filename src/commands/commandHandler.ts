@@ -12,21 +12,22 @@ import { InvariantViolation } from '../domain/invariant';
 import {
   consumptionChecked,
   evolveProfile,
-  holdingsIn,
   initialProfileState,
   lifecycleChecked,
   ProfileCommand,
   profileDecider,
   profileNotFound,
   ProfileState,
+  userMonthOfState,
 } from '../domain/profileDecider';
+import { holdsAnything } from '../domain/userMonth';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
-import { Checked, checked, latestOf, serverInstant } from '../domain/timeOrder';
+import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
-import { usageOfEvents } from '../projections/usageOfMonth';
+import { usageOfStream } from '../projections/usageOfMonth';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
@@ -72,9 +73,6 @@ export interface CommandHandlerDeps {
  */
 const jitteredBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
-
-/** T2: no bill is written in advance. */
-const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
 
 const ASSIGNMENT_COMMANDS: ReadonlySet<string> = new Set(['Subscribe', 'Unsubscribe', 'Upgrade', 'Downgrade']);
 
@@ -142,7 +140,7 @@ export class CommandHandler {
   private resolve(input: CommandInput): E.Either<DomainError, Resolved> {
     const now = this.deps.clock();
     const occurredAt = canonicalInstant(input.occurredAt ?? now.toISOString());
-    if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_LEAD_MS) {
+    if (Date.parse(occurredAt) > now.getTime() + CLOCK_LEAD_MS) {
       return E.left(domainError('VALIDATION', `occurredAt: must not be more than 5 minutes after the server clock (${now.toISOString()}), got "${input.occurredAt}"`));
     }
     // "No group" is an assignment of its own (P2): made explicit so that deciders never see undefined.
@@ -234,7 +232,7 @@ export class CommandHandler {
     const month = monthOf(dated(c, undefined).occurredAt);
     // Only a user who holds a tier at some instant of the month can have consumed in it (K5); one who
     // subscribes later changes the lifecycle stream, which the append checks anyway.
-    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdingsIn(profile.state, u, month).some((held) => held.length > 0)) : [c.userId];
+    const users = c.type === 'SetOverage' ? [...profile.state.users.keys()].filter((u) => holdsAnything(userMonthOfState(profile.state, u, month))) : [c.userId];
     const usage = await Promise.all(
       users.flatMap((userId) =>
         [month, nextMonth(month)].map(async (m) => {
@@ -302,11 +300,18 @@ export class CommandHandler {
     const state = notes.events.reduce((s, r) => evolveCredits(s, r.event), initialCreditsState);
     const { userId, month } = statementOfLine(c.lineId);
     const months = monthsRead(state, c.lineId);
-    const usage = await Promise.all(months.map((m) => this.recorded<CreditsConsumed>(Streams.usage(c.profileId, userId, m))));
+    // A closed month's usage stream no longer moves: its cached state is as good as a read, and a heavy user's month is not read again.
+    const usage = await Promise.all(
+      months.map(async (m) => {
+        const usageStream = Streams.usage(c.profileId, userId, m);
+        const loaded = await this.cache.load(usageStream, evolveUsage, initialUsageState);
+        return { revision: loaded.revision, used: usageOfStream(usageStream, loaded.revision, loaded.state.consumed, loaded.state.lastAt) };
+      }),
+    );
     const info = profile.state.profile as ProfileInfo;
     const lines = new Map(
       months.map((m, i) => {
-        const used = usageOfEvents(usage[i]?.events ?? []);
+        const used = usage[i]?.used;
         const input = { profile: info, catalog: catalog.state, lifecycle: lifecycle.events, usage: new Map(used === undefined ? [] : [[userId, used]]), credits: notes.events, month: m, now };
         return [m, userStatementOf(input, userId)?.lines ?? []];
       }),

@@ -4,8 +4,8 @@ import { compareTiers, higherTier, TierVersion } from './tier';
 
 /**
  * What a user's month has been billed at so far (L1, L2) and the allowance that follows (K1). The
- * decider (may this consumption be accepted?) and the statement (how much is overage?) both derive
- * it here, so that they cannot disagree.
+ * one fold of a user's month (domain/userMonth) steps it through the month's holdings, for the
+ * decider (may this consumption be accepted?) and the statement (how much is overage?) alike.
  */
 export interface Billing {
   /** The tier of the month's latest CHARGE: the highest effective tier so far, in C4 order. */
@@ -33,14 +33,4 @@ export const effectiveTier = (held: Iterable<string>, tiers: TiersInEffect): Tie
 export const billAt = (soFar: Billing | undefined, effective: TierVersion | undefined): Billing | undefined => {
   if (effective === undefined || (soFar !== undefined && compareTiers(effective, soFar.tier) <= 0)) return soFar;
   return { tier: effective, allowance: soFar === undefined ? effective.credits : max(soFar.allowance, effective.credits) };
-};
-
-/**
- * The month's billing after the user held these sets of tiers one after another: the set carried in
- * at the month's start, then the set after each change in the month.
- */
-export const billingAfter = (holdings: Iterable<Iterable<string>>, tiers: TiersInEffect): Billing | undefined => {
-  let billing: Billing | undefined;
-  for (const held of holdings) billing = billAt(billing, effectiveTier(held, tiers));
-  return billing;
 };

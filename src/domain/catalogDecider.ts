@@ -7,7 +7,7 @@ import { domainError } from './errors';
 import { TierDefined } from './events';
 import { tierVersionOf } from './tier';
 import { monthOf } from './time';
-import { Checked, monthOpen, notBefore } from './timeOrder';
+import { Checked, monthOpen, notBefore, startedMonth } from './timeOrder';
 
 export type DefineTier = CommandOf<'DefineTier'>;
 
@@ -20,8 +20,9 @@ export const catalogChecked = (catalog: Catalog): Checked | undefined => {
 };
 
 /**
- * The catalog stream (C3). T5: MONTH_CLOSED, then time order, then PERIOD_STARTED: a started month,
- * by the command's date or by the clock, is never re-priced.
+ * The catalog stream (C3). T5: VALIDATION (before it), MONTH_CLOSED, OUT_OF_ORDER, then
+ * PERIOD_STARTED: a started month, by the command's date or by the clock plus 5 minutes, is never
+ * re-priced (in a month's last 5 minutes, commands dated in the next may already be accepted).
  */
 export const catalogDecider = (now: string): Decider<DefineTier, TierDefined, Catalog> => ({
   decide: (c, catalog) =>
@@ -29,12 +30,13 @@ export const catalogDecider = (now: string): Decider<DefineTier, TierDefined, Ca
       monthOpen(c.occurredAt, now),
       E.chain(() => notBefore(c.occurredAt, catalogChecked(catalog))),
       E.chain(() => {
-        const started = [monthOf(c.occurredAt), monthOf(now)].sort().reverse()[0] as string;
+        const startedByClock = startedMonth(now);
+        const started = [monthOf(c.occurredAt), startedByClock].sort().reverse()[0] as string;
         if (c.fromMonth <= started) {
           return E.left(
             domainError(
               'PERIOD_STARTED',
-              `fromMonth ${c.fromMonth} has started (the command is dated ${c.occurredAt}, the clock is in ${monthOf(now)}): a catalog change takes effect from a later month`,
+              `fromMonth ${c.fromMonth} has started (the command is dated ${c.occurredAt}; by the clock, ${now}, and its 5 minutes' lead, ${startedByClock} has): a catalog change takes effect from a later month`,
             ),
           );
         }

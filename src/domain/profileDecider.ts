@@ -9,21 +9,10 @@ import { ProfileCreated, ProfileEvent } from './events';
 import { ProfileInfo, profileInfoOf } from './registryDecider';
 import { compareTiers, TierVersion } from './tier';
 import { Month, monthOf } from './time';
+import { evolveUser, UserHistory, UserMonth, userMonthIn } from './userMonth';
 import { Checked, checked, latestOf, monthOpen, notBefore } from './timeOrder';
 
 export type ProfileCommand = CommandOf<'Subscribe' | 'Unsubscribe' | 'Upgrade' | 'Downgrade' | 'SetOverage'>;
-
-export interface UserState {
-  /** Tier per assignment (P2). */
-  readonly assignments: ReadonlyMap<GroupKey, string>;
-  /**
-   * The tiers the assignments held in the state's month, one set after another: the carried-in set,
-   * then the set after each change (K1 follows from it, see domain/allowance).
-   */
-  readonly holdingsThisMonth: ReadonlyArray<ReadonlyArray<string>>;
-  /** occurredAt of the user's latest subscription event: what the user's consumptions are checked against (T2). */
-  readonly lastChangeAt: string | null;
-}
 
 export interface ProfileState {
   /** From the registry's ProfileCreated, folded in first; null: no such profile. */
@@ -33,47 +22,20 @@ export interface ProfileState {
   readonly lastAt: string | null;
   /** occurredAt of the latest OverageSet (T2: every consumption is checked against it). */
   readonly lastOverageAt: string | null;
-  /** Month of the latest event: the month `heldThisMonth` speaks of. */
-  readonly month: Month | null;
-  readonly users: ReadonlyMap<string, UserState>;
+  /** Each user's history, folded by the one fold of a user's month (domain/userMonth). */
+  readonly users: ReadonlyMap<string, UserHistory>;
 }
 
-export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, lastOverageAt: null, month: null, users: new Map() };
+export const initialProfileState: ProfileState = { profile: null, overage: false, lastAt: null, lastOverageAt: null, users: new Map() };
 
-const noUser: UserState = { assignments: new Map(), holdingsThisMonth: [], lastChangeAt: null };
-
-const heldBy = (assignments: ReadonlyMap<GroupKey, string>): ReadonlyArray<string> => [...assignments.values()];
-
-/** A new month starts with the tiers carried in: those of the assignments active at its start. */
-const rollOver = (state: ProfileState, month: Month): ProfileState =>
-  state.month === null || month <= state.month
-    ? { ...state, month: state.month ?? month }
-    : {
-        ...state,
-        month,
-        users: new Map(
-          [...state.users].map(([id, u]) => [id, { ...u, holdingsThisMonth: [heldBy(u.assignments)] }]),
-        ),
-      };
-
-/** The sets of tiers a user held in `month`, one after another, up to the state's latest event. */
-export const holdingsIn = (state: ProfileState, userId: string, month: Month): ReadonlyArray<ReadonlyArray<string>> => {
-  const user = state.users.get(userId);
-  if (user === undefined) return [];
-  return state.month === month ? user.holdingsThisMonth : [heldBy(user.assignments)];
-};
+/** The user's month `month` as the lifecycle has it: M's events only, even when the log holds some of M+1 (T2). */
+export const userMonthOfState = (state: ProfileState, userId: string, month: Month): UserMonth => userMonthIn(state.users.get(userId), month);
 
 export const evolveProfile = (state: ProfileState, e: ProfileCreated | ProfileEvent): ProfileState => {
   if (e.type === 'ProfileCreated') return { ...state, profile: profileInfoOf(e), lastAt: e.data.occurredAt };
-  const s = { ...rollOver(state, monthOf(e.data.occurredAt)), lastAt: e.data.occurredAt };
+  const s = { ...state, lastAt: e.data.occurredAt };
   if (e.type === 'OverageSet') return { ...s, overage: e.data.enabled, lastOverageAt: e.data.occurredAt };
-  const user = s.users.get(e.data.userId) ?? noUser;
-  const assignments = new Map(user.assignments);
-  const key = groupKey(e.data.groupId);
-  if (e.type === 'UserUnsubscribed') assignments.delete(key);
-  else assignments.set(key, e.data.tier);
-  const holdingsThisMonth = [...user.holdingsThisMonth, heldBy(assignments)];
-  return { ...s, users: new Map(s.users).set(e.data.userId, { assignments, holdingsThisMonth, lastChangeAt: e.data.occurredAt }) };
+  return { ...s, users: new Map(s.users).set(e.data.userId, evolveUser(s.users.get(e.data.userId), { event: e })) };
 };
 
 /** T2 for Subscribe, Unsubscribe, Upgrade, Downgrade and SetOverage: every lifecycle event, and the consumptions given. */
@@ -99,8 +61,12 @@ const offered = (catalog: Catalog, tier: string, occurredAt: string): E.Either<D
 
 type AssignmentCommand = CommandOf<'Unsubscribe' | 'Upgrade' | 'Downgrade'>;
 
+/** The assignments the user holds at the command's instant: a lifecycle command is dated after every subscription event (T2). */
+const heldAt = (state: ProfileState, c: CommandOf<'Subscribe' | 'Unsubscribe' | 'Upgrade' | 'Downgrade'>) =>
+  userMonthOfState(state, c.userId, monthOf(c.occurredAt)).assignments;
+
 const currentTier = (state: ProfileState, c: AssignmentCommand): E.Either<DomainError, string> => {
-  const tier = state.users.get(c.userId)?.assignments.get(groupKey(c.groupId));
+  const tier = heldAt(state, c).get(groupKey(c.groupId))?.tier;
   return tier === undefined ? E.left(domainError('NOT_SUBSCRIBED', describeAssignment(c.profileId, c.userId, c.groupId))) : E.right(tier);
 };
 
@@ -140,7 +106,7 @@ const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.
       return pipe(
         offered(catalog, c.tier, c.occurredAt),
         E.chain(() =>
-          state.users.get(c.userId)?.assignments.has(groupKey(c.groupId))
+          heldAt(state, c).has(groupKey(c.groupId))
             ? E.left(
                 domainError(
                   'ALREADY_SUBSCRIBED',

@@ -7,6 +7,12 @@ import { monthOf } from './time';
  * command is never dated before the events it is checked against. Pure: the shell passes the clock.
  */
 
+/** T2: a command may be dated up to 5 minutes ahead of the clock; no bill is written further in advance. */
+export const CLOCK_LEAD_MS = 5 * 60 * 1000;
+
+/** C3: the latest month that has started by the clock `now`: in a month's last 5 minutes, the next one. */
+export const startedMonth = (now: string): string => monthOf(new Date(Date.parse(now) + CLOCK_LEAD_MS).toISOString());
+
 /** The latest event a command is checked against (T2), and how to name it in an error. */
 export interface Checked {
   readonly at: string;

@@ -1,16 +1,15 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { Billing, billingAfter } from './allowance';
-import { tiersInEffect } from './catalog';
-import { Catalog } from './catalog';
+import { Catalog, tiersInEffect } from './catalog';
 import { CommandOf } from './commands';
 import { Decider } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditsConsumed } from './events';
 import { Dec, format2, max, ZERO } from './money';
-import { consumptionChecked, holdingsIn, profileNotFound, ProfileState } from './profileDecider';
+import { consumptionChecked, profileNotFound, ProfileState, userMonthOfState } from './profileDecider';
 import { monthOf } from './time';
 import { monthOpen, notBefore } from './timeOrder';
+import { MonthFacts, monthFacts } from './userMonth';
 
 export type ConsumeCredits = CommandOf<'ConsumeCredits'>;
 
@@ -32,10 +31,10 @@ export interface UsageContext {
   readonly now: string;
 }
 
-/** K1: what the user's month is billed at so far, with its allowance; undefined if nothing was held. */
-export const billingOf = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string): Billing | undefined => {
+/** K1, K5 and the consumption so far of the user's month the instant is in: the one fold of domain/userMonth. */
+export const factsOf = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string, consumed: Dec): MonthFacts => {
   const month = monthOf(occurredAt);
-  return billingAfter(holdingsIn(profile, userId, month), tiersInEffect(catalog, month));
+  return monthFacts(userMonthOfState(profile, userId, month), tiersInEffect(catalog, month), consumed);
 };
 
 /** K2: a retry of an applied request succeeds and changes nothing; a reuse with other values is refused. */
@@ -60,8 +59,8 @@ const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.E
     E.chain(() => notBefore(c.occurredAt, consumptionChecked(profile, c.userId))),
     E.chain(() => {
       const month = monthOf(c.occurredAt);
-      const billing = billingOf(catalog, profile, c.userId, c.occurredAt);
-      if (billing === undefined) {
+      const { billing, holds } = factsOf(catalog, profile, c.userId, c.occurredAt, state.consumed);
+      if (!holds || billing === undefined) {
         return E.left(domainError('NOT_SUBSCRIBED', `user ${c.userId} holds no subscription in profile ${c.profileId} in ${month}`));
       }
       const after = state.consumed.plus(new Dec(c.credits));

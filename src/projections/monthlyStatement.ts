@@ -1,12 +1,12 @@
-import { Billing, billAt, effectiveTier } from '../domain/allowance';
-import { GroupKey, groupKey } from '../domain/assignment';
+import { Billing } from '../domain/allowance';
 import { Catalog, TiersInEffect, tiersInEffect } from '../domain/catalog';
 import { CreditIssued, EventRef, ProfileEvent, Recorded } from '../domain/events';
 import { assertInvariant } from '../domain/invariant';
 import { Dec, format2, sum, toCents, ZERO } from '../domain/money';
 import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
-import { Month, monthEnd, monthOf, monthStart, previousMonth, toMillis } from '../domain/time';
+import { Month, monthEnd, monthOf, previousMonth, toMillis } from '../domain/time';
+import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
 import { assertStatementInvariants } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
@@ -25,16 +25,6 @@ export interface StatementInput {
   readonly now: string;
 }
 
-type SubscriptionEvent = Exclude<ProfileEvent, { type: 'OverageSet' }>;
-
-interface Assignment {
-  readonly tier: string;
-  /** The events of the assignment's current life: its subscribe and every change since (L4). */
-  readonly refs: ReadonlyArray<EventRef>;
-}
-
-type Assignments = ReadonlyMap<GroupKey, Assignment>;
-
 /** A line with its amount as a decimal, so that totals add decimals and never parse the wire form back. */
 interface Priced {
   readonly line: StatementLine;
@@ -47,14 +37,13 @@ interface Charged {
   readonly lineId: string;
 }
 
-/** One user's month as far as the fold has gone; each step returns a new one. */
-interface UserMonth {
-  readonly assignments: Assignments;
+/** One user's lines as far as the fold has gone; each step returns a new one. */
+interface UserLines {
   readonly charged: Charged | undefined;
   readonly lines: ReadonlyArray<Priced>;
 }
 
-const noUser: UserMonth = { assignments: new Map(), charged: undefined, lines: [] };
+const noLines: UserLines = { charged: undefined, lines: [] };
 
 /** What every step of one statement's fold shares. */
 interface Fold {
@@ -64,18 +53,6 @@ interface Fold {
   /** A statement formats the same few prices and credits once per user: each Dec is formatted once. */
   readonly show: (d: Dec) => string;
 }
-
-const withEvent = (assignments: Assignments, r: Recorded<SubscriptionEvent>): Assignments => {
-  const e = r.event;
-  const key = groupKey(e.data.groupId);
-  const next = new Map(assignments);
-  if (e.type === 'UserUnsubscribed') next.delete(key);
-  else if (e.type === 'UserSubscribed') next.set(key, { tier: e.data.tier, refs: [r.ref] });
-  else next.set(key, { tier: e.data.tier, refs: [...(assignments.get(key)?.refs ?? []), r.ref] });
-  return next;
-};
-
-const tiersOf = (assignments: Assignments): ReadonlyArray<string> => [...assignments.values()].map((a) => a.tier);
 
 const catalogRef = (v: TierVersion): ReadonlyArray<EventRef> => (v.ref === undefined ? [] : [v.ref]);
 
@@ -92,7 +69,7 @@ interface Cause {
 }
 
 /** L2: the REFUND of the tier billed so far, on the rise to `to`. */
-const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, to: TierVersion, cause: Cause): Priced => {
+const refundOf = (fold: Fold, userId: string, u: UserLines, previous: Charged, to: TierVersion, cause: Cause): Priced => {
   const amount = previous.billing.tier.price.negated();
   return {
     line: {
@@ -110,14 +87,11 @@ const refundOf = (fold: Fold, userId: string, u: UserMonth, previous: Charged, t
 };
 
 /**
- * L1/L2: the user's effective tier is now `effective`. The month's first holding is charged; a rise
- * above the tier billed so far refunds that tier's CHARGE and charges the new tier; anything else
- * (a fall, M2/M4, or a rise back, M7) bills nothing. What counts as billed is domain/allowance's.
+ * L1/L2: the month is now billed at `billing`. The month's first holding is charged; a rise above
+ * the tier billed so far refunds that tier's CHARGE and charges the new tier.
  */
-const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion | undefined, cause: Cause): UserMonth => {
+const billed = (fold: Fold, userId: string, u: UserLines, billing: Billing, cause: Cause): UserLines => {
   const previous = u.charged;
-  const billing = billAt(previous?.billing, effective);
-  if (billing === undefined || billing === previous?.billing) return u;
   const to = billing.tier;
   const refund = previous === undefined ? [] : [refundOf(fold, userId, u, previous, to, cause)];
   const lineId = lineIdOf(fold, userId, u.lines.length + refund.length + 1);
@@ -136,54 +110,36 @@ const billed = (fold: Fold, userId: string, u: UserMonth, effective: TierVersion
   return { ...u, charged: { billing, lineId }, lines: [...u.lines, ...refund, charge] };
 };
 
-/** Step 1: each user's assignments at the start of the month, from the events before it. */
-const heldAtStart = (events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
-  const users = new Map<string, UserMonth>();
-  for (const r of events) {
-    const u = users.get(r.event.data.userId) ?? noUser;
-    users.set(r.event.data.userId, { ...u, assignments: withEvent(u.assignments, r) });
-  }
-  return users;
-};
-
-/** Step 2 (L1, L4): a tier carried in is charged at the month's start, citing what established each assignment. */
-const carriedIn = (fold: Fold, users: ReadonlyMap<string, UserMonth>): Map<string, UserMonth> => {
-  const at = monthStart(fold.month);
-  const from = previousMonth(fold.month);
-  return new Map(
-    [...users].map(([userId, u]) => [
-      userId,
-      billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), {
-        at,
-        refs: [...u.assignments.values()].flatMap((a) => a.refs),
-        describe: (to) => `${to.name}, carried in from ${from}`,
-      }),
-    ]),
-  );
-};
-
-const describeRise = (r: Recorded<SubscriptionEvent>) => (to: TierVersion, from: TierVersion | undefined): string =>
+const describeRise = (c: Change) => (to: TierVersion, from: TierVersion | undefined): string =>
   from === undefined
-    ? `${to.name}, subscribed ${dateOf(r.event.data.occurredAt)}`
-    : `${to.name}, ${r.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(r.event.data.occurredAt)} from ${from.name}`;
+    ? `${to.name}, subscribed ${dateOf(c.event.data.occurredAt)}`
+    : `${to.name}, ${c.event.type === 'UserSubscribed' ? 'assigned' : 'upgraded'} ${dateOf(c.event.data.occurredAt)} from ${from.name}`;
 
-/** Step 3 (L1, L2, M1–M7): the month's subscription events, one after another. */
-const rises = (fold: Fold, carried: ReadonlyMap<string, UserMonth>, events: ReadonlyArray<Recorded<SubscriptionEvent>>): Map<string, UserMonth> => {
-  const users = new Map(carried);
-  for (const r of events) {
-    const userId = r.event.data.userId;
-    const before = users.get(userId) ?? noUser;
-    const u = { ...before, assignments: withEvent(before.assignments, r) };
-    users.set(userId, billed(fold, userId, u, effectiveTier(tiersOf(u.assignments), fold.tiers), { at: r.event.data.occurredAt, refs: [r.ref], describe: describeRise(r) }));
+/**
+ * Steps 1-3 (L1, L2, L4, M1–M7): the lines of the user's month, one per holding that bills (what
+ * domain/userMonth says is billed): a tier carried in is charged at the month's start, citing what
+ * established each assignment; a rise above the tier billed so far, at its change. Falls (M2, M4)
+ * and rises back (M7) bill nothing.
+ */
+const linesOf = (fold: Fold, userId: string, um: UserMonth): UserLines => {
+  let u = noLines;
+  for (const { holding, before, after } of billedHoldings(um, fold.tiers)) {
+    if (after === undefined || after === before) continue;
+    const change = holding.change;
+    const cause: Cause =
+      change === undefined
+        ? { at: holding.at, refs: [...holding.assignments.values()].flatMap((a) => a.refs), describe: (to) => `${to.name}, carried in from ${previousMonth(fold.month)}` }
+        : { at: holding.at, refs: change.ref === undefined ? [] : [change.ref], describe: describeRise(change) };
+    u = billed(fold, userId, u, after, cause);
   }
-  return users;
+  return u;
 };
 
 const overageCredits = (billing: Billing, usage: UsageOfMonth | undefined): Dec =>
   usage !== undefined && usage.credits.greaterThan(billing.allowance) ? usage.credits.minus(billing.allowance) : ZERO;
 
 /** Step 4 (K6, L3, L4): overage once per user and month, after the charges, citing the month's consumption by ranges. */
-const withOverage = (fold: Fold, userId: string, u: UserMonth, usage: UsageOfMonth | undefined): UserMonth => {
+const withOverage = (fold: Fold, userId: string, u: UserLines, usage: UsageOfMonth | undefined): UserLines => {
   if (u.charged === undefined || usage === undefined) return u;
   const { billing } = u.charged;
   const credits = overageCredits(billing, usage);
@@ -203,7 +159,7 @@ const withOverage = (fold: Fold, userId: string, u: UserMonth, usage: UsageOfMon
 };
 
 /** Step 5 (N3, L4): each credit note dated in the month, last among its user's lines, citing its event; a user may have no other line. */
-const withCredit = (fold: Fold, u: UserMonth, r: Recorded<CreditIssued>): UserMonth => {
+const withCredit = (fold: Fold, u: UserLines, r: Recorded<CreditIssued>): UserLines => {
   const { data } = r.event;
   const amount = new Dec(data.amount).negated();
   const line: StatementLine = {
@@ -220,7 +176,7 @@ const withCredit = (fold: Fold, u: UserMonth, r: Recorded<CreditIssued>): UserMo
 };
 
 /** Step 6: a user's statement, totals summed from the lines' decimals (L5); with no charge, nothing is included or used. */
-const userStatement = (fold: Fold, userId: string, u: UserMonth, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
+const userStatement = (fold: Fold, userId: string, u: UserLines, usage: UsageOfMonth | undefined): { statement: UserStatement; total: Dec } => {
   const billing = u.charged?.billing;
   const total = sum(u.lines.map((l) => l.amount));
   return {
@@ -249,31 +205,30 @@ const datedIn = <E extends CreditIssued>(events: ReadonlyArray<Recorded<E>>, mon
 };
 
 /**
- * The lifecycle split at the month's bounds: the events before it (what is carried in) and those
- * in it. The stream is in time order (T2); an event dated before one already seen cannot be placed
- * in either part, and is a defect to report, never to skip (L6).
+ * Each user's month from the lifecycle, by the one fold of domain/userMonth: the events dated before
+ * the month's end (T3). The stream is in time order (T2); an event dated before one already seen
+ * cannot be placed, and is a defect to report, never to skip (L6).
  */
-const splitByMonth = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month) => {
-  const start = toMillis(monthStart(month));
+const userMonths = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month): Map<string, UserMonth> => {
   const end = toMillis(monthEnd(month));
-  const before: Recorded<SubscriptionEvent>[] = [];
-  const during: Recorded<SubscriptionEvent>[] = [];
+  const histories = new Map<string, UserHistory>();
   let latest = -Infinity;
   for (const r of lifecycle) {
     const at = toMillis(r.event.data.occurredAt);
     assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
     latest = at;
     if (at >= end) break;
-    if (r.event.type === 'OverageSet') continue;
-    (at < start ? before : during).push(r as Recorded<SubscriptionEvent>);
+    const e = r.event;
+    if (e.type === 'OverageSet') continue;
+    histories.set(e.data.userId, evolveUser(histories.get(e.data.userId), { event: e, ref: r.ref }));
   }
-  return { before, during };
+  return new Map([...histories].map(([userId, h]) => [userId, userMonthIn(h, month)]));
 };
 
 /**
  * The monthly profile statement (sections 4–6, 8) as a sequence of pure steps over the profile's
- * lifecycle, its users' consumption and its credit notes: what is held at the month's start, what
- * is carried in (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing),
+ * lifecycle, its users' consumption and its credit notes: each user's month by the one fold of
+ * domain/userMonth, what is carried in (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing),
  * overage (K6), once per user, then the month's credit notes (N3). Its invariants (L5, L6) are
  * checked before it is returned.
  */
@@ -287,9 +242,8 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     return text;
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
-  const { before, during } = splitByMonth(input.lifecycle, input.month);
-  const users = new Map([...rises(fold, carriedIn(fold, heldAtStart(before)), during)].map(([userId, u]) => [userId, withOverage(fold, userId, u, input.usage.get(userId))]));
-  for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noUser, r));
+  const users = new Map([...userMonths(input.lifecycle, input.month)].map(([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))]));
+  for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noLines, r));
   const byUser = [...users]
     .flatMap(([userId, u]) => (u.lines.length === 0 ? [] : [userStatement(fold, userId, u, input.usage.get(userId))]))
     .sort((a, b) => (a.statement.userId < b.statement.userId ? -1 : a.statement.userId > b.statement.userId ? 1 : 0));

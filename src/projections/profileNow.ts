@@ -1,9 +1,10 @@
-import { GroupKey, groupKey } from '../domain/assignment';
 import { Catalog, tiersInEffect } from '../domain/catalog';
 import { ProfileEvent, Recorded } from '../domain/events';
 import { ProfileInfo } from '../domain/registryDecider';
-import { compareTiers, TierVersion } from '../domain/tier';
+import { effectiveTier } from '../domain/allowance';
+import { assertInvariant } from '../domain/invariant';
 import { monthOf, toMillis } from '../domain/time';
+import { evolveUser, UserHistory, userMonthIn } from '../domain/userMonth';
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -25,37 +26,30 @@ export interface ProfileNow {
 }
 
 /**
- * Folds the lifecycle up to `now` (an event dated later is not in effect yet). Pure, and separate
- * from the profile decider on purpose: this answers a question for people, the decider guards writes.
+ * Folds the lifecycle up to `now` (an event dated later, in the 5 minutes' lead, is not in effect
+ * yet) with the one fold of a user's month (domain/userMonth). Pure: this answers a question for
+ * people, the decider guards writes, and both read assignments the same way.
  */
 export const profileNow = (info: ProfileInfo, lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, catalog: Catalog, now: string): ProfileNow => {
   let overage = false;
-  const assignments = new Map<string, Map<GroupKey, { groupId: string | null; tier: string }>>();
+  const histories = new Map<string, UserHistory>();
   for (const { event: e } of lifecycle) {
     if (toMillis(e.data.occurredAt) > toMillis(now)) break;
-    if (e.type === 'OverageSet') {
-      overage = e.data.enabled;
-      continue;
-    }
-    const held = assignments.get(e.data.userId) ?? new Map<GroupKey, { groupId: string | null; tier: string }>();
-    assignments.set(e.data.userId, held);
-    if (e.type === 'UserUnsubscribed') held.delete(groupKey(e.data.groupId));
-    else held.set(groupKey(e.data.groupId), { groupId: e.data.groupId, tier: e.data.tier });
+    if (e.type === 'OverageSet') overage = e.data.enabled;
+    else histories.set(e.data.userId, evolveUser(histories.get(e.data.userId), { event: e }));
   }
-  const offered = tiersInEffect(catalog, monthOf(now));
-  const versionOf = (tier: string): TierVersion => {
-    const v = offered.get(tier);
-    // An assignment can only name a tier the catalog offered; not finding it means the log is corrupt.
-    if (v === undefined) throw new Error(`profile ${info.profileId}: tier ${tier} is not in the catalog of ${monthOf(now)}`);
-    return v;
-  };
-  const users = [...assignments]
+  const month = monthOf(now);
+  const assignments = [...histories].map(([userId, h]) => [userId, userMonthIn(h, month).assignments] as const);
+  const offered = tiersInEffect(catalog, month);
+  const users = assignments
     .filter(([, held]) => held.size > 0)
     .sort(([a], [b]) => byText(a, b))
     .map(([userId, held]) => {
       // The direct assignment (no group) first, then by group id.
-      const active = [...held.values()].sort((a, b) => byText(a.groupId ?? '', b.groupId ?? ''));
-      const effective = active.map((a) => versionOf(a.tier)).reduce((a, b) => (compareTiers(a, b) >= 0 ? a : b));
+      const active = [...held.values()].map((a) => ({ groupId: a.groupId, tier: a.tier })).sort((a, b) => byText(a.groupId ?? '', b.groupId ?? ''));
+      const effective = effectiveTier(active.map((a) => a.tier), offered);
+      // An assignment can only name a tier the catalog offered; not finding it means the log is corrupt.
+      assertInvariant(effective !== undefined && active.every((a) => offered.has(a.tier)), 'C4', () => `profile ${info.profileId}: user ${userId} holds a tier that is not in the catalog of ${month}`);
       return { userId, assignments: active, effectiveTier: effective.tier };
     });
   return { ...info, overage, users };

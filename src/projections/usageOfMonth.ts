@@ -1,4 +1,4 @@
-import { CreditsConsumed, EventRef, Recorded } from '../domain/events';
+import { EventRef } from '../domain/events';
 import { Dec } from '../domain/money';
 import { toMillis } from '../domain/time';
 import { UsageRange } from './statementTypes';
@@ -90,11 +90,10 @@ export class UsageAggregate {
   }
 }
 
-/** One user-month's consumption events folded at once, as the read model would have summed them; undefined: none. */
-export const usageOfEvents = (events: ReadonlyArray<Recorded<CreditsConsumed>>): UsageOfMonth | undefined => {
-  const [first, ...rest] = events;
-  if (first === undefined) return undefined;
-  const aggregate = UsageAggregate.of(first.ref, new Dec(first.event.data.credits), first.event.data.occurredAt);
-  for (const r of rest) aggregate.add(r.ref, new Dec(r.event.data.credits), r.event.data.occurredAt);
-  return aggregate.read();
-};
+/**
+ * A user-month's consumption as one usage stream holds it (positions 0 to `revision`, one run), from
+ * its folded sum and latest date: what a decision that reads the stream through its cached state
+ * hands the statement fold, as the read model would have summed it. Undefined: no consumption.
+ */
+export const usageOfStream = (streamId: string, revision: number, credits: Dec, lastAt: string | null): UsageOfMonth | undefined =>
+  revision < 0 || lastAt === null ? undefined : { credits, count: revision + 1, lastAt, ranges: [{ streamId, fromPosition: 0, toPosition: revision, count: revision + 1 }] };

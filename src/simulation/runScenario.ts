@@ -17,14 +17,15 @@ export interface SimulationResult {
 
 /**
  * Plays a scenario through the same handler and projections the server uses, on the scenario's own
- * clock: "now" is the latest `at` seen so far (T2). `appended` counts the events each step wrote.
+ * clock: "now" is the latest of the steps' `now` (else `at`) seen so far (T2), so that a step may be
+ * dated up to 5 minutes ahead of its `now`. `appended` counts the events each step wrote.
  */
 export const runScenario = async (scenario: Scenario, store: EventStore): Promise<SimulationResult> => {
   const clock = new ScenarioClock();
   const ledger = await new LedgerService(store, { clock: clock.now }).open();
   const steps: StepResult[] = [];
   for (const step of scenario.steps) {
-    clock.observe(step.at);
+    clock.observe(step.now ?? step.at);
     const command = typeof step.command === 'object' && step.command !== null ? { ...step.command, occurredAt: step.at } : step.command;
     const before = await store.headPosition();
     const result = await ledger.execute(command, { actor: 'simulate' });

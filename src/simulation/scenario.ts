@@ -21,7 +21,8 @@ export const ExpectedAccount = t.intersection([
   t.partial({ usersInSeveralProfiles: t.record(t.string, t.array(t.string)) }),
 ]);
 
-export const Step = t.intersection([t.type({ at: Instant, command: t.unknown }), t.partial({ expectError: t.string })]);
+/** `now`: the clock when the step is sent; `at` may then be up to 5 minutes ahead of it (T2, README). */
+export const Step = t.intersection([t.type({ at: Instant, command: t.unknown }), t.partial({ now: Instant, expectError: t.string })]);
 
 export const Scenario = t.intersection([
   t.type({ steps: t.array(Step) }),

@@ -44,13 +44,13 @@ const statusAndBody = (text: string) => ({
 
 describe('slow and malformed requests', () => {
   test('headers that never finish are cut off at the headers timeout with 408 in the error shape', async () => {
-    const answer = await exchange('GET /v1/profiles/p/statements/2026-04 HTTP/1.1\r\nHost: x\r\n');
+    const answer = await exchange('GET /v1/profiles/p/statements/2026-04 HTTP/1.1\r\nHost: localhost\r\n');
     expect(answer.ms).toBeLessThan(3000);
     expect(statusAndBody(answer.text)).toEqual({ status: 408, body: { error: { code: 'REQUEST_TIMEOUT', message: expect.any(String) } } });
   });
 
   test('headers larger than the limit are 431 in the error shape', async () => {
-    const answer = await exchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const answer = await exchange(`GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(statusAndBody(answer.text)).toEqual({ status: 431, body: { error: { code: 'HEADERS_TOO_LARGE', message: expect.any(String) } } });
   });
 
@@ -68,7 +68,7 @@ describe('slow and malformed requests', () => {
 
 describe('headers and the log', () => {
   const post = (headers: string, body: string) =>
-    exchange(`POST /v1/profiles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${headers}\r\n${body}`);
+    exchange(`POST /v1/profiles HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${headers}\r\n${body}`);
 
   test('two Idempotency-Key headers are 400, not the key "a, b"', async () => {
     const answer = await post('Idempotency-Key: a\r\nIdempotency-Key: b\r\n', JSON.stringify({ profileId: 'p-1', accountId: '111122223333', region: 'us-east-1' }));
@@ -78,7 +78,7 @@ describe('headers and the log', () => {
   });
 
   test('the request log has the path without its query string', async () => {
-    const answer = await exchange('GET /v1/exports/2026-04.csv?accountId=111122223333&secret=hunter2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const answer = await exchange('GET /v1/exports/2026-04.csv?accountId=111122223333&secret=hunter2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     // An unknown query field: refused, named, never echoed with its value.
     expect(answer.text).toMatch(/^HTTP\/1\.1 400/);
     expect(answer.text).not.toContain('hunter2');

@@ -8,9 +8,9 @@ const scenarios = loadScenarios();
 
 /**
  * Every scenario of ../shared/scenarios played over HTTP on a fresh store, `at` as `occurredAt`, by a
- * server on the test clock (api.md): its "now" is the latest `occurredAt` it has been sent, so the
- * test only sends commands, as a client of `ledger serve --test-clock` would. The statements come
- * back from the query routes.
+ * server on the test clock (api.md): its "now" is the latest `occurredAt` it has been sent, or a
+ * step's `now` sent as `Test-Clock-Now`, so the test only sends commands, as a client of
+ * `ledger serve --test-clock` would. The statements come back from the query routes.
  */
 const playOverHttp = async (scenario: Scenario): Promise<SimulationResult> => {
   const server = await startServer({ testClock: true });
@@ -18,7 +18,7 @@ const playOverHttp = async (scenario: Scenario): Promise<SimulationResult> => {
     const steps: StepResult[] = [];
     for (const step of scenario.steps) {
       const before = await server.store.headPosition();
-      const answer = await send(server, { ...(step.command as Record<string, unknown>), occurredAt: step.at });
+      const answer = await send(server, { ...(step.command as Record<string, unknown>), occurredAt: step.at }, step.now === undefined ? undefined : { 'Test-Clock-Now': step.now });
       const appended = (await server.store.headPosition()) - before;
       steps.push(answer.status < 300 ? { ok: true, appended } : { ok: false, code: answer.body.error.code, message: answer.body.error.message, appended });
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { citedEventsPage, citedSpans, pageOf } from '../../src/app/citedEvents';
+import { citedEventsPage, citedSpans, listedEvents, pageOf } from '../../src/app/citedEvents';
 import { InvariantViolation } from '../../src/domain/invariant';
 import { ExpectedRevision } from '../../src/store/eventStore';
 import { InMemoryEventStore } from '../../src/store/inMemoryEventStore';
@@ -55,6 +55,24 @@ describe('the pages of the events a line cites', () => {
         after = page.next;
       }
       expect(seen).toEqual(Array.from({ length: 25 }, (_, n) => `r-${n}`));
+    });
+
+    test("problem 5: a line's listed events come in log order, though the line lists its price last", async () => {
+      const catalogEvent = { eventId: randomUUID(), type: 'TierDefined', data: {}, metadata: { schemaVersion: 1 } };
+      const subscribe = { eventId: randomUUID(), type: 'UserSubscribed', data: {}, metadata: { schemaVersion: 1 } };
+      const ordered = new InMemoryEventStore();
+      await ordered.append('catalog', [catalogEvent], { expectedRevision: ExpectedRevision.noStream });
+      await ordered.append('lifecycle', [subscribe], { expectedRevision: ExpectedRevision.noStream });
+      const charge = {
+        events: [
+          { streamId: 'lifecycle', position: 0, eventId: subscribe.eventId, type: 'UserSubscribed' },
+          { streamId: 'catalog', position: 0, eventId: catalogEvent.eventId, type: 'TierDefined' },
+        ],
+      };
+      const types = async (after: number, limit: number) => (await citedEventsPage((id, o) => ordered.readStream(id, o), charge, after, limit)).events.map((e) => e.type);
+      expect(await types(0, 10)).toEqual(['TierDefined', 'UserSubscribed']);
+      expect(await types(1, 10)).toEqual(['UserSubscribed']);
+      expect((await listedEvents((id, o) => ordered.readStream(id, o), charge)).map((e) => e.globalPosition)).toEqual([0, 1]);
     });
 
     test('past the end: no events, no next', async () => expect(await read(25, 10)).toEqual({ events: [], next: undefined }));

@@ -46,6 +46,20 @@ describe('ledger statement', () => {
     expect(r.stdout).toMatch(/alice\s+REFUND\s+PRO\s+-20\.00/);
   });
 
+  test("problem 6: --month current is the month of this machine's clock, as over HTTP", async () => {
+    const r = await run(['statement', '--profile', 'p-iad', '--month', 'current', '--json', '--store', store]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect([s.month, s.status, s.total]).toEqual([new Date().toISOString().slice(0, 7), 'open', '200.00']);
+  });
+
+  test("problem 6: --occurred-at's help says what each command is checked against (T2)", async () => {
+    const usage = await run(['usage', '--help']);
+    expect(usage.stdout).toContain("never before the profile's creation, its overage switches or this user's subscription changes");
+    expect(usage.stdout).not.toContain("profile's latest change");
+    expect((await run(['overage', '--help'])).stdout).toContain('or any consumption');
+  });
+
   test('--json prints the statement JSON; LEDGER_STORE names the store', async () => {
     const r = await run(['statement', '--profile', 'p-iad', '--month', '2026-04', '--json'], { LEDGER_STORE: store });
     expect(r.code).toBe(0);

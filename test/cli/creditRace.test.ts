@@ -5,7 +5,7 @@ import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { LedgerService } from '../../src/app/ledgerService';
 import { openStore } from '../../src/store/openStore';
 import { postgresSkipReason, testDatabase } from '../store/postgresDatabase';
-import { ServeProcess, startServe, tempDir } from '../support/cli';
+import { ServeProcess, startServe, tally, tempDir } from '../support/cli';
 
 /**
  * N2 across processes: credits of one line raced from two `ledger serve` processes on one store
@@ -51,15 +51,6 @@ const issue = async (node: ServeProcess, lineId: string, i: number): Promise<Ans
     const answer = await call(node, 'POST', `/v1/profiles/${PROFILE}/credits`, { lineId, amount: '5.00', reason: `race ${i}` });
     if (answer.status !== 409 || answer.body.error?.code !== 'CONFLICT' || attempt === 20) return answer;
   }
-};
-
-const tally = (answers: ReadonlyArray<Answer>): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const a of answers) {
-    const key = a.body.error === undefined ? String(a.status) : `${a.status} ${a.body.error.code}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
 };
 
 const raceOn = async (url: string, dir: string): Promise<void> => {

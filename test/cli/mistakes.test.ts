@@ -66,7 +66,7 @@ describe('a store that does not exist', () => {
 
 describe('messages that say what to do', () => {
   test.each([
-    [['statement', '--profile', 'p-iad', '--month', '2026-13'], /--month: must be a month as YYYY-MM \(months 01 to 12\), got "2026-13"/],
+    [['statement', '--profile', 'p-iad', '--month', '2026-13'], /--month: must be a month as YYYY-MM \(months run 01 to 12\), or current, got "2026-13"/],
     [['statement', '--profile', 'p-iad', '--mont', '2026-04'], /Unknown option '--mont' \(did you mean --month\?\)/],
     [['statment', '--profile', 'p-iad'], /unknown command "statment" \(did you mean statement\?\)/],
     [['simulate', 'README.md'], /^ledger simulate: README.md is not JSON \(.*\); a scenario is a JSON file, see shared\/scenarios\/README.md/],

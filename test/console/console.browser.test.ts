@@ -5,6 +5,10 @@ import { Page } from 'playwright-core';
 import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
+import { DeliveryWorker } from '../../src/webhooks/deliveryWorker';
+import { httpSend } from '../../src/webhooks/webhookSender';
+import { WebhookRegistry } from '../../src/webhooks/webhookRegistry';
+import { startReceiver } from '../webhooks/receiver';
 import { MINE, NOW, OTHER, twoAccounts } from '../api/support/twoAccounts';
 
 /**
@@ -168,6 +172,35 @@ suite('the console in Chromium', () => {
       expect(await page.getByRole('button', { name: /Print/ }).isVisible()).toBe(false);
       await shot('invoice-print');
       await page.emulateMedia({ media: 'screen' });
+    });
+
+    test("the webhooks page lists each endpoint's recent deliveries as the API has them", async () => {
+      const receiver = await startReceiver();
+      try {
+        let calls = 0;
+        receiver.answer = () => (++calls === 1 ? 500 : 200);
+        const policy = { allowPrivate: true };
+        const registry = new WebhookRegistry(server.store, policy);
+        const created = await registry.register({ url: receiver.url, events: ['credits.threshold'], accountId: MINE }, { actor: 'test' });
+        if (E.isLeft(created)) throw new Error(created.left.message);
+        const worker = new DeliveryWorker(server.store, registry, { node: 'console-test', clock: () => new Date(), send: httpSend(policy, 15_000) });
+        const used = await server.request('POST', '/v1/profiles/p-iad/usage', { body: { userId: 'bob', credits: '1000', requestId: 'wh-1' } });
+        expect(used.status).toBe(201);
+        await worker.runOnce();
+        await worker.settled();
+        await open('/console/webhooks');
+        const table = page.getByTestId(`deliveries-${created.right.id}`);
+        await table.waitFor();
+        const listed = (await api(`/v1/webhooks/${created.right.id}/deliveries`)).body.deliveries;
+        const rows = await table.locator('tbody tr').all();
+        const shown = await Promise.all(rows.map(async (r) => [await r.locator('th').textContent(), ...(await r.locator('td').allTextContents()).slice(0, 4)]));
+        expect(shown).toEqual(listed.map((d: { messageId: string; type: string; status: string; attempts: number }) => [d.messageId, d.type, d.status, String(d.attempts), 'HTTP 500']));
+        // In order: the 100 % waits behind the 80 %, whose first attempt failed.
+        expect(shown).toEqual([[expect.stringMatching(/threshold\.80$/), 'credits.threshold', 'retrying', '1', 'HTTP 500']]);
+        await shot('webhooks');
+      } finally {
+        await receiver.close();
+      }
     });
 
     test('at 390 px wide nothing but the tables scrolls sideways', async () => {

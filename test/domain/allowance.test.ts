@@ -1,16 +1,36 @@
-import { billAt, billingAfter } from '../../src/domain/allowance';
+import { billAt } from '../../src/domain/allowance';
 import { tiersInEffect } from '../../src/domain/catalog';
+import { Change, evolveUser, monthFacts, UserHistory, userMonthIn } from '../../src/domain/userMonth';
 import { catalogWith, tierDefined } from '../support/fixtures';
 
 /** C4 ranks by price: PRO_MAX (100.00) is above PRO_PLUS (40.00) but carries 500 credits against 2,000. */
 const tiers = tiersInEffect(catalogWith(tierDefined('PRO_MAX', '100.00', '500', '2026-01', '2025-12-01T00:00:00.000Z')), '2026-04');
-const allowance = (...holdings: ReadonlyArray<ReadonlyArray<string>>) => billingAfter(holdings, tiers)?.allowance.toFixed(2);
-const billedTier = (...holdings: ReadonlyArray<ReadonlyArray<string>>) => billingAfter(holdings, tiers)?.tier.tier;
+/**
+ * The month's billing, through the one fold of a user's month, after the user held these sets of
+ * tiers one after another (one group per tier): the first carried in from March, then each in April.
+ */
+const billingAfter = (...holdings: ReadonlyArray<ReadonlyArray<string>>) => {
+  let history: UserHistory | undefined;
+  let held = new Map<string, string>();
+  holdings.forEach((next, i) => {
+    const occurredAt = i === 0 ? '2026-03-31T00:00:00.000Z' : `2026-04-${String(i).padStart(2, '0')}T00:00:00.000Z`;
+    const changes: Change[] = [];
+    const data = { profileId: 'p-1', userId: 'alice', occurredAt };
+    for (const [groupId, tier] of held) if (!next.includes(tier)) changes.push({ event: { type: 'UserUnsubscribed', data: { ...data, groupId, tier } } });
+    for (const tier of next) if (held.get(tier) === undefined) changes.push({ event: { type: 'UserSubscribed', data: { ...data, groupId: tier, tier } } });
+    held = new Map(next.map((t) => [t, t]));
+    // Removals first: the sets between two holdings are subsets of both, so they bill nothing of their own.
+    history = changes.reduce(evolveUser, history);
+  });
+  return monthFacts(userMonthIn(history, '2026-04'), tiers).billing;
+};
+const allowance = (...holdings: ReadonlyArray<ReadonlyArray<string>>) => billingAfter(...holdings)?.allowance.toFixed(2);
+const billedTier = (...holdings: ReadonlyArray<ReadonlyArray<string>>) => billingAfter(...holdings)?.tier.tier;
 
 describe('K1: what the month is billed at so far, and its allowance', () => {
   test('nothing held, nothing billed', () => {
-    expect(billingAfter([], tiers)).toBeUndefined();
-    expect(billingAfter([[], []], tiers)).toBeUndefined();
+    expect(billingAfter()).toBeUndefined();
+    expect(billingAfter([], [])).toBeUndefined();
   });
 
   test('a rise to a tier with more credits raises the allowance', () => {

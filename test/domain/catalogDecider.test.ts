@@ -3,7 +3,7 @@ import { tiersInEffect } from '../../src/domain/catalog';
 import { deciderSpec } from '../support/deciderSpecification';
 import { genesis, tierDefined } from '../support/fixtures';
 
-const spec = deciderSpec(catalogDecider('2026-03-31T23:59:59.000Z'));
+const spec = deciderSpec(catalogDecider('2026-03-31T23:54:59.000Z'));
 const define = (fromMonth: string, occurredAt: string) =>
   ({ type: 'DefineTier', tier: 'PRO_MAX', name: 'Pro Max', credits: '5000', price: '100.00', fromMonth, occurredAt }) as const;
 
@@ -11,8 +11,8 @@ describe('catalog decider (C3)', () => {
   test('DefineTier from a later month is recorded', () =>
     spec
       .given([])
-      .when(define('2026-04', '2026-03-31T23:59:59.000Z'))
-      .then([{ type: 'TierDefined', data: { tier: 'PRO_MAX', name: 'Pro Max', credits: '5000', price: '100.00', fromMonth: '2026-04', occurredAt: '2026-03-31T23:59:59.000Z' } }]));
+      .when(define('2026-04', '2026-03-31T23:54:59.000Z'))
+      .then([{ type: 'TierDefined', data: { tier: 'PRO_MAX', name: 'Pro Max', credits: '5000', price: '100.00', fromMonth: '2026-04', occurredAt: '2026-03-31T23:54:59.000Z' } }]));
 
   test('DefineTier for the month of the command is PERIOD_STARTED', () =>
     spec.given([]).when(define('2026-03', '2026-03-01T00:00:00.000Z')).thenFails('PERIOD_STARTED', /2026-03 has started/));
@@ -21,7 +21,27 @@ describe('catalog decider (C3)', () => {
     spec.given([]).when(define('2026-02', '2026-03-15T00:00:00.000Z')).thenFails('PERIOD_STARTED'));
 
   test("C3: the clock's month has started too, whatever the command's date", () =>
-    deciderSpec(catalogDecider('2026-05-02T00:00:00.000Z')).given([]).when(define('2026-05', '2026-05-01T00:00:00.000Z')).thenFails('PERIOD_STARTED', /clock is in 2026-05/));
+    deciderSpec(catalogDecider('2026-05-02T00:00:00.000Z')).given([]).when(define('2026-05', '2026-05-01T00:00:00.000Z')).thenFails('PERIOD_STARTED', /2026-05 has/));
+
+  test("C3, problem 2: in a month's last 5 minutes the next month has started, since commands dated in it may be in the log", () => {
+    // Apr 30 23:58: a consumption dated May 1 00:02 may already have been accepted at Pro's price and credits.
+    const lead = deciderSpec(catalogDecider('2026-04-30T23:58:00.000Z'));
+    lead.given([]).when(define('2026-05', '2026-04-30T23:58:00.000Z')).thenFails('PERIOD_STARTED', /2026-05 has started/);
+    lead.given([]).when(define('2026-06', '2026-04-30T23:58:00.000Z')).then([expect.objectContaining({ type: 'TierDefined' })]);
+    // Five minutes and one millisecond before May, it has not.
+    deciderSpec(catalogDecider('2026-04-30T23:54:59.999Z')).given([]).when(define('2026-05', '2026-04-30T23:54:59.999Z')).then([expect.objectContaining({ type: 'TierDefined' })]);
+  });
+
+  test('T5, problem 3: MONTH_CLOSED, then OUT_OF_ORDER, then PERIOD_STARTED, the first that fails is the answer', () => {
+    const later = tierDefined('PRO', '25.00', '1000', '2026-06', '2026-04-20T00:00:00.000Z');
+    const at = deciderSpec(catalogDecider('2026-04-25T00:00:00.000Z'));
+    // Closed, out of order and started all at once: MONTH_CLOSED.
+    at.given([later]).when(define('2026-03', '2026-03-10T00:00:00.000Z')).thenFails('MONTH_CLOSED');
+    // Out of order and started: OUT_OF_ORDER.
+    at.given([later]).when(define('2026-04', '2026-04-10T00:00:00.000Z')).thenFails('OUT_OF_ORDER', /2026-04-20/);
+    // Started only.
+    at.given([later]).when(define('2026-04', '2026-04-21T00:00:00.000Z')).thenFails('PERIOD_STARTED');
+  });
 
   test('T4: a definition dated in a closed month is MONTH_CLOSED, before PERIOD_STARTED (T5)', () =>
     deciderSpec(catalogDecider('2026-05-02T00:00:00.000Z')).given([]).when(define('2026-02', '2026-01-15T00:00:00.000Z')).thenFails('MONTH_CLOSED', /2026-01/));

@@ -138,6 +138,11 @@ describe('CREDIT lines on the statement (N3)', () => {
     expect(s.total).toBe('-40.00');
   });
 
+  test('N3 is checked on the folded statement: a CREDIT naming a line of its own month is a defect, reported loudly', () => {
+    const sameMonth = issued(credit('p-1~2026-04~alice~1', '1.00'), 'PRO_PLUS');
+    expect(() => april([sameMonth])).toThrow(expect.objectContaining({ name: 'InvariantViolation', rule: 'N3' }));
+  });
+
   test("a credit dated in May is not on April's statement (T3)", () =>
     expect(april([issued(credit('p-1~2026-03~alice~4', '1.00', '2026-05-01T00:00:00.000Z'), 'PRO_PLUS')]).total).toBe('40.00'));
 

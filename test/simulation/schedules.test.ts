@@ -32,7 +32,8 @@ test(`${seeds.length} seeded schedules keep T2, K2, K4, N2 and one effect per Id
   const shown = 10;
   const rest = failing.slice(shown).map((run) => run.seed);
   expect([...failing.slice(0, shown).map(report), ...(rest.length === 0 ? [] : [`and ${rest.length} more failing seeds: ${rest.join(', ')}`])]).toEqual([]);
-}, 60_000);
+  // A bound for a loaded machine (2 cores shared by several runs), not a measure: the schedules are counted, not timed.
+}, 180_000);
 
 test('a seed replays the same interleaving and the same answers', async () => {
   const outline = (run: ScheduleRun) => ({ trace: run.trace, answers: run.exchanges.map((x) => [x.request, x.answer.status]) });

@@ -52,3 +52,13 @@ export const startServe = (store: string, cwd: string): Promise<ServeProcess> =>
     child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`ledger serve exited with ${code} before listening: ${seen}`)));
   });
+
+/** How many answers of each status and error code (`201`, `422 CREDIT_EXCEEDS_LINE`): what a race came to. */
+export const tally = (answers: ReadonlyArray<{ readonly status: number; readonly body: { readonly error?: { readonly code: string } } }>): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const a of answers) {
+    const key = a.body.error === undefined ? String(a.status) : `${a.status} ${a.body.error.code}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+};

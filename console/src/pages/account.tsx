@@ -8,6 +8,7 @@ import { MonthPicker } from '../monthPicker';
 import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, navigate } from '../router';
 import { useLoad } from '../useLoad';
+import { loadInvoice } from './invoice';
 import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 
 const CHART_MONTHS = 12;
@@ -28,6 +29,45 @@ const lastTwelve = async (accountId: string, month: string): Promise<ReadonlyArr
         },
       ),
     ),
+  );
+};
+
+/** The month's credit notes of every profile of the account: each CREDIT line, with the line of a final bill it credits. */
+const CreditNotes = ({ accountId, month }: { accountId: string; month: string }) => {
+  const load = useLoad(() => loadInvoice(accountId, month), [accountId, month]);
+  if (load.state === 'loading') return <Loading />;
+  if (load.state === 'error') return <Failure error={load.error} />;
+  const credits = load.data.statements.flatMap((s) => s.users.flatMap((u) => u.lines.flatMap((l) => (l.kind === 'CREDIT' ? [{ profileId: s.profileId, userId: u.userId, line: l }] : []))));
+  if (credits.length === 0) return <p class="muted">No credit note this month.</p>;
+  return (
+    <div class="table-wrap">
+      <table data-testid="credit-notes">
+        <thead>
+          <tr>
+            <th scope="col">Profile</th>
+            <th scope="col">User</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Credits line</th>
+            <th scope="col" class="num">
+              Amount (USD)
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {credits.map(({ profileId, userId, line }) => (
+            <tr key={line.lineId}>
+              <th scope="row">
+                <a href={hrefs.line(line.lineId)}>{profileId}</a>
+              </th>
+              <td>{userId}</td>
+              <td>{line.description}</td>
+              <td>{line.credits === undefined ? '—' : <a href={hrefs.line(line.credits)}>{line.credits}</a>}</td>
+              <td class="num">{amount(line.amount)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 };
 
@@ -125,6 +165,11 @@ export const AccountPage = ({ accountId, month }: { accountId: string; month: st
                 </tfoot>
               </table>
             </div>
+          </section>
+
+          <section aria-labelledby="credit-notes">
+            <h2 id="credit-notes">Credit notes</h2>
+            <CreditNotes accountId={accountId} month={load.data.month} />
           </section>
 
           <section aria-labelledby="several" class={load.data.usersInSeveralProfiles.length > 0 ? 'highlight' : undefined}>

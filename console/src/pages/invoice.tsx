@@ -8,7 +8,7 @@ import { useLoad } from '../useLoad';
 import { Loading, StatusBadge } from './status';
 
 /** The account statement and the statements of its profiles: every line of the month. */
-const loadInvoice = async (accountId: string, month: string) => {
+export const loadInvoice = async (accountId: string, month: string) => {
   const account = await getJson(`/v1/accounts/${encodeURIComponent(accountId)}/statements/${month}`, AccountStatement);
   const statements = await Promise.all(account.profiles.map((p) => getJson(`/v1/profiles/${encodeURIComponent(p.profileId)}/statements/${account.month}`, Statement)));
   return { account, statements };
@@ -74,6 +74,12 @@ export const InvoicePage = ({ accountId, month }: { accountId: string; month: st
                   <td class="nowrap">{i === 0 ? u.userId : ''}</td>
                   <td>
                     {l.kind} {l.tier}: {l.description}
+                    {l.credits !== undefined && (
+                      <>
+                        {' '}
+                        (credits <a href={hrefs.line(l.credits)}>{l.credits}</a>)
+                      </>
+                    )}
                   </td>
                   <td class="nowrap">{l.at.slice(0, 10)}</td>
                   <td class="num">{amount(l.amount)}</td>

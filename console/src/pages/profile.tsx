@@ -1,18 +1,42 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from '../api';
-import { EventPage, Line, RecordedEvent, Statement, UserStatement } from '../codecs';
+import { EventPage, Line, LineCredits, RecordedEvent, Statement, UserStatement } from '../codecs';
 import { amount, instant, monthName } from '../format';
 import { MonthPicker } from '../monthPicker';
 import { LoadFailure } from '../notVisible';
-import { CURRENT, hrefs, navigate } from '../router';
+import { CURRENT, hrefs, lineAnchor, navigate } from '../router';
 import { useLoad } from '../useLoad';
 import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 import { SealNotice } from './seal';
 
 const PAGE = 100;
 
-/** Line ids have no spaces, so each is an HTML id as it is; a refund's link jumps to its charge. */
-const lineAnchor = (lineId: string) => `line-${lineId}`;
+/** The line a CREDIT credits, on the final statement of its month. */
+const CreditOf = ({ lineId }: { lineId: string }) => (
+  <>
+    {' '}
+    (credits <a href={hrefs.line(lineId)}>{lineId}</a> of {monthName(lineId.split('~')[1] ?? '')})
+  </>
+);
+
+/** A line of a final bill that was credited says so: its credit notes, through the line's credits route, and what is left. */
+const Credited = ({ profileId, month, lineId }: { profileId: string; month: string; lineId: string }) => {
+  const load = useLoad(() => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}/lines/${encodeURIComponent(lineId)}/credits`, LineCredits), [profileId, month, lineId]);
+  if (load.state === 'error') return <Failure error={load.error} />;
+  if (load.state !== 'ok' || load.data.credits.length === 0) return null;
+  const c = load.data;
+  return (
+    <p class="credited" data-testid="line-credits">
+      Credited {amount(c.credited)} of {amount(c.amount)}, {amount(c.left)} left:{' '}
+      {c.credits.map((n, i) => (
+        <>
+          {i > 0 && '; '}
+          {n.lineId === null ? n.eventId : <a href={hrefs.line(n.lineId)}>{n.lineId}</a>} ({amount(n.amount)}, {n.reason})
+        </>
+      ))}
+    </p>
+  );
+};
 
 /** The events a line cites, a page at a time through the line's events route. */
 const AuditTrail = ({ profileId, month, line }: { profileId: string; month: string; line: Line }) => {
@@ -73,12 +97,20 @@ const AuditTrail = ({ profileId, month, line }: { profileId: string; month: stri
   );
 };
 
-const LineRow = ({ profileId, month, line }: { profileId: string; month: string; line: Line }) => {
+const CREDITABLE = new Set(['CHARGE', 'OVERAGE']);
+
+const LineRow = ({ profileId, month, final, line }: { profileId: string; month: string; final: boolean; line: Line }) => {
   const [open, setOpen] = useState(false);
-  const trail = `trail-${lineAnchor(line.lineId)}`;
+  const anchor = lineAnchor(line.lineId);
+  const trail = `trail-${anchor}`;
+  // Reached by a link to this line (from the credit note that credits it): shown, and marked.
+  const target = location.hash === `#${anchor}`;
+  useEffect(() => {
+    if (target) document.getElementById(anchor)?.scrollIntoView({ block: 'center' });
+  }, [target]);
   return (
     <>
-      <tr id={lineAnchor(line.lineId)} class={`line ${line.kind.toLowerCase()}`}>
+      <tr id={anchor} class={`line ${line.kind.toLowerCase()}${target ? ' target' : ''}`}>
         <td>
           <button type="button" class="link" aria-expanded={open} aria-controls={trail} onClick={() => setOpen(!open)}>
             {line.kind}
@@ -93,6 +125,8 @@ const LineRow = ({ profileId, month, line }: { profileId: string; month: string;
               (reverses <a href={`#${lineAnchor(line.reverses)}`}>{line.reverses}</a>)
             </>
           )}
+          {line.credits !== undefined && <CreditOf lineId={line.credits} />}
+          {final && CREDITABLE.has(line.kind) && <Credited profileId={profileId} month={month} lineId={line.lineId} />}
         </td>
         <td class="mono">{instant(line.at)}</td>
         <td class="num">{amount(line.amount)}</td>
@@ -122,8 +156,9 @@ const CreditsBar = ({ used, included }: { used: string; included: string }) => {
   );
 };
 
-const UserRows = ({ profileId, month, user }: { profileId: string; month: string; user: UserStatement }) => {
-  const [open, setOpen] = useState(false);
+const UserRows = ({ profileId, month, final, user }: { profileId: string; month: string; final: boolean; user: UserStatement }) => {
+  // A link to one of the user's lines opens the user's lines.
+  const [open, setOpen] = useState(() => location.hash.startsWith(`#${lineAnchor(`${profileId}~${month}~${user.userId}~`)}`));
   const linesId = `lines-${user.userId}`;
   return (
     <>
@@ -133,7 +168,7 @@ const UserRows = ({ profileId, month, user }: { profileId: string; month: string
             {user.userId}
           </button>
         </th>
-        <td>{user.billedTier}</td>
+        <td>{user.billedTier ?? '—'}</td>
         <td class="num">{amount(user.creditsIncluded)}</td>
         <td class="num">{amount(user.creditsUsed)}</td>
         <td>
@@ -162,7 +197,7 @@ const UserRows = ({ profileId, month, user }: { profileId: string; month: string
               </thead>
               <tbody>
                 {user.lines.map((l) => (
-                  <LineRow key={l.lineId} profileId={profileId} month={month} line={l} />
+                  <LineRow key={l.lineId} profileId={profileId} month={month} final={final} line={l} />
                 ))}
               </tbody>
             </table>
@@ -250,7 +285,7 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
                   </thead>
                   <tbody>
                     {load.data.users.map((u) => (
-                      <UserRows key={u.userId} profileId={profileId} month={load.data.month} user={u} />
+                      <UserRows key={u.userId} profileId={profileId} month={load.data.month} final={load.data.status === 'final'} user={u} />
                     ))}
                   </tbody>
                 </table>

@@ -27,13 +27,31 @@ const FLAGS: Readonly<Record<Field, { readonly flag: string; readonly help: stri
   tier: { flag: 'tier', help: 'a tier code such as PRO, PRO_PLUS, POWER' },
   credits: { flag: 'credits', help: 'credits, a decimal with at most 2 places, such as 2500 or 12.50' },
   price: { flag: 'price', help: 'monthly price in USD, a decimal with at most 2 places' },
-  fromMonth: { flag: 'from-month', help: 'the first month it applies to, YYYY-MM, later than the current month' },
+  fromMonth: { flag: 'from-month', help: 'the first month it applies to, YYYY-MM: later than the month of --occurred-at and than the month the clock reaches in 5 minutes' },
   requestId: { flag: 'request-id', help: 'the id of the metered request: a retry with the same id, user and credits changes nothing' },
   lineId: { flag: 'line', help: 'the line to credit, as its final statement shows it: PROFILE~YYYY-MM~USER~N' },
   amount: { flag: 'amount', help: 'USD to credit, a decimal above 0 with at most 2 places, at most what is left of the line' },
   reason: { flag: 'reason', help: 'why, 1 to 500 characters: the customer reads it on the CREDIT line' },
-  occurredAt: { flag: 'occurred-at', help: 'when it happened, such as 2026-04-01T09:00:00Z (default: now); never before the profile\'s latest change, never in a closed month' },
+  occurredAt: { flag: 'occurred-at', help: 'when it happened, such as 2026-04-01T09:00:00Z (default: now)' },
 };
+
+/** T2's table, in words: the events a command's date may not precede. */
+const SUBSCRIPTION_CHANGE = "never before the profile's creation, its subscription changes and overage switches, or this user's consumptions";
+const CHECKED_AGAINST: Readonly<Record<CommandType, string>> = {
+  DefineTier: "never before the catalog's latest definition",
+  CreateProfile: 'each profile starts a clock of its own',
+  Subscribe: SUBSCRIPTION_CHANGE,
+  Unsubscribe: SUBSCRIPTION_CHANGE,
+  Upgrade: SUBSCRIPTION_CHANGE,
+  Downgrade: SUBSCRIPTION_CHANGE,
+  SetOverage: "never before the profile's creation, its subscription changes and overage switches, or any consumption",
+  ConsumeCredits: "never before the profile's creation, its overage switches or this user's subscription changes (consumptions come in any order among themselves)",
+  IssueCredit: "never before the profile's creation or any credit note of the profile",
+};
+
+/** What --occurred-at may be for this command (T2, T4). */
+const occurredAtHelp = (type: CommandType): string =>
+  `${FLAGS.occurredAt?.help}: from 1970 on, at most 5 minutes ahead of the clock, never in a closed month; ${CHECKED_AGAINST[type]}`;
 
 const flagOf = (field: Field): string => FLAGS[field]?.flag ?? field;
 
@@ -82,7 +100,7 @@ const changeCommand = (spec: ChangeSpec): CliCommand => {
 
 ${spec.about}
 
-${[...required, ...optional].map((f) => `  --${flagOf(f).padEnd(14)} ${FLAGS[f]?.help ?? ''}`).join('\n')}
+${[...required, ...optional].map((f) => `  --${flagOf(f).padEnd(14)} ${f === 'occurredAt' ? occurredAtHelp(spec.type) : (FLAGS[f]?.help ?? '')}`).join('\n')}
   --json           {"events": [{"streamId", "position", "eventId", "type", "occurredAt", "data"}]}, as the API answers
   ${storeHelp}
 

@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { exportStatements } from '../../app/ledgerQueries';
-import { AccountId, MonthString } from '../../domain/fields';
+import { AccountId, MonthOrCurrent } from '../../domain/fields';
+import { resolveCurrentMonth } from '../../domain/time';
 import { strictObject } from '../../domain/validation';
 import { billingExportCsv } from '../../projections/billingExport';
 import { CliCommand, UsageError } from '../cliCommand';
 import { answer, decodeOptions, storeHelp, withLedger } from '../withLedger';
 
-const Options = strictObject('options', { month: MonthString }, { account: AccountId });
+const Options = strictObject('options', { month: MonthOrCurrent }, { account: AccountId });
 
 /** An --out the CLI cannot write is bad usage (exit code 2), named with the folder to create. */
 const writeOut = (file: string, content: string | Buffer): void => {
@@ -26,7 +27,7 @@ const writeOut = (file: string, content: string | Buffer): void => {
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write the billing export (CSV, AWS CUR 2.0 columns) of a month',
-  help: `Usage: ledger export --month YYYY-MM [--account A] [--out FILE [--gzip]] [--store URL]
+  help: `Usage: ledger export --month YYYY-MM|current [--account A] [--out FILE [--gzip]] [--store URL]
 
 Writes one CSV row per statement line of the month, for every profile of account A or, without
 --account, of every account: AWS Cost and Usage Report 2.0 column names, and a last column
@@ -49,7 +50,7 @@ that does not exist included).`,
     // A terminal is no place for gzip bytes; a pipe can take the plain CSV and compress it itself.
     if (values.gzip && out === undefined) throw new UsageError('--gzip: needs --out FILE');
     return withLedger(io, 'export', values.store, async (ledger, url) =>
-      answer(io, 'export', url, await exportStatements(ledger, o.month, o.account)(), (statements) => {
+      answer(io, 'export', url, await exportStatements(ledger, resolveCurrentMonth(o, ledger.now()).month, o.account)(), (statements) => {
         const csv = billingExportCsv(statements);
         // io.out ends the text with a newline of its own.
         if (out === undefined) return csv.replace(/\r\n$/, '');

@@ -6,6 +6,7 @@ import { LedgerView } from '../../../src/projections/ledgerView';
 import { monthlyStatement } from '../../../src/projections/monthlyStatement';
 import { StatementLine } from '../../../src/projections/statementTypes';
 import { RecordedEvent } from '../../../src/store/eventStore';
+import { ReferenceFold } from './referenceFold';
 import { SimRequest } from './simProcess';
 
 /** A request and the answer its client got. */
@@ -78,32 +79,20 @@ const timeOrder = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>)
 
 /**
  * K4 in log order: with overage off (as the log has it at that point), a user's consumption never
- * passes the allowance, the largest credits of the tiers held so far (K1). Schedules stay in one month.
+ * passes the allowance of its month so far (K1, by the one fold of a user's month).
  */
 const allowance = (log: ReadonlyArray<{ e: RecordedEvent; event: LedgerEvent }>): string[] => {
   const found: string[] = [];
-  const credits = new Map<string, Decimal>();
-  const overage = new Map<string, boolean>();
-  const allowed = new Map<string, Decimal>();
-  const used = new Map<string, Decimal>();
+  const rules = new ReferenceFold();
   for (const { e, event } of log) {
-    if (event.type === 'TierDefined') credits.set(event.data.tier, new Decimal(event.data.credits));
-    if (event.type === 'OverageSet') overage.set(event.data.profileId, event.data.enabled);
-    if (event.type === 'UserSubscribed' || event.type === 'SubscriptionUpgraded' || event.type === 'SubscriptionDowngraded') {
-      const user = `${event.data.profileId}/${event.data.userId}`;
-      const tierCredits = credits.get(event.data.tier);
-      if (tierCredits === undefined) throw new Error(`${describe(e, event)}: tier ${event.data.tier} is not in the log's catalog`);
-      allowed.set(user, Decimal.max(allowed.get(user) ?? 0, tierCredits));
+    if (event.type === 'CreditsConsumed' && !rules.accepts(event.data.profileId, event.data.userId, event.data.credits, event.data.occurredAt)) {
+      const { userId, profileId, occurredAt } = event.data;
+      const f = rules.facts(profileId, userId, occurredAt);
+      found.push(
+        `K4: ${describe(e, event)} takes ${profileId}/${userId} to ${f.consumed.plus(event.data.credits).toFixed(2)} credits, past the allowance ${f.allowance.toFixed(2)} (holds: ${f.holds}), with overage off in the log before it`,
+      );
     }
-    if (event.type === 'CreditsConsumed') {
-      const user = `${event.data.profileId}/${event.data.userId}`;
-      const total = (used.get(user) ?? new Decimal(0)).plus(event.data.credits);
-      used.set(user, total);
-      const limit = allowed.get(user) ?? new Decimal(0);
-      if (overage.get(event.data.profileId) !== true && total.greaterThan(limit)) {
-        found.push(`K4: ${describe(e, event)} takes ${user} to ${total.toFixed(2)} credits, past the allowance ${limit.toFixed(2)}, with overage off in the log before it`);
-      }
-    }
+    rules.apply(event);
   }
   return found;
 };

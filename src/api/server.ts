@@ -11,7 +11,7 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
-import { Instant } from '../domain/fields';
+import { NewInstant } from '../domain/fields';
 import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
@@ -92,7 +92,7 @@ const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body 
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 const TEST_CLOCK_HEADER = 'test-clock-now';
-const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its

@@ -69,6 +69,10 @@ export const Statement = t.intersection([
 ]);
 export type Statement = t.TypeOf<typeof Statement>;
 
+/** A page of a statement's users (`?after=USER&limit=N`): the totals are the whole profile's. */
+export const StatementPage = t.intersection([Statement, t.type({ userCount: t.number, next: t.union([t.string, t.null]) })]);
+export type StatementPage = t.TypeOf<typeof StatementPage>;
+
 export const RecordedEvent = t.type({
   streamId: t.string,
   position: t.number,

@@ -1,7 +1,9 @@
 import * as t from 'io-ts';
 import { Accounts, MAX_RATE, RequestsPerSecond } from '../auth/tokenEvents';
 import { describeStatus } from './apiError';
-import { CommandRoute, fieldsOf } from './commandRoutes';
+import { CommandFields } from '../domain/commands';
+import { MAX_BATCH, usageItemFields } from '../app/usageBatch';
+import { CommandRoute, fieldsOf, USAGE_BATCH_PATH } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
 import { QueryRoute } from './queryRoutes';
@@ -76,6 +78,30 @@ const commandOperation = (r: CommandRoute) => {
   };
 };
 
+const usageBatchOperation = {
+  operationId: 'ConsumeCreditsBatch',
+  tags: ['commands'],
+  summary: `Up to ${MAX_BATCH} ConsumeCredits at once: each decided on its own with every rule of a single request, in the order given; one result per item, in order. A refused item appends nothing and stops no other; every accepted item is durable when the answer is sent. A malformed body is 400 for the whole call, a malformed item that item's VALIDATION. Retrying a batch is safe: each item is idempotent by its requestId.`,
+  parameters: [
+    { name: 'profileId', in: 'path', required: true, description: CommandFields.ConsumeCredits.required.profileId.name, schema: { type: 'string' } },
+    { name: 'Idempotency-Key', in: 'header', required: false, description: `${IdempotencyKey.name}. Replays the first answer to the same batch.`, schema: { type: 'string', maxLength: 200 } },
+    correlationParameter,
+  ],
+  requestBody: {
+    required: true,
+    content: jsonContent({
+      type: 'object',
+      additionalProperties: false,
+      required: ['requests'],
+      properties: { requests: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: objectSchema(usageItemFields.required, usageItemFields.optional) } },
+    }),
+  },
+  responses: {
+    '200': { description: 'One result per request, in order', content: jsonContent({ $ref: '#/components/schemas/UsageBatchResult' }) },
+    ...errorResponses([400, ...ACCESS_STATUSES, 413, 415]),
+  },
+};
+
 const queryOperation = (q: QueryRoute) => ({
   operationId: q.operationId,
   tags: ['queries'],
@@ -124,6 +150,7 @@ const object = (properties: Record<string, Schema>, optional: ReadonlyArray<stri
 });
 
 const eventFields = { streamId: str, position: int, eventId: str, type: str };
+const appendedEvent = object({ ...eventFields, occurredAt: str, data: { type: 'object' } });
 const recordedEvent = object({ ...eventFields, globalPosition: int, occurredAt: str, recordedAt: str, data: { type: 'object' }, metadata: { type: 'object' } });
 const lineFields = {
   lineId: str,
@@ -154,7 +181,15 @@ const webhook = object(webhookFields);
 
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
-  CommandResult: object({ events: arrayOf(object({ ...eventFields, occurredAt: str, data: { type: 'object' } })) }),
+  CommandResult: object({ events: arrayOf(appendedEvent) }),
+  UsageBatchResult: object({
+    results: arrayOf({
+      oneOf: [
+        object({ ok: { type: 'boolean', enum: [true] }, events: arrayOf(appendedEvent) }),
+        object({ ok: { type: 'boolean', enum: [false] }, error: object({ code: str, message: str }) }),
+      ],
+    }),
+  }),
   RecordedEvent: recordedEvent,
   EventPage: object({ events: arrayOf(ref('RecordedEvent')), next: { type: 'integer', nullable: true, description: 'pass as after for the next page; null at the end' } }),
   Statement: object({
@@ -176,7 +211,9 @@ const components: Record<string, Schema> = {
         lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, lineOptional)),
       }),
     ),
-  }),
+    userCount: { type: 'integer', description: 'with after or limit only: every billed user of the statement, not only this page\'s' },
+    next: { type: 'string', nullable: true, description: 'with after or limit only: pass as after for the next page of users; null on the last' },
+  }, ['userCount', 'next']),
   StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, lineOptional),
   LineCredits: object({
     lineId: str,
@@ -271,6 +308,7 @@ export const openApiDocument = (
     paths[path] = { ...paths[path], [method]: operation };
   };
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
+  add(USAGE_BATCH_PATH, 'post', usageBatchOperation);
   for (const q of queries) add(q.path, 'get', queryOperation(q));
   for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
   for (const r of webhooks) add(r.path, r.method.toLowerCase(), webhookOperation(r));

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Readable } from 'node:stream';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
 import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
@@ -11,14 +12,14 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
-import { Instant } from '../domain/fields';
+import { NewInstant } from '../domain/fields';
 import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
 import { onceHeader } from './headers';
 import { clientErrorHandler } from './clientErrors';
-import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
+import { codecsOf, CommandRoute, commandRoutes, USAGE_BATCH_PATH } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
 import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
@@ -26,6 +27,10 @@ import { registerConsole } from './consoleAssets';
 import { LedgerMetrics } from './metrics';
 import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
+import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
+import { Identifier } from '../domain/fields';
+import { appendedEventJson } from './wire';
+import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { QueryRoute, queryRoutes } from './queryRoutes';
@@ -92,21 +97,14 @@ const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body 
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 const TEST_CLOCK_HEADER = 'test-clock-now';
-const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
-/**
- * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
- * inputs change, so a statement of a thousand users (hundreds of KB) is serialised once, not per request.
- */
-const serializedBodies = new WeakMap<object, string>();
-const serialized = (body: object): string => {
-  let json = serializedBodies.get(body);
-  if (json === undefined) {
-    json = JSON.stringify(body);
-    serializedBodies.set(body, json);
-  }
-  return json;
-};
+const BatchParams = strictObject('path', { profileId: Identifier }, {});
+/** 1,000 items of at most ~400 bytes each (two 128-character ids, credits, an instant), with room. */
+const BATCH_BODY_LIMIT = 1024 * 1024;
+
+const batchResultJson = (r: ItemResult) =>
+  E.isLeft(r) ? { ok: false, error: { code: r.left.code, message: r.left.message } } : { ok: true, events: r.right.events.map(appendedEventJson) };
 
 /**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
@@ -138,8 +136,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
     const body = response.body;
-    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return reply.status(response.status).headers(headers).send(body);
-    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
+    // Bytes, text and streams (a large statement, written out in slices) go as they are.
+    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body) || body instanceof Readable) return reply.status(response.status).headers(headers).send(body);
+    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(jsonText(body));
   };
 
   app.removeAllContentTypeParsers();
@@ -297,6 +296,36 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const webhooks = options.webhooks ?? new WebhookRegistry(ledger.store, { allowPrivate: false });
   const webhookHandler = (route: WebhookRoute) =>
     adminHandler(route, (request) => access.permit(request, 'manageWebhooks'), (principal, sender, p, b) => route.run(webhooks, principal, sender, p, b));
+
+  /** api.md, batch usage: one answer for up to 1,000 ConsumeCredits, each decided on its own. */
+  const usageBatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    note(request, { command: 'ConsumeCredits[]' });
+    const permitted = access.permit(request, commandAction('ConsumeCredits'));
+    if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+    const principal = permitted.right;
+    const input = pipe(
+      decode(BatchParams, request.params),
+      E.chain((params) => pipe(decode(UsageBatchBody, request.body), E.map((body) => ({ ...params, ...body })))),
+    );
+    if (E.isLeft(input)) return send(request, reply, failed(input.left));
+    const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
+    if (E.isLeft(header)) return send(request, reply, failed(header.left));
+    const mayActOn = access.commandScope(principal, { type: 'ConsumeCredits' });
+    if (E.isLeft(mayActOn)) return send(request, reply, failed(mayActOn.left));
+    for (const r of input.right.requests) if (typeof r.occurredAt === 'string') options.testClock?.observe(r.occurredAt);
+    // Items are idempotent by their requestIds (K2): a key only replays the whole answer, its command id is no item's.
+    const execute = async (): Promise<HttpResponse> => {
+      const results = await consumeBatch(ledger.handler, input.right.profileId, input.right.requests, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right });
+      return { status: 200, body: { results: results.map(batchResultJson) } };
+    };
+    const key = header.right['Idempotency-Key'];
+    if (key === undefined) return send(request, reply, await execute());
+    const hash = requestHash({ method: 'POST', route: USAGE_BATCH_PATH, params: request.params, body: request.body ?? null });
+    const { answer, replayed, reused } = await records.answer({ actor: principal.actor, key, requestHash: hash }, execute, (err) => request.log.error({ err }, 'could not record the idempotent response'));
+    note(request, { replayed });
+    return send(request, reply, answer, replayed && !reused ? { 'idempotent-replayed': 'true' } : {});
+  };
+  app.post(routerPath(USAGE_BATCH_PATH), { bodyLimit: Math.max(options.bodyLimit ?? DEFAULT_BODY_LIMIT, BATCH_BODY_LIMIT) }, usageBatch);
 
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));

@@ -165,7 +165,8 @@ export class LedgerView {
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
     for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
-    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle, usage, credits: p.credits, month, now };
+    // Copies: a fold in slices runs while the view moves on.
+    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle.slice(), usage, credits: p.credits.slice(), month, now };
   }
 
   /**
@@ -178,6 +179,17 @@ export class LedgerView {
     let usageEvents = 0;
     for (const u of this.usage.get(`${profileId}/${month}`)?.values() ?? []) usageEvents += u.size;
     return `${this.catalog.length}/${p.lifecycle.length}/${p.credits.length}/${usageEvents}`;
+  }
+
+  /**
+   * A user-month's consumption as the view summed it, at the revision of its usage stream it has
+   * read to: what the command handler would fold from the stream's first event (K4 needs the sum),
+   * so that a heavy user's first command after a start does not read the whole month.
+   */
+  usageSoFar(profileId: string, userId: string, month: Month, streamId: string): { readonly credits: Dec; readonly lastAt: string; readonly revision: number } | undefined {
+    const u = this.usage.get(`${profileId}/${month}`)?.get(userId);
+    const revision = u?.revisionOf(streamId);
+    return u === undefined || revision === undefined ? undefined : { ...u.total, revision };
   }
 
   /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */

@@ -67,6 +67,14 @@ suite('the console in Chromium', () => {
       expect(listed).toEqual(accounts);
     });
 
+    test('the header shows the server health that /readyz answers', async () => {
+      await open('/console/');
+      const health = page.getByTestId('health');
+      await health.waitFor();
+      expect((await api('/readyz')).body.status).toBe('ready');
+      expect(await health.textContent()).toBe('Ready');
+    });
+
     test("every total on the account page is the API's; users in several profiles are listed; the chart has 12 months", async () => {
       await open(`/console/accounts/${MINE}/2026-04`);
       await page.getByTestId('profiles').waitFor();
@@ -120,6 +128,46 @@ suite('the console in Chromium', () => {
       expect(shown).toEqual(cited.map((e: { type: string; streamId: string; position: number }) => [e.type, e.streamId, String(e.position)]));
       expect(await trail.locator('tbody tr').first().locator('td').nth(4).textContent()).toBe('local');
       await shot('profile');
+    });
+
+    test('a profile of many users is shown 100 users a page, the totals of the whole profile above every page', async () => {
+      const users = Array.from({ length: 230 }, (_, i) => `u-${String(i).padStart(3, '0')}`);
+      const many = await startServerWithHistory(
+        [
+          { type: 'CreateProfile', profileId: 'p-many', accountId: MINE, region: 'us-west-2', occurredAt: '2026-04-01T09:00:00Z' },
+          ...users.map((userId, i) => ({ type: 'Subscribe', profileId: 'p-many', userId, tier: i % 2 === 0 ? 'PRO' : 'POWER', occurredAt: '2026-04-02T09:00:00Z' })),
+        ],
+        NOW,
+      );
+      try {
+        const requested: string[] = [];
+        page.on('request', (r) => requested.push(r.url()));
+        await page.goto(`${many.base}/console/profiles/p-many/2026-04`);
+        const shownIds = async () => page.locator('[data-testid=users] tbody tr[data-user]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')));
+        await page.getByTestId('users').waitFor();
+        const whole = (await many.request('GET', '/v1/profiles/p-many/statements/2026-04')).body;
+        expect(figure(await page.getByTestId('profile-total').textContent())).toBe(whole.total);
+        expect(await page.getByRole('heading', { name: 'Users (230)' }).count()).toBe(1);
+        expect(await shownIds()).toEqual(users.slice(0, 100));
+        expect(await page.getByTestId('users-shown').textContent()).toBe('1–100 of 230');
+        await page.getByRole('button', { name: 'Next users' }).click();
+        await page.getByText('101–200 of 230').waitFor();
+        expect(await shownIds()).toEqual(users.slice(100, 200));
+        await page.getByRole('button', { name: 'Next users' }).click();
+        await page.getByText('201–230 of 230').waitFor();
+        expect(await shownIds()).toEqual(users.slice(200));
+        expect(await page.getByRole('button', { name: 'Next users' }).isDisabled()).toBe(true);
+        expect(figure(await page.getByTestId('profile-total').textContent())).toBe(whole.total);
+        await page.getByRole('button', { name: 'Previous users' }).click();
+        await page.getByText('101–200 of 230').waitFor();
+        // Never the whole statement: every statement request of the page asked for a page.
+        const statementRequests = requested.filter((u) => u.includes('/statements/2026-04'));
+        expect(statementRequests.length).toBeGreaterThanOrEqual(4);
+        expect(statementRequests.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
+      } finally {
+        page.removeAllListeners('request');
+        await many.close();
+      }
     });
 
     test('a refund points to the charge it reverses', async () => {

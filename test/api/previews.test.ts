@@ -187,3 +187,16 @@ describe('?preview=true', () => {
     expect(await head()).toBe(before + 1);
   });
 });
+
+test('the OpenAPI document: every command takes preview and answers it 200 with a Preview', async () => {
+  const document = (await server.request('GET', '/openapi.json')).body;
+  const commands = Object.values(document.paths as Record<string, Record<string, { tags: string[]; parameters: { name: string; in: string }[]; responses: Record<string, unknown> }>>)
+    .flatMap((p) => Object.values(p))
+    .filter((o) => o.tags.includes('commands'));
+  expect(commands).toHaveLength(9);
+  for (const o of commands) {
+    expect(o.parameters).toContainEqual(expect.objectContaining({ name: 'preview', in: 'query' }));
+    expect(JSON.stringify(o.responses['200'])).toContain('#/components/schemas/Preview');
+  }
+  expect(document.components.schemas.Preview.required).toEqual(['events', 'statement']);
+});

@@ -39,7 +39,7 @@ describe('--preview', () => {
     const previewed = JSON.parse(json.stdout);
     expect(await eventCount()).toBe(before);
     const real = JSON.parse((await ledger('upgrade', '--profile', 'p-cli', '--user', 'alice', '--tier', 'POWER', '--json')).stdout);
-    expect(withoutIds(previewed.events)).toEqual(withoutIds(real.events).map((e) => ({ ...(e as object), occurredAt: expect.any(String), data: expect.objectContaining({ tier: 'POWER' }) })));
+    expect(withoutIds(previewed.events)).toEqual((withoutIds(real.events) as object[]).map((e) => ({ ...e, occurredAt: expect.any(String), data: expect.objectContaining({ tier: 'POWER' }) })));
     const statement = JSON.parse((await ledger('statement', '--profile', 'p-cli', '--month', month(), '--json')).stdout);
     // Server-dated: the preview and the command are dated at their own instants; the rest is equal.
     const undated = (s: unknown) => JSON.parse(JSON.stringify(withoutIds(s)).replace(/"at":"[^"]*"/g, '"at":""'));

@@ -200,3 +200,29 @@ test('the OpenAPI document: every command takes preview and answers it 200 with 
   }
   expect(document.components.schemas.Preview.required).toEqual(['events', 'statement']);
 });
+
+test('on a test clock, a preview decides at the instant the command would move the clock to, and leaves the clock where it is', async () => {
+  const clocked = await startServer({ testClock: true });
+  try {
+    const previewOn = (command: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const { method, path, body } = commandRequest(command);
+      return clocked.request(method, `${path}?preview=true`, { body, headers });
+    };
+    const clockNow = async () => (await clocked.request('GET', '/v1/test-clock')).body.now;
+    const create = { type: 'CreateProfile', profileId: 'p-1', accountId: MINE, region: 'us-east-1', occurredAt: '2026-04-30T23:00:00Z' };
+    expect((await previewOn(create)).status).toBe(200);
+    expect(await clockNow()).toBe('1970-01-01T00:00:00.000Z');
+    expect((await send(clocked, create)).status).toBe(201);
+    // Dated 4 minutes after the header's instant: accepted as the command would be, the clock unmoved.
+    const ahead = { type: 'Subscribe', profileId: 'p-1', userId: 'carol', tier: 'PRO', occurredAt: '2026-05-01T00:02:00Z' };
+    const previewed = await previewOn(ahead, { 'Test-Clock-Now': '2026-04-30T23:58:00Z' });
+    expect(previewed.status).toBe(200);
+    expect(previewed.body.statement).toEqual(expect.objectContaining({ month: '2026-05', status: 'open', total: '20.00' }));
+    expect(await clockNow()).toBe('2026-04-30T23:00:00.000Z');
+    const tooFar = await previewOn({ ...ahead, occurredAt: '2026-05-01T00:04:00Z' }, { 'Test-Clock-Now': '2026-04-30T23:58:30Z' });
+    expect(tooFar.body.error.code).toBe('VALIDATION');
+    expect(tooFar.body.error.message).toContain('5 minutes');
+  } finally {
+    await clocked.close();
+  }
+});

@@ -46,8 +46,13 @@ export const consumptionEvent = (c: BulkConsumption): NewEvent => {
  * event, command id), each with its expected revision, in group commits of APPENDS_PER_COMMIT
  * appends issued in one event-loop turn. Their usage streams must start empty.
  */
-export const appendConsumptions = async (store: EventStore, consumptions: Iterable<BulkConsumption>, onCommit?: () => Promise<void>): Promise<void> => {
-  const revisions = new Map<string, number>();
+export const appendConsumptions = async (
+  store: EventStore,
+  consumptions: Iterable<BulkConsumption>,
+  onCommit?: () => Promise<void>,
+  /** Where streams that already have events end; the others must start empty. */
+  revisions = new Map<string, number>(),
+): Promise<void> => {
   let pending: Promise<unknown>[] = [];
   const commit = async () => {
     await Promise.all(pending);

@@ -6,6 +6,7 @@ import { EventStore } from '../src/store/eventStore';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 import { Scale } from './scale';
 import { bareTwin, eventRows, insertRowsPerSec } from './sqliteBaseline';
+import { median } from './stats';
 
 const CALLERS = 32;
 const PROFILES = 8;
@@ -22,13 +23,11 @@ const ok = async (result: Promise<E.Either<{ code: string; message: string }, un
  * any ledger whose callers each wait for their commit, the same rows 32 per transaction.
  */
 export const measureConcurrentCommands = async (dir: string, scale: Scale) => {
-  let concurrentCommandsPerSec = 0;
-  let rawBatchInsertPerSec = 0;
-  let rawCallersBatchInsertPerSec = 0;
-  // Alternated and the best of each kept: fsync latency here swings with the neighbours' I/O.
-  for (let round = 0; round < scale.repeats; round++) {
+  const runs: { commands: number; batch: number; callers: number }[] = [];
+  // Side by side, `scale.pairs` times: fsync latency here swings with the neighbours' I/O.
+  for (let round = 0; round < scale.pairs; round++) {
     const path = join(dir, `concurrent-${round}.db`);
-    concurrentCommandsPerSec = Math.max(concurrentCommandsPerSec, await concurrentRun(new SqliteEventStore(path), scale.concurrentCommands));
+    const commands = await concurrentRun(new SqliteEventStore(path), scale.concurrentCommands);
     const rows = eventRows(path);
     const bare = (name: string, perTransaction: number): number => {
       const raw = bareTwin(path, join(dir, `raw-${name}-${round}.db`));
@@ -38,10 +37,14 @@ export const measureConcurrentCommands = async (dir: string, scale: Scale) => {
         raw.close();
       }
     };
-    rawBatchInsertPerSec = Math.max(rawBatchInsertPerSec, bare('batch', 1000));
-    rawCallersBatchInsertPerSec = Math.max(rawCallersBatchInsertPerSec, bare('callers', CALLERS));
+    runs.push({ commands, batch: bare('batch', 1000), callers: bare('callers', CALLERS) });
   }
-  return { concurrentCommandsPerSec, rawBatchInsertPerSec, rawCallersBatchInsertPerSec };
+  return {
+    concurrentCommandsPerSec: median(runs.map((r) => r.commands)),
+    rawBatchInsertPerSec: median(runs.map((r) => r.batch)),
+    rawCallersBatchInsertPerSec: median(runs.map((r) => r.callers)),
+    concurrentCommandsRatio: median(runs.map((r) => r.commands / r.callers)),
+  };
 };
 
 /** Commands per second of one run on a fresh store, which it closes. */

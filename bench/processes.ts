@@ -6,6 +6,7 @@ import { MAX_RATE } from '../src/auth/tokenEvents';
 /** The compiled bench runs from dist/bench; the package root is two levels up. */
 const LEDGER_BIN = join(__dirname, '..', '..', 'bin', 'ledger.js');
 const SERVER_ENTRY = join(__dirname, 'httpServer.js');
+const BARE_ENTRY = join(__dirname, 'bareServer.js');
 
 /** Runs `ledger ARGS` in a child process of its own (its memory is its own) and parses its JSON output. */
 export const ledgerJson = <T>(args: ReadonlyArray<string>): Promise<T> =>
@@ -40,9 +41,17 @@ export interface RunningServer {
 }
 
 /** The HTTP server in a process of its own, so that the load generator does not share its core. */
-export const startServer = (storePath: string): Promise<RunningServer> =>
+export const startServer = (storePath: string): Promise<RunningServer> => startProcess(SERVER_ENTRY, [storePath]);
+
+/** The bare Fastify route the HTTP figures are measured against (bench/bareServer.ts). */
+export const startBareServer = (): Promise<RunningServer> => startProcess(BARE_ENTRY, []);
+
+const startProcess = (entry: string, args: ReadonlyArray<string>): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, storePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // LEDGER_BENCH_SERVER_PROFILE=DIR: the server writes a CPU profile there when it stops (docs/performance.md).
+    const profile = process.env.LEDGER_BENCH_SERVER_PROFILE;
+    const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+    const child = spawn(process.execPath, [...flags, entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((done) => child.on('close', () => done()));
     child.on('error', reject);
     child.on('close', (code) => reject(new Error(`bench server exited with ${code} before it listened`)));

@@ -18,6 +18,12 @@ export interface Scale {
   readonly concurrentCommands: number;
   /** Throughputs are the best of this many runs: the machine is shared, its noise only slows. */
   readonly repeats: number;
+  /** Issue 18: each figure and its baseline run side by side this many times; the ratio is the median of theirs. */
+  readonly pairs: number;
+  /** HTTP batches of 1,000 consumptions measured per pair. */
+  readonly batches: number;
+  /** Users of the one big profile (issue 18 item 5: 50,000). */
+  readonly bigProfileUsers: number;
 }
 
 const history = (users: number, usagePerUserMonth: number): HistoryShape => ({ profileId: 'p-bench', users, months: 12, usagePerUserMonth, start: '2025-01' });
@@ -35,6 +41,9 @@ export const SCALES: Readonly<Record<Scale['name'], Scale>> = {
     httpConnections: 16,
     concurrentCommands: 3_200,
     repeats: 1,
+    pairs: 3,
+    batches: 20,
+    bigProfileUsers: 10_000,
   },
   full: {
     name: 'full',
@@ -48,5 +57,8 @@ export const SCALES: Readonly<Record<Scale['name'], Scale>> = {
     httpConnections: 16,
     concurrentCommands: 32_000,
     repeats: 3,
+    pairs: 3,
+    batches: 100,
+    bigProfileUsers: 50_000,
   },
 };

@@ -33,11 +33,11 @@ export const measureStatementLatency = async (storePath: string, shape: HistoryS
     await server.eventLoopMaxStallMs();
     const folds: number[] = [];
     for (let i = 0; i < months.length; i++) folds.push(await get(i));
-    const eventLoopMaxStallMs = await server.eventLoopMaxStallMs();
+    const statementsEventLoopMaxStallMs = await server.eventLoopMaxStallMs();
     for (let i = 0; i < WARMUP; i++) await get(i);
     const latencies: number[] = [];
     for (let i = 0; i < requests; i++) latencies.push(await get(i));
-    return { statementP50Ms: percentile(latencies, 50), statementP99Ms: percentile(latencies, 99), statementFoldP50Ms: percentile(folds, 50), eventLoopMaxStallMs };
+    return { statementP50Ms: percentile(latencies, 50), statementP99Ms: percentile(latencies, 99), statementFoldP50Ms: percentile(folds, 50), statementsEventLoopMaxStallMs };
   } finally {
     await server.stop();
   }

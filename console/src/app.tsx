@@ -5,6 +5,7 @@ import { AccountsPage } from './pages/accounts';
 import { InvoicePage } from './pages/invoice';
 import { ProfilePage } from './pages/profile';
 import { SignIn } from './pages/signIn';
+import { WebhooksPage } from './pages/webhooks';
 import { hrefs, Route, useRoute } from './router';
 
 const Page = ({ route }: { route: Route }) => {
@@ -17,6 +18,8 @@ const Page = ({ route }: { route: Route }) => {
       return <InvoicePage accountId={route.accountId} month={route.month} />;
     case 'profile':
       return <ProfilePage profileId={route.profileId} month={route.month} />;
+    case 'webhooks':
+      return <WebhooksPage />;
     case 'notFound':
       return (
         <>
@@ -50,6 +53,7 @@ export const App = () => {
         </a>
         <nav aria-label="Main">
           <a href={hrefs.accounts()}>Accounts</a>
+          <a href={hrefs.webhooks()}>Webhooks</a>
           <a href="/docs" target="_blank" rel="noopener">
             API docs
           </a>

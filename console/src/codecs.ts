@@ -69,6 +69,10 @@ export const Statement = t.intersection([
 ]);
 export type Statement = t.TypeOf<typeof Statement>;
 
+/** A page of a statement's users (`?after=USER&limit=N`): the totals are the whole profile's. */
+export const StatementPage = t.intersection([Statement, t.type({ userCount: t.number, next: t.union([t.string, t.null]) })]);
+export type StatementPage = t.TypeOf<typeof StatementPage>;
+
 export const RecordedEvent = t.type({
   streamId: t.string,
   position: t.number,
@@ -91,3 +95,29 @@ export const LineCredits = t.type({
   credits: t.array(t.type({ lineId: t.union([t.string, t.null]), month: t.string, amount: Decimal2, reason: t.string, eventId: t.string })),
 });
 export type LineCredits = t.TypeOf<typeof LineCredits>;
+
+/** A webhook endpoint and its recent deliveries, as `GET /v1/webhooks/{id}/deliveries` answers (never a secret). */
+const WebhookFields = {
+  id: t.string,
+  url: t.string,
+  events: t.array(t.string),
+  accountId: t.union([t.string, t.null]),
+  createdAt: t.string,
+  status: t.keyof({ active: null, disabled: null }),
+  disabledAt: t.union([t.string, t.null]),
+};
+export const WebhookList = t.type({ webhooks: t.array(t.type(WebhookFields)) });
+export type WebhookList = t.TypeOf<typeof WebhookList>;
+export const Delivery = t.type({
+  messageId: t.string,
+  type: t.string,
+  status: t.keyof({ sending: null, retrying: null, delivered: null, failed: null }),
+  attempts: t.number,
+  lastStatus: t.union([t.number, t.null]),
+  lastError: t.union([t.string, t.null]),
+  lastAttemptAt: t.string,
+  nextAt: t.union([t.string, t.null]),
+});
+export type Delivery = t.TypeOf<typeof Delivery>;
+export const WebhookDeliveries = t.type({ ...WebhookFields, deliveries: t.array(Delivery) });
+export type WebhookDeliveries = t.TypeOf<typeof WebhookDeliveries>;

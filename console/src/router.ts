@@ -6,6 +6,7 @@ export type Route =
   | { readonly page: 'account'; readonly accountId: string; readonly month: string }
   | { readonly page: 'invoice'; readonly accountId: string; readonly month: string }
   | { readonly page: 'profile'; readonly profileId: string; readonly month: string }
+  | { readonly page: 'webhooks' }
   | { readonly page: 'notFound'; readonly path: string };
 
 export const BASE = '/console';
@@ -17,6 +18,7 @@ const ID = '([^/]+)';
 const patterns: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => Route]> = [
   [/^\/?$/, () => ({ page: 'accounts' })],
   [/^\/accounts\/?$/, () => ({ page: 'accounts' })],
+  [/^\/webhooks\/?$/, () => ({ page: 'webhooks' })],
   [new RegExp(`^/accounts/${ID}/?$`), (m) => ({ page: 'account', accountId: dec(m[1]), month: CURRENT })],
   [new RegExp(`^/accounts/${ID}/${MONTH}/?$`), (m) => ({ page: 'account', accountId: dec(m[1]), month: dec(m[2]) })],
   [new RegExp(`^/accounts/${ID}/${MONTH}/invoice/?$`), (m) => ({ page: 'invoice', accountId: dec(m[1]), month: dec(m[2]) })],
@@ -38,6 +40,7 @@ export const routeOf = (pathname: string): Route => {
 const enc = encodeURIComponent;
 export const hrefs = {
   accounts: () => `${BASE}/accounts`,
+  webhooks: () => `${BASE}/webhooks`,
   account: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}`,
   invoice: (accountId: string, month: string) => `${BASE}/accounts/${enc(accountId)}/${month}/invoice`,
   profile: (profileId: string, month: string) => `${BASE}/profiles/${enc(profileId)}/${month}`,

@@ -1,12 +1,14 @@
 import { QueryError } from '../app/ledgerQueries';
 import { TokenError } from '../auth/tokenDecider';
 import { CommandFailure } from '../commands/commandHandler';
+import { WebhookError } from '../webhooks/webhookRegistry';
 
 /** Every error a client can get: `{"error": {"code", "message"}}`, never a stack trace. */
 export type ApiErrorCode =
   | CommandFailure['code']
   | QueryError['code']
   | TokenError['code']
+  | WebhookError['code']
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -35,6 +37,8 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   PROFILE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
   ALREADY_SUBSCRIBED: 409,
   PROFILE_EXISTS: 409,
   OUT_OF_ORDER: 409,

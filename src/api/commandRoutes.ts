@@ -33,6 +33,9 @@ export const commandRoutes: ReadonlyArray<CommandRoute> = [
   { command: 'ConsumeCredits', method: 'POST', path: '/v1/profiles/{profileId}/usage', status: 201, summary: 'Record one request of credit consumption; a retry with the same requestId changes nothing; past the allowance it is refused unless overage is on' },
 ];
 
+/** api.md, batch usage: up to 1,000 ConsumeCredits in one call (server.ts; its OpenAPI in openapi.ts). */
+export const USAGE_BATCH_PATH = '/v1/profiles/{profileId}/usage/batch';
+
 export interface CommandRouteFields {
   readonly path: t.Props;
   readonly body: { readonly required: t.Props; readonly optional: t.Props };

@@ -28,6 +28,12 @@ export class LedgerMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly webhookAttempts = new Counter({
+    name: 'ledger_webhook_attempts_total',
+    help: 'Webhook delivery attempts this node made, by outcome: delivered, retry (failed, to be retried) or failed (the last attempt failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor() {

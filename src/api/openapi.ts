@@ -1,11 +1,14 @@
 import * as t from 'io-ts';
 import { Accounts, MAX_RATE, RequestsPerSecond } from '../auth/tokenEvents';
 import { describeStatus } from './apiError';
-import { CommandRoute, fieldsOf } from './commandRoutes';
+import { CommandFields } from '../domain/commands';
+import { MAX_BATCH, usageItemFields } from '../app/usageBatch';
+import { CommandRoute, fieldsOf, USAGE_BATCH_PATH } from './commandRoutes';
 import { IdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency';
 import { pathParamNames } from './pathTemplate';
 import { QueryRoute } from './queryRoutes';
-import { TokenRoute } from './tokenRoutes';
+import { AdminRoute, TokenRoute } from './tokenRoutes';
+import { WebhookRoute } from './webhookRoutes';
 
 /**
  * The OpenAPI 3 document, generated from the route tables the server registers and from the io-ts
@@ -91,6 +94,30 @@ const commandOperation = (r: CommandRoute) => {
   };
 };
 
+const usageBatchOperation = {
+  operationId: 'ConsumeCreditsBatch',
+  tags: ['commands'],
+  summary: `Up to ${MAX_BATCH} ConsumeCredits at once: each decided on its own with every rule of a single request, in the order given; one result per item, in order. A refused item appends nothing and stops no other; every accepted item is durable when the answer is sent. A malformed body is 400 for the whole call, a malformed item that item's VALIDATION. Retrying a batch is safe: each item is idempotent by its requestId.`,
+  parameters: [
+    { name: 'profileId', in: 'path', required: true, description: CommandFields.ConsumeCredits.required.profileId.name, schema: { type: 'string' } },
+    { name: 'Idempotency-Key', in: 'header', required: false, description: `${IdempotencyKey.name}. Replays the first answer to the same batch.`, schema: { type: 'string', maxLength: 200 } },
+    correlationParameter,
+  ],
+  requestBody: {
+    required: true,
+    content: jsonContent({
+      type: 'object',
+      additionalProperties: false,
+      required: ['requests'],
+      properties: { requests: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: objectSchema(usageItemFields.required, usageItemFields.optional) } },
+    }),
+  },
+  responses: {
+    '200': { description: 'One result per request, in order', content: jsonContent({ $ref: '#/components/schemas/UsageBatchResult' }) },
+    ...errorResponses([400, ...ACCESS_STATUSES, 413, 415]),
+  },
+};
+
 const queryOperation = (q: QueryRoute) => ({
   operationId: q.operationId,
   tags: ['queries'],
@@ -108,17 +135,25 @@ const queryOperation = (q: QueryRoute) => ({
   },
 });
 
-const tokenOperation = (r: TokenRoute) => ({
-  operationId: r.operationId,
-  tags: ['tokens'],
-  summary: `${r.summary}. Needs an admin token for every account.`,
-  parameters: [...parameters('path', pathOrder(r.path, r.params)), correlationParameter],
-  ...(r.body === undefined ? {} : { requestBody: { required: true, content: jsonContent(objectSchema(r.body.required, r.body.optional)) } }),
-  responses: {
-    [String(r.status)]: { description: 'OK', content: jsonContent(ref(r.response)) },
-    ...errorResponses([400, ...ACCESS_STATUSES, ...(r.method === 'POST' ? [404, 409] : [])]),
-  },
-});
+/** The routes of the shell's own records (tokens, webhooks): admin only, a body for a POST. */
+const adminOperation =
+  (tag: string, who: string, errors: (r: AdminRoute) => ReadonlyArray<number>) =>
+  (r: AdminRoute) => ({
+    operationId: r.operationId,
+    tags: [tag],
+    summary: `${r.summary}. ${who}`,
+    parameters: [...parameters('path', pathOrder(r.path, r.params)), correlationParameter],
+    ...(r.body === undefined ? {} : { requestBody: { required: true, content: jsonContent(objectSchema(r.body.required, r.body.optional)) } }),
+    responses: {
+      [String(r.status)]: { description: 'OK', content: jsonContent(ref(r.response)) },
+      ...errorResponses([400, ...ACCESS_STATUSES, ...errors(r)]),
+    },
+  });
+
+const tokenOperation = adminOperation('tokens', 'Needs an admin token for every account.', (r) => (r.method === 'POST' ? [404, 409] : []));
+const webhookOperation = adminOperation('webhooks', 'Needs an admin token, of every account for an endpoint of every account.', (r) =>
+  r.path === '/v1/webhooks' ? (r.method === 'POST' ? [422] : []) : [404],
+);
 
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
@@ -131,6 +166,7 @@ const object = (properties: Record<string, Schema>, optional: ReadonlyArray<stri
 });
 
 const eventFields = { streamId: str, position: int, eventId: str, type: str };
+const appendedEvent = object({ ...eventFields, occurredAt: str, data: { type: 'object' } });
 const recordedEvent = object({ ...eventFields, globalPosition: int, occurredAt: str, recordedAt: str, data: { type: 'object' }, metadata: { type: 'object' } });
 const lineFields = {
   lineId: str,
@@ -148,12 +184,31 @@ const lineFields = {
 };
 const lineOptional = ['reverses', 'usage', 'credits'];
 
+const webhookFields = {
+  id: str,
+  url: str,
+  events: arrayOf(str),
+  accountId: { type: 'string', nullable: true },
+  createdAt: str,
+  status: { type: 'string', enum: ['active', 'disabled'] },
+  disabledAt: { type: 'string', nullable: true },
+};
+const webhook = object(webhookFields);
+
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
-  CommandResult: object({ events: arrayOf(object({ ...eventFields, occurredAt: str, data: { type: 'object' } })) }),
+  CommandResult: object({ events: arrayOf(appendedEvent) }),
   Preview: object({
-    events: arrayOf(object({ ...eventFields, occurredAt: str, data: { type: 'object' } })),
+    events: arrayOf(appendedEvent),
     statement: { allOf: [ref('Statement')], nullable: true, description: 'null for DefineTier and CreateProfile, which belong to no profile' },
+  }),
+  UsageBatchResult: object({
+    results: arrayOf({
+      oneOf: [
+        object({ ok: { type: 'boolean', enum: [true] }, events: arrayOf(appendedEvent) }),
+        object({ ok: { type: 'boolean', enum: [false] }, error: object({ code: str, message: str }) }),
+      ],
+    }),
   }),
   RecordedEvent: recordedEvent,
   EventPage: object({ events: arrayOf(ref('RecordedEvent')), next: { type: 'integer', nullable: true, description: 'pass as after for the next page; null at the end' } }),
@@ -176,7 +231,9 @@ const components: Record<string, Schema> = {
         lines: arrayOf(object({ ...lineFields, events: arrayOf(object(eventFields)) }, lineOptional)),
       }),
     ),
-  }),
+    userCount: { type: 'integer', description: 'with after or limit only: every billed user of the statement, not only this page\'s' },
+    next: { type: 'string', nullable: true, description: 'with after or limit only: pass as after for the next page of users; null on the last' },
+  }, ['userCount', 'next']),
   StatementLineWithEvents: object({ profileId: str, month: str, userId: str, ...lineFields, events: arrayOf(ref('RecordedEvent')) }, lineOptional),
   LineCredits: object({
     lineId: str,
@@ -200,6 +257,28 @@ const components: Record<string, Schema> = {
   }),
   NewToken: object({ name: str, token: { type: 'string', description: 'ldg_…: shown this once; only its SHA-256 is stored' } }),
   RevokedToken: object({ name: str, revokedAt: str }),
+  NewWebhook: object({ id: str, secret: { type: 'string', description: 'whsec_…: shown this once; the key of every signature (docs/webhooks.md)' } }),
+  WebhookList: object({ webhooks: arrayOf(ref('Webhook')) }),
+  Webhook: webhook,
+  DeletedWebhook: object({ id: str, deletedAt: str }),
+  DeliveryList: object({
+    ...webhookFields,
+    deliveries: arrayOf(
+      object({
+        messageId: str,
+        type: str,
+        position: int,
+        seq: int,
+        status: { type: 'string', enum: ['sending', 'retrying', 'delivered', 'failed'] },
+        attempts: int,
+        lastStatus: { type: 'integer', nullable: true },
+        lastError: { type: 'string', nullable: true },
+        lastAttemptAt: str,
+        nextAt: { type: 'string', nullable: true },
+      }),
+    ),
+  }),
+  Redelivery: object({ id: str, from: str }),
   Profile: object({
     profileId: str,
     accountId: str,
@@ -238,14 +317,21 @@ const components: Record<string, Schema> = {
   }),
 };
 
-export const openApiDocument = (commands: ReadonlyArray<CommandRoute>, queries: ReadonlyArray<QueryRoute>, tokens: ReadonlyArray<TokenRoute>) => {
+export const openApiDocument = (
+  commands: ReadonlyArray<CommandRoute>,
+  queries: ReadonlyArray<QueryRoute>,
+  tokens: ReadonlyArray<TokenRoute>,
+  webhooks: ReadonlyArray<WebhookRoute>,
+) => {
   const paths: Record<string, Record<string, unknown>> = {};
   const add = (path: string, method: string, operation: unknown) => {
     paths[path] = { ...paths[path], [method]: operation };
   };
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
+  add(USAGE_BATCH_PATH, 'post', usageBatchOperation);
   for (const q of queries) add(q.path, 'get', queryOperation(q));
   for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
+  for (const r of webhooks) add(r.path, r.method.toLowerCase(), webhookOperation(r));
   return {
     openapi: '3.0.3',
     info: {

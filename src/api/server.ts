@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Readable } from 'node:stream';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
 import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
@@ -11,14 +12,14 @@ import { commandAction } from '../auth/access';
 import { Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
-import { Instant } from '../domain/fields';
+import { NewInstant } from '../domain/fields';
 import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
 import { AccessControl, CORRELATION_HEADER, correlationIdOf } from './accessControl';
 import { ApiError, apiError, ApiFailure } from './apiError';
 import { onceHeader } from './headers';
 import { clientErrorHandler } from './clientErrors';
-import { codecsOf, CommandRoute, commandRoutes } from './commandRoutes';
+import { codecsOf, CommandRoute, commandRoutes, USAGE_BATCH_PATH } from './commandRoutes';
 import { InvariantViolation } from '../domain/invariant';
 import { StoreFault } from '../store/eventStore';
 import { Answer as HttpResponse, commandAnswer, failedAnswer as failed, IDEMPOTENCY_HEADER, IdempotencyKeyHeader, idempotentCommandId, IdempotencyRecords, requestHash } from './idempotency';
@@ -26,11 +27,16 @@ import { registerConsole } from './consoleAssets';
 import { LedgerMetrics } from './metrics';
 import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
+import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
+import { Identifier } from '../domain/fields';
+import { appendedEventJson, previewJson } from './wire';
+import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { Flag, isOn, QueryRoute, queryRoutes } from './queryRoutes';
-import { previewJson } from './wire';
-import { TokenRoute, tokenRoutes } from './tokenRoutes';
+import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
+import { WebhookRoute, webhookRoutes } from './webhookRoutes';
+import { WebhookRegistry } from '../webhooks/webhookRegistry';
 
 /** Far above any command body (a few hundred bytes), far below what could hurt the server. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -41,6 +47,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** The API tokens; by default those of the ledger's own store. */
   readonly tokens?: TokenRegistry;
+  /** The webhook endpoints; by default those of the ledger's own store, https to public addresses only. */
+  readonly webhooks?: WebhookRegistry;
   /**
    * `ledger serve --test-clock`: every well-formed command moves the ledger's clock to its
    * `Test-Clock-Now` header, else to its `occurredAt` (api.md "Test clock").
@@ -92,21 +100,15 @@ const PreviewQuery = strictObject('query', {}, { preview: Flag });
 
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 const TEST_CLOCK_HEADER = 'test-clock-now';
-const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', Instant) });
+const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
-/**
- * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
- * inputs change, so a statement of a thousand users (hundreds of KB) is serialised once, not per request.
- */
-const serializedBodies = new WeakMap<object, string>();
-const serialized = (body: object): string => {
-  let json = serializedBodies.get(body);
-  if (json === undefined) {
-    json = JSON.stringify(body);
-    serializedBodies.set(body, json);
-  }
-  return json;
-};
+const USAGE_PATH_HINT = '/v1/profiles/{profileId}/usage';
+const BatchParams = strictObject('path', { profileId: Identifier }, {});
+/** 1,000 items of at most ~400 bytes each (two 128-character ids, credits, an instant), with room. */
+const BATCH_BODY_LIMIT = 1024 * 1024;
+
+const batchResultJson = (r: ItemResult) =>
+  E.isLeft(r) ? { ok: false, error: { code: r.left.code, message: r.left.message } } : { ok: true, events: r.right.events.map(appendedEventJson) };
 
 /**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
@@ -138,8 +140,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
   const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse, headers: Record<string, string> = {}) => {
     note(request, { result: resultOf(response) });
     const body = response.body;
-    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return reply.status(response.status).headers(headers).send(body);
-    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(serialized(body));
+    // Bytes, text and streams (a large statement, written out in slices) go as they are.
+    if (typeof body !== 'object' || body === null || Buffer.isBuffer(body) || body instanceof Readable) return reply.status(response.status).headers(headers).send(body);
+    return reply.status(response.status).headers(headers).type('application/json; charset=utf-8').send(jsonText(body));
   };
 
   app.removeAllContentTypeParsers();
@@ -289,22 +292,71 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     };
   };
 
-  const tokenHandler = (route: TokenRoute) => {
+  /**
+   * The routes of the shell's own records (tokens, webhooks): a permission, then path and body
+   * decoded by the route's codecs, then the route's run with the principal and the sender to record.
+   */
+  const adminHandler = (
+    route: AdminRoute,
+    permit: (request: FastifyRequest) => E.Either<ApiError, Principal>,
+    run: (principal: Principal, sender: { actor: string; correlationId: string }, params: unknown, body: unknown) => Promise<E.Either<ApiError, unknown>>,
+  ) => {
     const params = strictObject('path', route.params, {});
     const body = route.body === undefined ? undefined : strictObject('body', route.body.required, route.body.optional);
     const decodeBody = (u: unknown): E.Either<ApiError, unknown> => (body === undefined ? E.right(undefined) : decode(body, u));
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const admin = access.permitOnEveryAccount(request, 'manageTokens');
-      if (E.isLeft(admin)) return send(request, reply, failed(admin.left));
+      const permitted = permit(request);
+      if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
       const input = pipe(
         decode(params, request.params),
         E.chain((p) => pipe(decodeBody(request.body), E.map((b) => ({ p, b })))),
       );
       if (E.isLeft(input)) return send(request, reply, failed(input.left));
-      const result = await route.run(tokens, { actor: admin.right.actor, correlationId: request.id }, input.right.p, input.right.b);
+      const result = await run(permitted.right, { actor: permitted.right.actor, correlationId: request.id }, input.right.p, input.right.b);
       return send(request, reply, E.isLeft(result) ? failed(result.left) : { status: route.status, body: result.right });
     };
   };
+  const tokenHandler = (route: TokenRoute) =>
+    adminHandler(route, (request) => access.permitOnEveryAccount(request, 'manageTokens'), (_principal, sender, p, b) => route.run(tokens, sender, p, b));
+  const webhooks = options.webhooks ?? new WebhookRegistry(ledger.store, { allowPrivate: false });
+  const webhookHandler = (route: WebhookRoute) =>
+    adminHandler(route, (request) => access.permit(request, 'manageWebhooks'), (principal, sender, p, b) => route.run(webhooks, principal, sender, p, b));
+
+  /** api.md, batch usage: one answer for up to 1,000 ConsumeCredits, each decided on its own. */
+  const usageBatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    note(request, { command: 'ConsumeCredits[]' });
+    const permitted = access.permit(request, commandAction('ConsumeCredits'));
+    if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+    const principal = permitted.right;
+    // Not yet previewed (docs/api.md "Previews"); refused rather than ignored, which would run the batch.
+    const previewing = decode(PreviewQuery, { preview: (request.query as Record<string, unknown> | undefined)?.preview });
+    if (E.isLeft(previewing)) return send(request, reply, failed(previewing.left));
+    if (isOn(previewing.right.preview)) {
+      return send(request, reply, failed(apiError('VALIDATION', `preview: not available on batch usage; preview each request on POST ${USAGE_PATH_HINT}?preview=true`)));
+    }
+    const input = pipe(
+      decode(BatchParams, request.params),
+      E.chain((params) => pipe(decode(UsageBatchBody, request.body), E.map((body) => ({ ...params, ...body })))),
+    );
+    if (E.isLeft(input)) return send(request, reply, failed(input.left));
+    const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
+    if (E.isLeft(header)) return send(request, reply, failed(header.left));
+    const mayActOn = access.commandScope(principal, { type: 'ConsumeCredits' });
+    if (E.isLeft(mayActOn)) return send(request, reply, failed(mayActOn.left));
+    for (const r of input.right.requests) if (typeof r.occurredAt === 'string') options.testClock?.observe(r.occurredAt);
+    // Items are idempotent by their requestIds (K2): a key only replays the whole answer, its command id is no item's.
+    const execute = async (): Promise<HttpResponse> => {
+      const results = await consumeBatch(ledger.handler, input.right.profileId, input.right.requests, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right });
+      return { status: 200, body: { results: results.map(batchResultJson) } };
+    };
+    const key = header.right['Idempotency-Key'];
+    if (key === undefined) return send(request, reply, await execute());
+    const hash = requestHash({ method: 'POST', route: USAGE_BATCH_PATH, params: request.params, body: request.body ?? null });
+    const { answer, replayed, reused } = await records.answer({ actor: principal.actor, key, requestHash: hash }, execute, (err) => request.log.error({ err }, 'could not record the idempotent response'));
+    note(request, { replayed });
+    return send(request, reply, answer, replayed && !reused ? { 'idempotent-replayed': 'true' } : {});
+  };
+  app.post(routerPath(USAGE_BATCH_PATH), { bodyLimit: Math.max(options.bodyLimit ?? DEFAULT_BODY_LIMIT, BATCH_BODY_LIMIT) }, usageBatch);
 
   for (const route of commandRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: commandHandler(route) });
   for (const route of queryRoutes) app.get(routerPath(route.path), queryHandler(route));
@@ -316,8 +368,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     });
   }
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
+  for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 
-  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes);
+  const document = openApiDocument(commandRoutes, queryRoutes, tokenRoutes, webhookRoutes);
   app.get('/openapi.json', async () => document);
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, { routePrefix: '/docs' });

@@ -9,9 +9,10 @@ import { Sender, TokenRegistry } from '../auth/tokenRegistry';
  * Token management over HTTP, for an admin token of every account (one for some accounts could
  * otherwise mint one for all): the same registry, and the same rules, as `ledger token`.
  */
-export interface TokenRoute {
+/** A route of the shell's own records (tokens, webhooks), as the server registers it and OpenAPI describes it. */
+export interface AdminRoute {
   readonly operationId: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** OpenAPI form, as for commands. */
   readonly path: string;
   readonly status: 200 | 201;
@@ -21,6 +22,10 @@ export interface TokenRoute {
   readonly body?: { readonly required: t.Props; readonly optional: t.Props };
   /** A schema of the OpenAPI components. */
   readonly response: string;
+}
+
+export interface TokenRoute extends AdminRoute {
+  readonly method: 'GET' | 'POST';
   /** Called with the sender to record, and params and body decoded by the codecs above. */
   run(registry: TokenRegistry, sender: Sender, params: unknown, body: unknown): Promise<E.Either<TokenError, unknown>>;
 }

@@ -9,8 +9,10 @@ import { Month } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
-import { monthlyStatement, StatementInput } from '../projections/monthlyStatement';
-import { ProfileNow, profileNow } from '../projections/profileNow';
+import { statementFold, StatementInput } from '../projections/monthlyStatement';
+import { inSlices, SLICE_MS } from '../projections/slices';
+import { performance } from 'node:perf_hooks';
+import { ProfileNow, profileNowFold } from '../projections/profileNow';
 import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
 import { EventStore, RecordedEvent } from '../store/eventStore';
@@ -33,8 +35,10 @@ export interface LedgerServiceOptions {
 
 /** Save the read model after catching up this many events, so a restart resumes near the head. */
 const SNAPSHOT_EVERY = 100_000;
-/** Events applied between two turns of the event loop while catching up: a few milliseconds' work. */
-const CATCH_UP_SLICE = 2_000;
+/** Events applied between two looks at the clock while catching up. */
+const CATCH_UP_CHECK = 100;
+/** Events read per call while catching up: the SQLite store's own pages are 1,000 rows, tens of ms on a loaded machine. */
+const CATCH_UP_PAGE = 200;
 /** Statements kept for reuse, most recently asked first out last; a large profile's is a few MB. */
 const STATEMENTS_KEPT = 32;
 
@@ -48,7 +52,7 @@ export class LedgerService {
   private view = new LedgerView();
   private sinceSnapshot = 0;
   /** Recent statements by `profileId/month`, with the version of the inputs they were folded from. */
-  private readonly statements = new Map<string, { readonly version: string; readonly statement: Statement }>();
+  private readonly statements = new Map<string, { readonly version: string; readonly statement: Promise<Statement> }>();
   private readonly clock: () => Date;
   private catchingUp: Promise<void> | undefined;
 
@@ -57,7 +61,16 @@ export class LedgerService {
     private readonly options: LedgerServiceOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.handler = new CommandHandler({ store, clock: this.clock, ...(options.backoff === undefined ? {} : { backoff: options.backoff }) });
+    this.handler = new CommandHandler({
+      store,
+      clock: this.clock,
+      // A heavy user's first consumption after a start: the read model's running sum, not the month's stream.
+      usageSoFar: (profileId, userId, month, streamId) => {
+        const known = this.view.usageSoFar(profileId, userId, month, streamId);
+        return known === undefined ? undefined : { state: { consumed: known.credits, lastAt: known.lastAt }, revision: known.revision };
+      },
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
   }
 
   now(): string {
@@ -176,13 +189,22 @@ export class LedgerService {
   private async readForward(): Promise<void> {
     const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
     let read = 0;
-    for await (const e of this.store.readAll({ after: this.view.checkpoint })) {
-      if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
-      else this.view.skip(e.globalPosition, e.eventId);
-      read += 1;
-      if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
-      // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
-      if (read % CATCH_UP_SLICE === 0) await yieldToEventLoop();
+    let slice = performance.now();
+    // Pages of CATCH_UP_PAGE: a store reads a page in one synchronous call (SQLite), which must stay short.
+    for (let page = CATCH_UP_PAGE; page === CATCH_UP_PAGE; ) {
+      page = 0;
+      for await (const e of this.store.readAll({ after: this.view.checkpoint, limit: CATCH_UP_PAGE })) {
+        if (isLedgerStream(e.streamId)) this.view.apply(decodeOrThrow(e));
+        else this.view.skip(e.globalPosition, e.eventId);
+        read += 1;
+        page += 1;
+        if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
+        // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
+        if (read % CATCH_UP_CHECK === 0 && performance.now() - slice >= SLICE_MS) {
+          await yieldToEventLoop();
+          slice = performance.now();
+        }
+      }
     }
     this.options.onProgress?.(read, head);
     this.sinceSnapshot += read;
@@ -235,7 +257,7 @@ export class LedgerService {
     await this.catchUp();
     const info = this.view.profile(profileId);
     const lifecycle = this.view.lifecycleOf(profileId);
-    return info === undefined || lifecycle === undefined ? undefined : profileNow(info, lifecycle, this.view.catalogSoFar(), this.now());
+    return info === undefined || lifecycle === undefined ? undefined : inSlices(profileNowFold(info, lifecycle.slice(), this.view.catalogSoFar(), this.now()));
   }
 
   /** The credit notes of one line, in log order (N4); undefined: no such profile. */
@@ -253,21 +275,30 @@ export class LedgerService {
    * A statement is folded again only when the view's inputs to it changed (or its status did): a
    * past month's rarely do (T3), so its statement, a thousand users' worth, is not refolded per request.
    */
-  private async profileStatement(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): Promise<Statement | undefined> {
+  private profileStatement(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): Promise<Statement | undefined> {
     const inputs = this.view.statementVersion(profileId, month);
-    if (inputs === undefined) return undefined;
-    const statement = pending.length > 0 ? monthlyStatement(this.view.statementInput(profileId, month, now, pending) as StatementInput) : this.cachedStatement(profileId, month, now, inputs);
+    if (inputs === undefined) return Promise.resolve(undefined);
+    // A preview's statement (pending events) is folded for that request alone, never cached.
+    const statement =
+      pending.length > 0 ? inSlices(statementFold(this.view.statementInput(profileId, month, now, pending) as StatementInput)) : this.cachedStatement(profileId, month, now, inputs);
     const seal = this.view.sealOf(profileId, month);
-    return seal === undefined || statement.status !== 'final' ? statement : { ...statement, seal };
+    return seal === undefined ? statement : statement.then((s) => (s.status !== 'final' ? s : { ...s, seal }));
   }
 
-  private cachedStatement(profileId: string, month: Month, now: string, inputs: string): Statement {
+  private cachedStatement(profileId: string, month: Month, now: string, inputs: string): Promise<Statement> {
     const key = `${profileId}/${month}`;
     const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
     this.statements.delete(key);
-    const statement = cached?.version === version ? cached.statement : monthlyStatement(this.view.statementInput(profileId, month, now) as StatementInput);
+    // Folded in slices, so that a profile of 50,000 users does not hold other requests for its whole
+    // fold; requests arriving meanwhile share the fold in flight. The input is taken now: the view
+    // may move on while the fold runs, and the version names this input.
+    const statement = cached?.version === version ? cached.statement : inSlices(statementFold(this.view.statementInput(profileId, month, now) as StatementInput));
     this.statements.set(key, { version, statement });
+    // A failed fold (a broken invariant) is not kept for the next request.
+    statement.catch(() => {
+      if (this.statements.get(key)?.statement === statement) this.statements.delete(key);
+    });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
     return statement;

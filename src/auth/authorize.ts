@@ -18,13 +18,14 @@ export const localPrincipal: Principal = { actor: 'local', role: 'admin', accoun
 /**
  * `defineTier` and `manageTokens` concern every account, as does a query or command without an account.
  * `issueCredit` gives money back on a final bill (section 8, N4): an admin's act, not an operator's.
+ * `manageWebhooks` sends the ledger's facts elsewhere: an admin's, for the accounts it holds.
  */
-export type Action = 'query' | 'command' | 'issueCredit' | 'defineTier' | 'manageTokens';
+export type Action = 'query' | 'command' | 'issueCredit' | 'defineTier' | 'manageTokens' | 'manageWebhooks';
 
 const GRANTS: Readonly<Record<Role, ReadonlyArray<Action>>> = {
   reader: ['query'],
   operator: ['query', 'command'],
-  admin: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens'],
+  admin: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'],
 };
 
 const VERB: Readonly<Record<Action, string>> = {
@@ -33,6 +34,7 @@ const VERB: Readonly<Record<Action, string>> = {
   issueCredit: 'issue credit notes',
   defineTier: 'define tiers',
   manageTokens: 'manage tokens',
+  manageWebhooks: 'manage webhooks',
 };
 
 /**

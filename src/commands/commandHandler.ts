@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { Catalog, emptyCatalog, genesisCatalog } from '../domain/catalog';
 import { catalogChecked, catalogDecider, evolveCatalog } from '../domain/catalogDecider';
 import { Command, CommandInput, CommandOf } from '../domain/commands';
@@ -77,6 +78,11 @@ export interface CommandHandlerDeps {
   readonly maxAttempts?: number;
   /** Waits before the next attempt after a conflict (default: a random pause growing with the attempts). */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /**
+   * A usage stream's state as a reader of the log already summed it (the read model), with the
+   * revision it summed to; the handler then reads only what follows instead of the whole month.
+   */
+  readonly usageSoFar?: (profileId: string, userId: string, month: string, streamId: string) => Loaded<UsageState> | undefined;
 }
 
 /**
@@ -181,7 +187,8 @@ export class CommandHandler {
     return E.right({ command: { ...input, ...group, occurredAt } as Command, serverDated: input.occurredAt === undefined });
   }
 
-  private async run(resolved: Resolved, context: CommandContext): Promise<Result> {
+  /** `locked`: the caller already holds the command's lock (a batch, below). */
+  private async run(resolved: Resolved, context: CommandContext, locked = false): Promise<Result> {
     // A command that loses an id it claims to a concurrent one is decided again, and then sees it (K2,
     // Idempotency-Key): once for the command's own id, once for a requestId.
     for (let round = 0; ; round++) {
@@ -190,10 +197,76 @@ export class CommandHandler {
         if (previous !== undefined) return E.right({ events: previous, duplicate: true });
       }
       await this.initialize();
-      const outcome = await this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context, round > 0));
+      const attempts = () => this.attempts(resolved, context, round > 0);
+      const outcome = await (locked ? attempts() : this.mutex.run(this.lockOf(resolved.command), attempts));
       if (outcome !== 'claimedElsewhere') return outcome;
       if (round >= 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
     }
+  }
+
+  /**
+   * Batch usage (api.md): each input decided as its own ConsumeCredits with every rule, results in
+   * input order. The items of one user are decided one after another under the user's lock, each on
+   * the state the ones before it leave, and their appends are issued without waiting for each other:
+   * on a store that applies appends in order (a group commit), every accepted item of the batch is
+   * in one commit. Should an append be refused (another process moved a stream, a requestId claimed
+   * twice), the state it was decided on was wrong, and so may be every later decision of that user:
+   * those items are decided again, one at a time, as single commands. Users run side by side.
+   */
+  async executeConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}): Promise<ReadonlyArray<Result>> {
+    const results: Result[] = new Array<Result>(inputs.length);
+    const byUser = new Map<string, { index: number; resolved: Resolved }[]>();
+    for (const [index, input] of inputs.entries()) {
+      const resolved = pipe(decode(CommandInput, input), E.chainW((c) => (c.type === 'ConsumeCredits' ? this.resolve(c) : E.left(domainError('VALIDATION', `type: must be ConsumeCredits, got ${c.type}`)))));
+      if (E.isLeft(resolved)) results[index] = resolved;
+      else {
+        const lock = this.lockOf(resolved.right.command);
+        byUser.set(lock, [...(byUser.get(lock) ?? []), { index, resolved: resolved.right }]);
+      }
+    }
+    await this.initialize();
+    await Promise.all([...byUser].map(([lock, items]) => this.mutex.run(lock, () => this.consumeInOrder(items, context, results))));
+    return results;
+  }
+
+  private async consumeInOrder(items: ReadonlyArray<{ index: number; resolved: Resolved }>, context: CommandContext, results: Result[]): Promise<void> {
+    // A store that may apply appends out of order: each item as a single command, after the one before.
+    if (this.deps.store.appliesAppendsInOrder !== true) {
+      for (const { index, resolved } of items) results[index] = await this.run(resolved, context, true);
+      return;
+    }
+    const pending: { index: number; streamId: string; appended: Promise<CommandOutcome | ConcurrencyError> }[] = [];
+    for (const { index, resolved } of items) {
+      // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
+      // then finds its items applied instead of having every append refused and decided again.
+      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), true);
+      if (E.isLeft(decision)) results[index] = decision;
+      else if ('applied' in decision.right) results[index] = E.right({ events: decision.right.applied, duplicate: true });
+      else {
+        const plan = decision.right;
+        const appended = this.append(plan, context).catch((e: unknown) => {
+          if (e instanceof ConcurrencyError) return e;
+          throw e;
+        });
+        // The user's next item is decided as if this one were in; if it is not, the next one's expected revision fails too.
+        plan.remember();
+        pending.push({ index, streamId: plan.streamId, appended });
+      }
+    }
+    const fresh = new Set<number>();
+    let wrongFrom = Infinity;
+    for (const { index, streamId, appended } of pending) {
+      const outcome = await appended;
+      if (outcome instanceof ConcurrencyError || outcome.duplicate) {
+        this.cache.forget(streamId);
+        wrongFrom = Math.min(wrongFrom, index);
+      } else {
+        results[index] = E.right(outcome);
+        fresh.add(index);
+      }
+    }
+    // From the first refused append on, what was decided may rest on a state that never was: decided again.
+    for (const { index, resolved } of items) if (index >= wrongFrom && !fresh.has(index)) results[index] = await this.run(resolved, context, true);
   }
 
   /** `claimSeen`: an id this command claims was found claimed by an earlier round; ids are looked up before deciding. */
@@ -304,7 +377,10 @@ export class CommandHandler {
     const catalog = await this.catalog();
     const command = dated(c, consumptionChecked(profile.state, c.userId));
     const requestCommandId = consumeCommandId(c.profileId, c.requestId);
-    const streamId = Streams.usage(c.profileId, c.userId, monthOf(command.occurredAt));
+    const month = monthOf(command.occurredAt);
+    const streamId = Streams.usage(c.profileId, c.userId, month);
+    const usageSoFar = this.deps.usageSoFar;
+    if (usageSoFar !== undefined) this.cache.seed(streamId, () => usageSoFar(c.profileId, c.userId, month, streamId));
     const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
     const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
     const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {

@@ -50,6 +50,21 @@ export class StreamStateCache<Ev> {
     this.remember(streamId, { state: events.reduce(evolve, before.state), revision: before.revision + events.length });
   }
 
+  /**
+   * A state of a stream folded elsewhere (the read model's running sum of a usage stream), taken
+   * when nothing is cached for it: the next load reads only the events after its revision.
+   */
+  seed<S>(streamId: string, known: () => Loaded<S> | undefined): void {
+    if (this.entries.has(streamId)) return;
+    const loaded = known();
+    if (loaded !== undefined) this.remember(streamId, loaded);
+  }
+
+  /** Drops what is known of a stream: the next load reads it from the start. */
+  forget(streamId: string): void {
+    this.entries.delete(streamId);
+  }
+
   private foldIn<S, E extends Ev>(from: Loaded<S>, events: ReadonlyArray<RecordedEvent>, evolve: (s: S, e: E) => S): Loaded<S> {
     let { state, revision } = from;
     for (const e of events) {

@@ -1,13 +1,13 @@
 import * as t from 'io-ts';
 import { LineId } from './lineId';
-import { AccountId, CreditReason, DecimalString, Identifier, NewDisplayName, Instant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
+import { AccountId, CreditReason, DecimalString, Identifier, NewDisplayName, NewInstant, MonthString, PositiveDecimalString, Region, TierCode } from './fields';
 import { show, strictObject } from './validation';
 
 /**
  * The commands of section 7 as clients send them: every field checked, unknown fields rejected,
  * `occurredAt` optional (the shell fills it from its clock, T2).
  */
-const at = { occurredAt: Instant };
+const at = { occurredAt: NewInstant };
 const group = { groupId: Identifier };
 const profileUser = { profileId: Identifier, userId: Identifier };
 

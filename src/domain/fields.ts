@@ -59,9 +59,12 @@ const isRealInstant = (s: string): boolean => {
   const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
   return days !== undefined && day >= 1 && day <= days && Number(s.slice(11, 13)) < 24 && Number(s.slice(14, 16)) < 60 && Number(s.slice(17, 19)) < 60;
 };
+/** An instant as recorded: what the events of every release hold, so it stays as loose as the first one was. */
+export const Instant = pattern('an ISO 8601 UTC instant such as 2026-04-01T09:00:00Z', INSTANT, isRealInstant);
 /** T2: nothing is dated before 1970-01-01T00:00:00Z, where the catalog (C3) and the scenario clock begin. */
 const EPOCH_YEAR = 1970;
-export const Instant = pattern('an ISO 8601 UTC instant from 1970 on, such as 2026-04-01T09:00:00Z', INSTANT, (s) => Number(s.slice(0, 4)) >= EPOCH_YEAR && isRealInstant(s));
+/** An instant a command, a clock header or a scenario step gives (T2's floor); events keep Instant. */
+export const NewInstant = pattern('an ISO 8601 UTC instant from 1970 on, such as 2026-04-01T09:00:00Z', INSTANT, (s) => Number(s.slice(0, 4)) >= EPOCH_YEAR && isRealInstant(s));
 /** A name as recorded: what the events of every release hold, so it stays as loose as the first one was. */
 export const DisplayName = pattern('1 to 200 printable characters', /^[^\u0000-\u001f\u007f]{1,200}$/u);
 /**

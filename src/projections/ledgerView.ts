@@ -201,6 +201,17 @@ export class LedgerView {
     return `${this.catalog.length}/${p.lifecycle.length}/${p.credits.length}/${usageEvents}`;
   }
 
+  /**
+   * A user-month's consumption as the view summed it, at the revision of its usage stream it has
+   * read to: what the command handler would fold from the stream's first event (K4 needs the sum),
+   * so that a heavy user's first command after a start does not read the whole month.
+   */
+  usageSoFar(profileId: string, userId: string, month: Month, streamId: string): { readonly credits: Dec; readonly lastAt: string; readonly revision: number } | undefined {
+    const u = this.usage.get(`${profileId}/${month}`)?.get(userId);
+    const revision = u?.revisionOf(streamId);
+    return u === undefined || revision === undefined ? undefined : { ...u.total, revision };
+  }
+
   /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */
   profilesBilledIn(accountId: string, month: Month): ReadonlyArray<ProfileInfo> {
     return this.profilesOfAccount(accountId).filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)));

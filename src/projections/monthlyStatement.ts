@@ -7,7 +7,8 @@ import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthOf, previousMonth, toMillis } from '../domain/time';
 import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
-import { assertStatementInvariants } from './statementInvariants';
+import { PAUSE_EVERY, Sliced, mapSliced, whole } from './slices';
+import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
@@ -209,11 +210,12 @@ const datedIn = <E extends CreditIssued>(events: ReadonlyArray<Recorded<E>>, mon
  * the month's end (T3). The stream is in time order (T2); an event dated before one already seen
  * cannot be placed, and is a defect to report, never to skip (L6).
  */
-const userMonths = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month): Map<string, UserMonth> => {
+function* userMonths(lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Month): Sliced<Map<string, UserMonth>> {
   const end = toMillis(monthEnd(month));
   const histories = new Map<string, UserHistory>();
   let latest = -Infinity;
-  for (const r of lifecycle) {
+  for (const [i, r] of lifecycle.entries()) {
+    if (i % PAUSE_EVERY === 0) yield;
     const at = toMillis(r.event.data.occurredAt);
     assertInvariant(at >= latest, 'T2', () => `${r.ref.streamId}@${r.ref.position} is dated ${r.event.data.occurredAt}, before the event ahead of it in the stream`);
     latest = at;
@@ -222,17 +224,18 @@ const userMonths = (lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Mon
     if (e.type === 'OverageSet') continue;
     histories.set(e.data.userId, evolveUser(histories.get(e.data.userId), { event: e, ref: r.ref }));
   }
-  return new Map([...histories].map(([userId, h]) => [userId, userMonthIn(h, month)]));
-};
+  return new Map(yield* mapSliced(histories, ([userId, h]) => [userId, userMonthIn(h, month)] as const));
+}
 
 /**
  * The monthly profile statement (sections 4–6, 8) as a sequence of pure steps over the profile's
  * lifecycle, its users' consumption and its credit notes: each user's month by the one fold of
  * domain/userMonth, what is carried in (L1), the rises in the month (L2; falls, M2/M4, and rises back, M7, bill nothing),
  * overage (K6), once per user, then the month's credit notes (N3). Its invariants (L5, L6) are
- * checked before it is returned.
+ * checked before it is returned. Sliced: a profile of 50,000 users is folded in slices by a server
+ * (`inSlices`), at once by `monthlyStatement`.
  */
-export const monthlyStatement = (input: StatementInput): Statement => {
+export function* statementFold(input: StatementInput): Sliced<Statement> {
   const formatted = new Map<Dec, string>();
   const show = (d: Dec): string => {
     const known = formatted.get(d);
@@ -242,11 +245,12 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     return text;
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
-  const users = new Map([...userMonths(input.lifecycle, input.month)].map(([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))]));
+  const months = yield* userMonths(input.lifecycle, input.month);
+  const users = new Map(yield* mapSliced(months, ([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))] as const));
   for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noLines, r));
-  const byUser = [...users]
-    .flatMap(([userId, u]) => (u.lines.length === 0 ? [] : [userStatement(fold, userId, u, input.usage.get(userId))]))
-    .sort((a, b) => (a.statement.userId < b.statement.userId ? -1 : a.statement.userId > b.statement.userId ? 1 : 0));
+  const billedUsers = [...users].filter(([, u]) => u.lines.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  yield;
+  const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, input.usage.get(userId)));
   const statement: Statement = {
     profileId: input.profile.profileId,
     accountId: input.profile.accountId,
@@ -257,9 +261,11 @@ export const monthlyStatement = (input: StatementInput): Statement => {
     total: format2(sum(byUser.map((u) => u.total))),
     users: byUser.map((u) => u.statement),
   };
-  assertStatementInvariants(statement, input.usage);
+  yield* statementInvariantChecks(statement, input.usage);
   return statement;
-};
+}
+
+export const monthlyStatement = (input: StatementInput): Statement => whole(statementFold(input));
 
 /**
  * One user's part of the month's statement, the same fold over that user's events alone: a user's

@@ -1,6 +1,7 @@
 import { assertInvariant } from '../domain/invariant';
 import { centsOf, Dec, format2, sum, toCents } from '../domain/money';
 import { LineId, statementOfLine } from '../domain/lineId';
+import { PAUSE_EVERY, Sliced, whole } from './slices';
 import { Statement, StatementLine } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
@@ -25,14 +26,16 @@ const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100)
  *   and user in an earlier month, which was final when the credit was dated in this one.
  * Throws InvariantViolation: a broken statement is never answered.
  */
-export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): void => {
+export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): Sliced<void> {
   const where = `statement of ${s.profileId} for ${s.month}`;
   const total = cents(where, [s.total]);
   const userTotals = cents(where, s.users.map((u) => u.total));
   const lineTotal = cents(where, s.users.flatMap((u) => u.lines.map((l) => l.amount)));
   assertInvariant(userTotals === total && lineTotal === total, 'L5', () => `${where}: total ${s.total}, users ${show(userTotals)}, lines ${show(lineTotal)}`);
+  yield;
   const placed = new Set<string>();
-  for (const u of s.users) {
+  for (const [i, u] of s.users.entries()) {
+    if (i % PAUSE_EVERY === 0) yield;
     placed.add(u.userId);
     const lines = cents(where, u.lines.map((l) => l.amount));
     assertInvariant(lines === cents(where, [u.total]), 'L5', () => `${where}, user ${u.userId}: total ${u.total}, lines ${show(lines)}`);
@@ -51,11 +54,14 @@ export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<strin
   for (const [userId, u] of usage) {
     assertInvariant(placed.has(userId), 'L6', () => `${where}: user ${userId} consumed ${format2(u.credits)} credits in ${u.count} events but is billed nothing`);
   }
+  yield;
   const used = cents(where, s.users.map((u) => u.creditsUsed));
   // Credits have at most 2 places (K2), so their sum is exact in cents.
   const consumed = toCents(sum([...usage.values()].map((u) => u.credits)));
   assertInvariant(used === BigInt(consumed.times(100).toFixed(0)), 'L6', () => `${where}: creditsUsed add up to ${show(used)}, the month's consumption to ${format2(consumed)}`);
-};
+}
+
+export const assertStatementInvariants = (s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): void => whole(statementInvariantChecks(s, usage));
 
 const assertCredit = (where: string, s: Statement, userId: string, l: StatementLine): void => {
   const credited = l.credits !== undefined && LineId.is(l.credits) ? statementOfLine(l.credits) : undefined;

@@ -73,6 +73,17 @@ export class UsageAggregate {
     return this.count;
   }
 
+  /** The revision of `streamId` it has summed every event up to, when it holds exactly that stream's first events; else undefined. */
+  revisionOf(streamId: string): number | undefined {
+    const run = this.runs.length === 1 ? this.runs[0] : undefined;
+    return run !== undefined && run.streamId === streamId && run.fromPosition === 0 && run.count === this.count ? run.toPosition : undefined;
+  }
+
+  /** The sum so far, and the latest instant. */
+  get total(): { readonly credits: Dec; readonly lastAt: string } {
+    return { credits: this.credits, lastAt: this.lastAt };
+  }
+
   read(): UsageOfMonth {
     return { credits: this.credits, count: this.count, lastAt: this.lastAt, ranges: this.runs.map((r) => ({ ...r })) };
   }

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { AccountId, Identifier, Instant, MonthString } from '../domain/fields';
+import { AccountId, Identifier, MonthString, NewInstant } from '../domain/fields';
 
 /** A scenario file (shared/scenarios/README.md), decoded like any other input. */
 const Line = t.tuple([t.string, t.string, t.string]);
@@ -22,7 +22,7 @@ export const ExpectedAccount = t.intersection([
 ]);
 
 /** `now`: the clock when the step is sent; `at` may then be up to 5 minutes ahead of it (T2, README). */
-export const Step = t.intersection([t.type({ at: Instant, command: t.unknown }), t.partial({ now: Instant, expectError: t.string })]);
+export const Step = t.intersection([t.type({ at: NewInstant, command: t.unknown }), t.partial({ now: NewInstant, expectError: t.string })]);
 
 export const Scenario = t.intersection([
   t.type({ steps: t.array(Step) }),

@@ -192,5 +192,11 @@ export interface EventStore {
    * current. A store without it is read every time.
    */
   streamEnds?(): Promise<(streamId: string) => number | undefined>;
+  /**
+   * True when appends issued one after another without waiting are applied in the order issued, so
+   * that the second may expect the revision the first makes (a group commit: SQLite, in-memory). A
+   * store without it (a pool of connections) may apply them in any order: its callers wait instead.
+   */
+  readonly appliesAppendsInOrder?: boolean;
   close(): Promise<void>;
 }

@@ -166,6 +166,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
  * transaction and one fsync (group commit), each with its own concurrency check and outcome.
  */
 export class SqliteEventStore implements EventStore {
+  /** Appends queued in one turn commit together, in the order queued (group commit, below). */
+  readonly appliesAppendsInOrder = true;
   private readonly db: Database.Database;
   private readonly clock: () => Date;
   private readonly pageSize: number;

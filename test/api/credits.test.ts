@@ -105,17 +105,17 @@ describe('credit notes over HTTP', () => {
   });
 
   test.each([
-    ['an open month', { lineId: 'p-mine~2026-04~alice~1', amount: '1', reason: 'r' }, 422, 'MONTH_OPEN'],
-    ['a line not on the statement', { lineId: 'p-mine~2026-03~alice~7', amount: '1', reason: 'r' }, 422, 'LINE_NOT_FOUND'],
-    ['an amount of 0', { lineId: OVERAGE_LINE, amount: '0.00', reason: 'r' }, 400, 'VALIDATION'],
-    ['an amount with 3 places', { lineId: OVERAGE_LINE, amount: '1.001', reason: 'r' }, 400, 'VALIDATION'],
-    ['an empty reason', { lineId: OVERAGE_LINE, amount: '1', reason: '' }, 400, 'VALIDATION'],
-    ['a reason of spaces', { lineId: OVERAGE_LINE, amount: '1', reason: '   ' }, 400, 'VALIDATION'],
-    ['a reason of 501 characters', { lineId: OVERAGE_LINE, amount: '1', reason: 'x'.repeat(501) }, 400, 'VALIDATION'],
-    ['a reason with a control character', { lineId: OVERAGE_LINE, amount: '1', reason: 'a\u0007b' }, 400, 'VALIDATION'],
-    ['a malformed line id', { lineId: 'p-mine/2026-03', amount: '1', reason: 'r' }, 400, 'VALIDATION'],
-    ['an unknown field', { lineId: OVERAGE_LINE, amount: '1', reason: 'r', userId: 'alice' }, 400, 'VALIDATION'],
-  ])('%s: %s %s, nothing appended', async (_name, body, status, code) => {
+    ['an open month', 422, 'MONTH_OPEN', { lineId: 'p-mine~2026-04~alice~1', amount: '1', reason: 'r' }],
+    ['a line not on the statement', 422, 'LINE_NOT_FOUND', { lineId: 'p-mine~2026-03~alice~7', amount: '1', reason: 'r' }],
+    ['an amount of 0', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '0.00', reason: 'r' }],
+    ['an amount with 3 places', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1.001', reason: 'r' }],
+    ['an empty reason', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1', reason: '' }],
+    ['a reason of spaces', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1', reason: '   ' }],
+    ['a reason of 501 characters', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1', reason: 'x'.repeat(501) }],
+    ['a reason with a control character', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1', reason: 'a\u0007b' }],
+    ['a malformed line id', 400, 'VALIDATION', { lineId: 'p-mine/2026-03', amount: '1', reason: 'r' }],
+    ['an unknown field', 400, 'VALIDATION', { lineId: OVERAGE_LINE, amount: '1', reason: 'r', userId: 'alice' }],
+  ])('%s: %i %s, nothing appended', async (_name, status, code, body) => {
     const head = await server.store.headPosition();
     const answer = await credit('p-mine', body);
     expect([answer.status, answer.body.error.code]).toEqual([status, code]);

@@ -188,11 +188,11 @@ describe('?preview=true', () => {
   });
 });
 
-test('the OpenAPI document: every command takes preview and answers it 200 with a Preview', async () => {
+test('the OpenAPI document: every command route but the batch takes preview and answers it 200 with a Preview', async () => {
   const document = (await server.request('GET', '/openapi.json')).body;
   const commands = Object.values(document.paths as Record<string, Record<string, { tags: string[]; parameters: { name: string; in: string }[]; responses: Record<string, unknown> }>>)
     .flatMap((p) => Object.values(p))
-    .filter((o) => o.tags.includes('commands'));
+    .filter((o) => o.tags.includes('commands') && (o as { operationId?: string }).operationId !== 'ConsumeCreditsBatch');
   expect(commands).toHaveLength(9);
   for (const o of commands) {
     expect(o.parameters).toContainEqual(expect.objectContaining({ name: 'preview', in: 'query' }));
@@ -225,4 +225,15 @@ test('on a test clock, a preview decides at the instant the command would move t
   } finally {
     await clocked.close();
   }
+});
+
+test('batch usage is not previewed: ?preview=true is refused, never run as the batch', async () => {
+  const before = await head();
+  const answer = await server.request('POST', '/v1/profiles/p-mine/usage/batch?preview=true', {
+    body: { requests: [{ userId: 'alice', credits: '1', requestId: 'r-batch' }] },
+    headers: bearer('admin'),
+  });
+  expect(answer.status).toBe(400);
+  expect(answer.body.error.message).toMatch(/^preview: not available on batch usage/);
+  expect(await head()).toBe(before);
 });

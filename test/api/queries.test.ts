@@ -26,7 +26,25 @@ describe('statements', () => {
     expect((await get('/v1/profiles/p-iad/statements/2026-05')).body.status).toBe('open');
   });
 
+  test('pages users with after and limit, the totals always the whole profile\'s, next naming the following page\'s after', async () => {
+    const whole = (await get('/v1/profiles/p-iad/statements/2026-04')).body;
+    expect(whole).not.toHaveProperty('next');
+    const [alice, bob] = whole.users;
+    const first = await get('/v1/profiles/p-iad/statements/2026-04?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ ...whole, users: [alice], userCount: 2, next: 'alice' });
+    const second = await get(`/v1/profiles/p-iad/statements/2026-04?after=${first.body.next}&limit=1`);
+    expect(second.body).toEqual({ ...whole, users: [bob], userCount: 2, next: null });
+    // after alone: the rest, written out whole; an after between ids starts at the next id above it.
+    expect((await get('/v1/profiles/p-iad/statements/2026-04?after=alice')).body).toEqual({ ...whole, users: [bob], userCount: 2, next: null });
+    expect((await get('/v1/profiles/p-iad/statements/2026-04?after=b&limit=5')).body.users).toEqual([bob]);
+    expect((await get('/v1/profiles/p-iad/statements/2026-04?after=zz&limit=5')).body).toEqual({ ...whole, users: [], userCount: 2, next: null });
+  });
+
   test.each([
+    ['/v1/profiles/p-iad/statements/2026-04?limit=0', 400, 'VALIDATION', /^limit: /],
+    ['/v1/profiles/p-iad/statements/2026-04?limit=1001', 400, 'VALIDATION', /^limit: /],
+    ['/v1/profiles/p-iad/statements/2026-04?after=a%20b', 400, 'VALIDATION', /^after: /],
     ['/v1/profiles/p-nowhere/statements/2026-04', 404, 'PROFILE_NOT_FOUND', /p-nowhere/],
     ['/v1/profiles/p-iad/statements/2026-13', 400, 'VALIDATION', /^month: must be a month as YYYY-MM/],
     ['/v1/profiles/p-iad/statements/2026-4', 400, 'VALIDATION', /^month: /],

@@ -5,11 +5,11 @@ import { Role } from '../../src/auth/tokenEvents';
 const MINE = '111122223333';
 const OTHER = '444455556666';
 const roles: ReadonlyArray<Role> = ['reader', 'operator', 'admin'];
-const actions: ReadonlyArray<Action> = ['query', 'command', 'defineTier', 'manageTokens'];
+const actions: ReadonlyArray<Action> = ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'];
 const granted: Record<Role, ReadonlyArray<Action>> = {
   reader: ['query'],
   operator: ['query', 'command'],
-  admin: ['query', 'command', 'defineTier', 'manageTokens'],
+  admin: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'],
 };
 
 const principal = (role: Role, accounts: Principal['accounts']): Principal => ({ actor: 't-1', role, accounts });

@@ -1,23 +1,19 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { postgresSkipReason, testDatabase } from '../store/postgresDatabase';
 import { tally } from '../support/cli';
+import { BIN, LedgerNode, startLedgerNode } from '../support/ledgerNode';
 
 /**
  * Three `ledger serve` processes on one fresh PostgreSQL database, as behind a load balancer: the
  * built CLI (`npm test` builds it first), each node in a folder of its own (its read-model snapshot).
  */
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin/ledger.js');
 const PROFILE = 'p-nodes';
 
-interface Node {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly base: string;
-}
+type Node = LedgerNode;
 
 interface Answer {
   readonly status: number;
@@ -28,19 +24,7 @@ interface Statement {
   readonly users: ReadonlyArray<{ readonly userId: string; readonly creditsUsed: string }>;
 }
 
-const startNode = (url: string, dir: string): Promise<Node> =>
-  new Promise((resolveNode, reject) => {
-    const { LEDGER_STORE: _store, PORT: _port, HOST: _host, ...env } = process.env;
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', url], { cwd: mkdtempSync(join(dir, 'node-')), env });
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(seen);
-      if (match?.[1] !== undefined) resolveNode({ child, base: match[1] });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`node exited with ${code} before listening: ${seen}`)));
-  });
+const startNode = (url: string, dir: string): Promise<Node> => startLedgerNode(url, dir);
 
 const call = async (node: Node, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
   const response = await fetch(`${node.base}${path}`, {

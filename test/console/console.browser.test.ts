@@ -5,6 +5,10 @@ import { Page } from 'playwright-core';
 import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
+import { DeliveryWorker } from '../../src/webhooks/deliveryWorker';
+import { httpSend } from '../../src/webhooks/webhookSender';
+import { WebhookRegistry } from '../../src/webhooks/webhookRegistry';
+import { startReceiver } from '../webhooks/receiver';
 import { MINE, NOW, OTHER, twoAccounts } from '../api/support/twoAccounts';
 
 /**
@@ -118,6 +122,46 @@ suite('the console in Chromium', () => {
       await shot('profile');
     });
 
+    test('a profile of many users is shown 100 users a page, the totals of the whole profile above every page', async () => {
+      const users = Array.from({ length: 230 }, (_, i) => `u-${String(i).padStart(3, '0')}`);
+      const many = await startServerWithHistory(
+        [
+          { type: 'CreateProfile', profileId: 'p-many', accountId: MINE, region: 'us-west-2', occurredAt: '2026-04-01T09:00:00Z' },
+          ...users.map((userId, i) => ({ type: 'Subscribe', profileId: 'p-many', userId, tier: i % 2 === 0 ? 'PRO' : 'POWER', occurredAt: '2026-04-02T09:00:00Z' })),
+        ],
+        NOW,
+      );
+      try {
+        const requested: string[] = [];
+        page.on('request', (r) => requested.push(r.url()));
+        await page.goto(`${many.base}/console/profiles/p-many/2026-04`);
+        const shownIds = async () => page.locator('[data-testid=users] tbody tr[data-user]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')));
+        await page.getByTestId('users').waitFor();
+        const whole = (await many.request('GET', '/v1/profiles/p-many/statements/2026-04')).body;
+        expect(figure(await page.getByTestId('profile-total').textContent())).toBe(whole.total);
+        expect(await page.getByRole('heading', { name: 'Users (230)' }).count()).toBe(1);
+        expect(await shownIds()).toEqual(users.slice(0, 100));
+        expect(await page.getByTestId('users-shown').textContent()).toBe('1–100 of 230');
+        await page.getByRole('button', { name: 'Next users' }).click();
+        await page.getByText('101–200 of 230').waitFor();
+        expect(await shownIds()).toEqual(users.slice(100, 200));
+        await page.getByRole('button', { name: 'Next users' }).click();
+        await page.getByText('201–230 of 230').waitFor();
+        expect(await shownIds()).toEqual(users.slice(200));
+        expect(await page.getByRole('button', { name: 'Next users' }).isDisabled()).toBe(true);
+        expect(figure(await page.getByTestId('profile-total').textContent())).toBe(whole.total);
+        await page.getByRole('button', { name: 'Previous users' }).click();
+        await page.getByText('101–200 of 230').waitFor();
+        // Never the whole statement: every statement request of the page asked for a page.
+        const statementRequests = requested.filter((u) => u.includes('/statements/2026-04'));
+        expect(statementRequests.length).toBeGreaterThanOrEqual(4);
+        expect(statementRequests.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
+      } finally {
+        page.removeAllListeners('request');
+        await many.close();
+      }
+    });
+
     test('a refund points to the charge it reverses', async () => {
       await open('/console/profiles/p-iad/2026-04');
       await page.getByRole('button', { name: 'alice' }).click();
@@ -168,6 +212,35 @@ suite('the console in Chromium', () => {
       expect(await page.getByRole('button', { name: /Print/ }).isVisible()).toBe(false);
       await shot('invoice-print');
       await page.emulateMedia({ media: 'screen' });
+    });
+
+    test("the webhooks page lists each endpoint's recent deliveries as the API has them", async () => {
+      const receiver = await startReceiver();
+      try {
+        let calls = 0;
+        receiver.answer = () => (++calls === 1 ? 500 : 200);
+        const policy = { allowPrivate: true };
+        const registry = new WebhookRegistry(server.store, policy);
+        const created = await registry.register({ url: receiver.url, events: ['credits.threshold'], accountId: MINE }, { actor: 'test' });
+        if (E.isLeft(created)) throw new Error(created.left.message);
+        const worker = new DeliveryWorker(server.store, registry, { node: 'console-test', clock: () => new Date(), send: httpSend(policy, 15_000) });
+        const used = await server.request('POST', '/v1/profiles/p-iad/usage', { body: { userId: 'bob', credits: '1000', requestId: 'wh-1' } });
+        expect(used.status).toBe(201);
+        await worker.runOnce();
+        await worker.settled();
+        await open('/console/webhooks');
+        const table = page.getByTestId(`deliveries-${created.right.id}`);
+        await table.waitFor();
+        const listed = (await api(`/v1/webhooks/${created.right.id}/deliveries`)).body.deliveries;
+        const rows = await table.locator('tbody tr').all();
+        const shown = await Promise.all(rows.map(async (r) => [await r.locator('th').textContent(), ...(await r.locator('td').allTextContents()).slice(0, 4)]));
+        expect(shown).toEqual(listed.map((d: { messageId: string; type: string; status: string; attempts: number }) => [d.messageId, d.type, d.status, String(d.attempts), 'HTTP 500']));
+        // In order: the 100 % waits behind the 80 %, whose first attempt failed.
+        expect(shown).toEqual([[expect.stringMatching(/threshold\.80$/), 'credits.threshold', 'retrying', '1', 'HTTP 500']]);
+        await shot('webhooks');
+      } finally {
+        await receiver.close();
+      }
     });
 
     test('at 390 px wide nothing but the tables scrolls sideways', async () => {

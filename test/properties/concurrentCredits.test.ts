@@ -60,6 +60,29 @@ describe.each(setups)('two handlers on %s', (_, stores) => {
     await Promise.all([...new Set([storeA, storeB])].map((s) => s.close()));
   });
 
+  test('batches from one handler racing single requests from the other never overspend (K4) nor apply a requestId twice (K2)', async () => {
+    const [storeA, storeB] = stores();
+    const a = await new LedgerService(storeA, { clock }).open();
+    const b = await new LedgerService(storeB, { clock }).open();
+    expect(E.isRight(await a.execute({ type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1', occurredAt: '2026-04-01T00:00:00Z' }))).toBe(true);
+    expect(E.isRight(await a.execute({ type: 'Subscribe', profileId: 'p-1', userId: 'alice', tier: 'PRO', occurredAt: '2026-04-01T00:00:00Z' }))).toBe(true);
+    // 90 distinct requestIds of 33.33 credits, sent twice each: once in a batch on A, once alone on B.
+    const consume = (i: number) => ({ type: 'ConsumeCredits', profileId: 'p-1', userId: 'alice', credits: '33.33', requestId: `r-${i}`, occurredAt: '2026-04-10T00:00:00Z' });
+    const ids = Array.from({ length: 90 }, (_, i) => i);
+    // The singles first: their appends land between the batch's decisions and its appends, so the
+    // batch's optimistic decisions are refused at the append and decided again.
+    const singles = ids.map((i) => b.execute(consume(89 - i)));
+    const batches = [a.handler.executeConsumptions(ids.slice(0, 45).map(consume)), a.handler.executeConsumptions(ids.slice(45).map(consume))];
+    const all = [...(await Promise.all(batches)).flat(), ...(await Promise.all(singles))] as ReadonlyArray<E.Either<{ code: string }, unknown>>;
+    expect(all.filter(E.isLeft).every((r) => r.left.code === 'CREDITS_EXHAUSTED')).toBe(true);
+    const stored = (await a.store.readStream('profile/p-1/usage/alice/2026-04')).map((e) => (e.data as { requestId: string }).requestId);
+    expect(stored).toHaveLength(30);
+    expect(new Set(stored).size).toBe(30);
+    const statement = await a.statement('p-1', '2026-04');
+    expect(statement?.users[0]?.creditsUsed).toBe('999.90');
+    await Promise.all([...new Set([storeA, storeB])].map((s) => s.close()));
+  });
+
   test('a handler that cached what it read sees what the other wrote since, also in streams no append of its own checks', async () => {
     const [storeA, storeB] = stores();
     const a = await new LedgerService(storeA, { clock }).open();

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from '../api';
-import { EventPage, Line, LineCredits, RecordedEvent, Statement, UserStatement } from '../codecs';
+import { EventPage, Line, LineCredits, RecordedEvent, StatementPage, UserStatement } from '../codecs';
 import { amount, instant, monthName } from '../format';
 import { MonthPicker } from '../monthPicker';
 import { LoadFailure } from '../notVisible';
@@ -10,6 +10,8 @@ import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 import { SealNotice } from './seal';
 
 const PAGE = 100;
+/** Users a page of the users table shows: a profile of 50,000 users is 29 MB whole, never loaded at once. */
+export const USERS_PAGE = 100;
 
 /** The line a CREDIT credits, on the final statement of its month. */
 const CreditOf = ({ lineId }: { lineId: string }) => (
@@ -209,7 +211,15 @@ const UserRows = ({ profileId, month, final, user }: { profileId: string; month:
 };
 
 export const ProfilePage = ({ profileId, month }: { profileId: string; month: string }) => {
-  const load = useLoad(() => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}`, Statement), [profileId, month]);
+  // The `after` of each page shown so far: the last is the page on screen, the one before it "Previous".
+  const [afters, setAfters] = useState<ReadonlyArray<string>>([]);
+  const after = afters[afters.length - 1];
+  useEffect(() => setAfters([]), [profileId, month]);
+  const load = useLoad(
+    () => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}?limit=${USERS_PAGE}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`, StatementPage),
+    [profileId, month, after],
+  );
+  const firstShown = afters.length * USERS_PAGE + 1;
   useEffect(() => {
     if (month === CURRENT && load.state === 'ok') navigate(hrefs.profile(profileId, load.data.month), true);
   }, [load]);
@@ -248,7 +258,20 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
           </section>
           {load.data.seal !== undefined && <SealNotice seal={load.data.seal} />}
           <section aria-labelledby="users">
-            <h2 id="users">Users ({load.data.users.length})</h2>
+            <h2 id="users">Users ({load.data.userCount})</h2>
+            {load.data.userCount > USERS_PAGE && (
+              <nav class="pager" aria-label="Pages of users">
+                <button type="button" disabled={afters.length === 0} onClick={() => setAfters(afters.slice(0, -1))}>
+                  Previous users
+                </button>
+                <span data-testid="users-shown">
+                  {firstShown}–{firstShown + load.data.users.length - 1} of {load.data.userCount}
+                </span>
+                <button type="button" disabled={load.data.next === null} onClick={() => load.data.next !== null && setAfters([...afters, load.data.next])}>
+                  Next users
+                </button>
+              </nav>
+            )}
             {load.data.users.length === 0 ? (
               <p class="muted">No user is billed in this profile this month.</p>
             ) : (

@@ -9,6 +9,7 @@ import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliComman
 import { renderStatement } from '../renderStatement';
 import { renderTable } from '../table';
 import { decodeOptions, refused, storeHelp, withLedger, withStore } from '../withLedger';
+import { runUsageFile, USAGE_FILE_HELP, USAGE_FILE_LINE } from './usageFile';
 
 /**
  * The commands that change a ledger, from the command line: the very commands of the API, decoded
@@ -157,6 +158,13 @@ ${EXIT_CODES}`;
   return { name: spec.name, summary: spec.summary, help, run };
 };
 
+/** `usage` also takes a file of requests (usageFile.ts): with --file, that mode; else one request from the flags. */
+const withFileMode = (single: CliCommand): CliCommand => ({
+  ...single,
+  help: `${single.help.replace('[--json] [--store URL]\n', `[--json] [--store URL]\n${USAGE_FILE_LINE}\n`)}\n\n${USAGE_FILE_HELP}`,
+  run: (args, io) => (args.some((a) => a === '--file' || a.startsWith('--file=')) ? runUsageFile(args, io) : single.run(args, io)),
+});
+
 const OnOff = t.keyof({ on: null, off: null });
 
 export const changeCommands: ReadonlyArray<CliCommand> = [
@@ -207,7 +215,7 @@ credits apply to the whole month.`,
     about: `Lowers one assignment of the user to a lower tier. The higher tier stays paid, with its credits,
 for the rest of this month; the lower tier is charged from the next month.`,
   }),
-  changeCommand({
+  withFileMode(changeCommand({
     name: 'usage',
     type: 'ConsumeCredits',
     summary: "record a request's credit consumption",
@@ -215,7 +223,7 @@ for the rest of this month; the lower tier is charged from the next month.`,
 same id with the same user and credits changes nothing, with others it is refused
 (REQUEST_ID_REUSED). A request past the user's monthly allowance is refused whole
 (CREDITS_EXHAUSTED) unless the profile's overage is on; then each credit past it costs 0.04 USD.`,
-  }),
+  })),
   changeCommand({
     name: 'credit',
     type: 'IssueCredit',

@@ -6,6 +6,8 @@ import { LedgerService } from '../../app/ledgerService';
 import { ScenarioClock } from '../../app/scenarioClock';
 import { isLoopbackHost } from '../../auth/loopback';
 import { TokenRegistry } from '../../auth/tokenRegistry';
+import { startDelivery } from '../../webhooks/delivery';
+import { KEY_VARIABLE, parseKey } from '../../webhooks/secretBox';
 import { snapshotStoreFor } from '../../app/snapshotStore';
 import { genesisCatalog } from '../../domain/catalog';
 import { strictObject } from '../../domain/validation';
@@ -41,6 +43,7 @@ export const serve: CliCommand = {
   name: 'serve',
   summary: 'run the HTTP API',
   help: `Usage: ledger serve [--host 127.0.0.1] [--port 3000] [--store URL] [--seal-delay MINUTES] [--test-clock]
+                    [--allow-http-webhooks]
 
 Serves the HTTP API (docs/api.md) and the browser console at /console/ (/ redirects there);
 OpenAPI at /openapi.json, browsable at /docs. One JSON log line per request on standard output.
@@ -58,12 +61,25 @@ the store and exits 0. A store that does not exist yet is created (and said so).
   --test-clock  run on the scenario clock of ledger simulate instead of this machine's: "now" is
                 the latest occurredAt the server has been sent (time order, closed months,
                 statement status and the 5-minute rule follow it), for playing scenario files over HTTP. Loopback only.
+  --allow-http-webhooks
+                webhook endpoints may be http, and on loopback, private or link-local addresses (tests, a
+                receiver on this machine); without it only https to public addresses (docs/webhooks.md).
+
+Environment: LEDGER_WEBHOOK_KEY, 32 bytes in base64 (openssl rand -base64 32), the same on every
+node: webhook secrets are stored sealed with it (AES-256-GCM); without it, as they are.
 
 Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback host without tokens).`,
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
-      options: { host: { type: 'string' }, port: { type: 'string' }, store: { type: 'string' }, 'seal-delay': { type: 'string' }, 'test-clock': { type: 'boolean' } },
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        store: { type: 'string' },
+        'seal-delay': { type: 'string' },
+        'test-clock': { type: 'boolean' },
+        'allow-http-webhooks': { type: 'boolean' },
+      },
       strict: true,
     });
     const o = decodeOptions(Options, {
@@ -77,6 +93,13 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       return ExitCode.usage;
     }
     const testClock = values['test-clock'] === true ? new ScenarioClock() : undefined;
+    let webhookKey: Buffer | undefined;
+    try {
+      webhookKey = io.env[KEY_VARIABLE] === undefined ? undefined : parseKey(io.env[KEY_VARIABLE]);
+    } catch (e) {
+      io.err(`ledger serve: ${(e as Error).message}`);
+      return ExitCode.usage;
+    }
     const loopback = isLoopbackHost(o.host);
     // Safe by default: without tokens anyone who can connect may do anything, so only this machine may connect.
     const tokensFirst = (): number => {
@@ -99,7 +122,15 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       if (missed.sealed > 0) io.err(`ledger serve: sealed ${missed.sealed} statements of months that ended while it was stopped`);
       // Under the test clock "now" moves with each command: look often, so a month closed by one is sealed soon after.
       const sealing = startSealing(ledger, { delayMs, everyMs: testClock === undefined ? 60_000 : 1_000, report: (m) => io.err(`ledger serve: ${m}`) });
-      const app = buildServer(ledger, { logger: true, tokens, metrics, ...(testClock === undefined ? {} : { testClock }) });
+      // On the store itself, not the metered one: the deliveries' own appends are not commands.
+      const delivery = await startDelivery(store, {
+        allowPrivate: values['allow-http-webhooks'] === true,
+        clock: () => new Date(),
+        warn: io.err,
+        key: webhookKey,
+        onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+      });
+      const app = buildServer(ledger, { logger: true, tokens, metrics, webhooks: delivery.registry, ...(testClock === undefined ? {} : { testClock }) });
       // Registered before listening, so that a signal during start-up is not the default (abrupt) exit.
       const stopped = untilSignal();
       let address: string;
@@ -109,6 +140,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
         if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
         await sealing.stop();
         await app.close();
+        await delivery.stop();
         io.err(`ledger serve: port ${o.port} on ${o.host} is in use (another server?): choose another with --port N or PORT=N (0: any free port)`);
         return ExitCode.usage;
       }
@@ -119,6 +151,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage (a port in use, a non-loopback ho
       app.log.info({ signal }, 'shutting down');
       await sealing.stop();
       await app.close();
+      await delivery.stop();
       // The next start catches up from here instead of replaying the log; without it, it replays: a
       // warning, never a failed shutdown (withStore closes the store either way).
       await ledger.saveSnapshot().catch((e: unknown) => io.err(`ledger serve: warning: the read-model snapshot was not saved (${(e as Error).message}); the next start replays the log`));

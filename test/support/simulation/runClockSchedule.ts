@@ -10,9 +10,9 @@ import { openStore } from '../../../src/store/openStore';
 import { Exchange, violations } from './invariants';
 import { ReferenceFold, userMonthKey } from './referenceFold';
 import { StoreUrl } from './runSchedule';
-import { noFaults, scheduledStore } from './scheduledStore';
+import { noFaults } from './scheduledStore';
 import { Scheduler } from './scheduler';
-import { SimProcess, SimRequest } from './simProcess';
+import { SimProcess, SimRequest, startProcesses } from './simProcess';
 
 /**
  * The clock as an actor (issue 16, item 6): two processes over one store, each on its own clock
@@ -165,13 +165,7 @@ export const runClockSchedule = async (seed: number, url: StoreUrl): Promise<Clo
   const finalForAll = (m: Month) => now - MAX_SKEW >= toMillis(monthEnd(m));
   const observer = await new LedgerService(store, { clock: () => new Date(now) }).open();
   try {
-    const started = await scheduler.run(
-      skews.map((skew, i) => () => SimProcess.start(scheduledStore(store, scheduler, `P${i}`, () => noFaults), () => new Date(now + skew))),
-    );
-    const processes = started.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      return s.value;
-    });
+    const processes = await startProcesses(scheduler, store, skews.map((skew) => () => new Date(now + skew)), () => noFaults);
     const exchanges: TimedExchange[] = [];
     const found: string[] = [];
     let n = 0;

@@ -3,9 +3,9 @@ import { Prng, prng } from '../../../src/simulation/prng';
 import { EventStore, RecordedEvent } from '../../../src/store/eventStore';
 import { openStore } from '../../../src/store/openStore';
 import { Exchange, violations } from './invariants';
-import { Faults, noFaults, scheduledStore } from './scheduledStore';
+import { Faults, noFaults } from './scheduledStore';
 import { Scheduler } from './scheduler';
-import { SimProcess, SimRequest } from './simProcess';
+import { SimProcess, SimRequest, startProcesses } from './simProcess';
 
 export type StoreUrl = 'memory:' | 'sqlite::memory:';
 
@@ -139,11 +139,7 @@ export const runSchedule = async (seed: number, url: StoreUrl): Promise<Schedule
   let faults = noFaults;
   const clock = () => now;
   try {
-    const started = await scheduler.run(Array.from({ length: PROCESSES }, (_, i) => () => SimProcess.start(scheduledStore(store, scheduler, `P${i}`, () => faults), clock)));
-    const processes = started.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      return s.value;
-    });
+    const processes = await startProcesses(scheduler, store, Array.from({ length: PROCESSES }, () => clock), () => faults);
     const exchanges: Exchange[] = [];
     const found: string[] = [];
     let n = 0;

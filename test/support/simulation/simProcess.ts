@@ -4,7 +4,8 @@ import { Answer, commandAnswer, failedAnswer, IdempotencyRecords, KeyedContext, 
 import { pathParamNames } from '../../../src/api/pathTemplate';
 import { LedgerService } from '../../../src/app/ledgerService';
 import { EventStore } from '../../../src/store/eventStore';
-import { InjectedCrash } from './scheduledStore';
+import { Faults, InjectedCrash, scheduledStore } from './scheduledStore';
+import { Scheduler } from './scheduler';
 
 /** One request a simulated client sends: a command of section 7, maybe under an Idempotency-Key. */
 export interface SimRequest {
@@ -61,3 +62,12 @@ export class SimProcess {
     }
   }
 }
+
+/** One process per clock, each over the store as the scheduler lets it through; one that cannot start fails the schedule. */
+export const startProcesses = async (scheduler: Scheduler, store: EventStore, clocks: ReadonlyArray<() => Date>, faults: () => Faults): Promise<ReadonlyArray<SimProcess>> => {
+  const started = await scheduler.run(clocks.map((clock, i) => () => SimProcess.start(scheduledStore(store, scheduler, `P${i}`, faults), clock)));
+  return started.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
+};

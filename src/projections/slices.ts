@@ -1,0 +1,45 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
+/**
+ * A long pure computation written as a generator that yields (nothing) where it may pause: the
+ * same code runs to the end at once (`whole`, for tests and the CLI) or in slices across turns of
+ * the event loop (`inSlices`, for a server that must keep answering others meanwhile).
+ */
+export type Sliced<T> = Generator<void, T, void>;
+
+/** How many items a sliced loop handles between two pauses: each pause costs a clock read at most. */
+export const PAUSE_EVERY = 64;
+
+export const whole = <T>(work: Sliced<T>): T => {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+};
+
+/** A slice's length: well below the 50 ms a request may hold the loop, well above a turn's cost. */
+export const SLICE_MS = 8;
+
+/** Runs `work`, giving the event loop a turn whenever it has held it for `sliceMs`. */
+export const inSlices = async <T>(work: Sliced<T>, sliceMs = SLICE_MS): Promise<T> => {
+  let started = performance.now();
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+    if (performance.now() - started >= sliceMs) {
+      await yieldToEventLoop();
+      started = performance.now();
+    }
+  }
+};
+
+/** Maps `items` in order, pausing every PAUSE_EVERY items. */
+export function* mapSliced<A, B>(items: Iterable<A>, f: (a: A) => B): Sliced<B[]> {
+  const out: B[] = [];
+  for (const a of items) {
+    out.push(f(a));
+    if (out.length % PAUSE_EVERY === 0) yield;
+  }
+  return out;
+}

@@ -57,4 +57,14 @@ describe('--preview', () => {
     expect(JSON.parse(created.stdout)).toEqual({ events: [expect.objectContaining({ type: 'ProfileCreated', eventId: 'preview-1' })], statement: null });
     expect((await ledger('statement', '--profile', 'p-two', '--month', month())).code).toBe(1);
   });
+
+  test('usage --file takes no --preview (bad usage, exit 2): a file is not previewed, and nothing is recorded', async () => {
+    const file = path.join(dir, 'usage.ndjson');
+    fs.writeFileSync(file, '{"userId": "alice", "credits": "1", "requestId": "r-file"}\n');
+    const before = await eventCount();
+    const answer = await ledger('usage', '--profile', 'p-cli', '--file', file, '--preview');
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toMatch(/^ledger usage: --preview: not available with --file/);
+    expect(await eventCount()).toBe(before);
+  });
 });

@@ -162,7 +162,12 @@ ${EXIT_CODES}`;
 const withFileMode = (single: CliCommand): CliCommand => ({
   ...single,
   help: `${single.help.replace('[--json] [--store URL]\n', `[--json] [--store URL]\n${USAGE_FILE_LINE}\n`)}\n\n${USAGE_FILE_HELP}`,
-  run: (args, io) => (args.some((a) => a === '--file' || a.startsWith('--file=')) ? runUsageFile(args, io) : single.run(args, io)),
+  run: async (args, io) => {
+    if (!args.some((a) => a === '--file' || a.startsWith('--file='))) return single.run(args, io);
+    // As batch usage over HTTP (docs/api.md "Previews"): a file is not previewed.
+    if (args.includes('--preview')) throw new UsageError('--preview: not available with --file; preview one request at a time, without --file');
+    return runUsageFile(args, io);
+  },
 });
 
 const OnOff = t.keyof({ on: null, off: null });

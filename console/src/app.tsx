@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { token, whenUnauthenticated } from './api';
+import { HealthStatus } from './health';
 import { AccountPage } from './pages/account';
 import { AccountsPage } from './pages/accounts';
 import { InvoicePage } from './pages/invoice';
@@ -51,6 +52,7 @@ export const App = () => {
         <a class="brand" href={hrefs.accounts()}>
           Ledger console
         </a>
+        <HealthStatus />
         <nav aria-label="Main">
           <a href={hrefs.accounts()}>Accounts</a>
           <a href={hrefs.webhooks()}>Webhooks</a>

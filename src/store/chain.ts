@@ -50,30 +50,25 @@ export const canonicalJson = (value: unknown): string => {
   return text;
 };
 
-/** The RFC 8785 JSON of an event's F1 fields. */
-export const canonicalEvent = (e: ChainedFields): string =>
-  canonicalJson({
-    globalPosition: e.globalPosition,
-    streamId: e.streamId,
-    streamPosition: e.position,
-    eventId: e.eventId,
-    type: e.type,
-    occurredAt: occurredAtOf(e.data),
-    data: e.data ?? null,
-    metadata: e.metadata,
-  });
-
 /**
- * The same JSON in three pieces around the two positions, for a store that learns the positions only
- * inside its database (PostgreSQL): `head + globalPosition + middle + streamPosition + tail`. JCS
- * sorts the keys (data, eventId, globalPosition, metadata, occurredAt, streamId, streamPosition,
- * type) and writes a safe integer as its decimal digits, which is what SQL's `::text` writes.
+ * The RFC 8785 JSON of an event's F1 fields `{globalPosition, streamId, streamPosition, eventId,
+ * type, occurredAt, data, metadata}`, in three pieces around the two positions, for a store that
+ * learns the positions only inside its database (PostgreSQL): `head + globalPosition + middle +
+ * streamPosition + tail`. JCS sorts the keys (data, eventId, globalPosition, metadata, occurredAt,
+ * streamId, streamPosition, type) and writes a safe integer as its decimal digits, which is what
+ * SQL's `::text` writes; test/store/chain.test.ts checks it against the library on the whole object.
  */
 export const canonicalPieces = (e: Omit<ChainedFields, 'globalPosition' | 'position'>): readonly [string, string, string] => [
   `{"data":${canonicalJson(e.data ?? null)},"eventId":${canonicalJson(e.eventId)},"globalPosition":`,
   `,"metadata":${canonicalJson(e.metadata)},"occurredAt":${canonicalJson(occurredAtOf(e.data))},"streamId":${canonicalJson(e.streamId)},"streamPosition":`,
   `,"type":${canonicalJson(e.type)}}`,
 ];
+
+/** The RFC 8785 JSON of an event's F1 fields. */
+export const canonicalEvent = (e: ChainedFields): string => {
+  const [head, middle, tail] = canonicalPieces(e);
+  return `${head}${e.globalPosition}${middle}${e.position}${tail}`;
+};
 
 /** The chain hash of an event, given the hash of the one before it (lowercase hex). */
 export const chainHash = (previous: string, e: ChainedFields): string =>

@@ -313,11 +313,13 @@ const checkOut = async (pool: Pool, what: string): Promise<{ readonly client: Po
 };
 
 /**
- * Bounds on every wait, so that an unreachable database is an answer (503) in seconds, not a hang:
- * a connection attempt, a statement (an append's lock waits included), a reply on the socket.
+ * Bounds on every wait, so that an unreachable database is an answer (503), not a hang: a connection
+ * attempt (seconds: a lost or refused connection fails at once anyway), a statement (an append's lock
+ * waits included) and a reply on the socket (a minute: a long read of a big stream on a busy server
+ * is not a fault).
  */
 const CONNECT_TIMEOUT_MS = 5000;
-const STATEMENT_TIMEOUT_MS = 15_000;
+const STATEMENT_TIMEOUT_MS = 60_000;
 const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5000;
 
 /** Pool size unless the URL says `pool_max=N` (a ledger parameter, taken out before pg sees the URL). */
@@ -525,7 +527,7 @@ export class PostgresEventStore implements EventStore {
   async logHead(): Promise<LogHead> {
     const position = await this.headPosition();
     if (position < 0) return EMPTY_HEAD;
-    const { rows } = await this.pool.query<{ chain_hash: string | null }>({
+    const { rows } = await this.query<{ chain_hash: string | null }>({
       name: 'ledger_chain_at',
       text: 'SELECT chain_hash FROM ledger_events WHERE global_position = $1',
       values: [position],
@@ -534,7 +536,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async chainMigration(): Promise<ChainMigration | undefined> {
-    const { rows } = await this.pool.query<{ chained_at: Date; last_position: string; chain_hash: string; events: string }>(
+    const { rows } = await this.query<{ chained_at: Date; last_position: string; chain_hash: string; events: string }>(
       'SELECT chained_at, last_position, chain_hash, events FROM ledger_chain_migration',
     );
     const row = rows[0];

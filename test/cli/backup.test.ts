@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 import { RecordedEvent } from '../../src/store/eventStore';
-import { BIN, baseEnv, ROOT, runLedger, tempDir } from '../support/cli';
+import { runLedger, startServe, tempDir } from '../support/cli';
 
 /** Issue 17 item 7: `ledger backup --to FILE` while the server writes, and a restore by starting on the copy. */
 let dir: string;
@@ -25,20 +24,9 @@ const all = async (file: string): Promise<RecordedEvent[]> => {
 
 test('a backup taken under load is a consistent prefix of the log, and the ledger starts on it', async () => {
   const file = join(dir, 'ledger.db');
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', `sqlite:${file}`], { cwd: ROOT, env: baseEnv() });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', done));
+  const server = await startServe(`sqlite:${file}`, dir);
   try {
-    const base = await new Promise<string>((done, fail) => {
-      let seen = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        const port = /Server listening at http:\/\/[^ "]*:([0-9]+)/.exec(seen)?.[1];
-        if (port !== undefined) done(`http://127.0.0.1:${port}`);
-      });
-      child.on('exit', (code) => fail(new Error(`exited with ${code} before listening: ${seen}${stderr}`)));
-    });
+    const base = server.base;
     const post = async (path: string, body: unknown) =>
       (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
     expect(await post('/v1/profiles', { profileId: 'p-1', accountId: '111122223333', region: 'us-east-1' })).toBe(201);
@@ -68,8 +56,7 @@ test('a backup taken under load is a consistent prefix of the log, and the ledge
     const used = copied.filter((e) => e.type === 'CreditsConsumed').length;
     expect(JSON.parse(restored.stdout).users[0].creditsUsed).toBe(`${used}.00`);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await server.stop();
   }
 }, 90_000);
 

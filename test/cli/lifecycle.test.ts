@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, baseEnv, ROOT, runLedger, tempDir } from '../support/cli';
+import { baseEnv, ROOT, runLedger, startServe, tempDir } from '../support/cli';
 
 /** Issue 17, problems 6 and 7: a shutdown whose snapshot cannot be written, and a deleted -wal. */
 let dir: string;
@@ -12,27 +12,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('shutdown exits 0 and closes the store when the snapshot cannot be written, with a warning', async () => {
   const file = join(dir, 'shutdown.db');
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', `sqlite:${file}`], { cwd: ROOT, env: baseEnv() });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', done));
-  const base = await new Promise<string>((done, fail) => {
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const port = /Server listening at http:\/\/[^ "]*:([0-9]+)/.exec(seen)?.[1];
-      if (port !== undefined) done(`http://127.0.0.1:${port}`);
-    });
-    child.on('exit', (code) => fail(new Error(`exited with ${code} before listening: ${seen}${stderr}`)));
-  });
+  const server = await startServe(`sqlite:${file}`, ROOT);
+  const base = server.base;
   const created = await fetch(`${base}/v1/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ profileId: 'p-1', accountId: '111122223333', region: 'us-east-1' }) });
   expect(created.status).toBe(201);
   // Where the snapshot goes, a folder that is not empty: the save's rename fails whoever runs the test (root ignores read-only folders).
   mkdirSync(`${file}.view.json`);
   writeFileSync(join(`${file}.view.json`, 'keep'), '');
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  expect(stderr).toMatch(/warning: the read-model snapshot was not saved/);
+  expect(await server.stop()).toBe(0);
+  expect(server.stderr()).toMatch(/warning: the read-model snapshot was not saved/);
   // SQLite removes the -wal when the last connection closes: the store was closed.
   expect(existsSync(`${file}-wal`)).toBe(false);
   // What was acknowledged is there for the next run (an unknown profile would be PROFILE_NOT_FOUND, exit 1).

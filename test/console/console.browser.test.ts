@@ -67,6 +67,14 @@ suite('the console in Chromium', () => {
       expect(listed).toEqual(accounts);
     });
 
+    test('the header shows the server health that /readyz answers', async () => {
+      await open('/console/');
+      const health = page.getByTestId('health');
+      await health.waitFor();
+      expect((await api('/readyz')).body.status).toBe('ready');
+      expect(await health.textContent()).toBe('Ready');
+    });
+
     test("every total on the account page is the API's; users in several profiles are listed; the chart has 12 months", async () => {
       await open(`/console/accounts/${MINE}/2026-04`);
       await page.getByTestId('profiles').waitFor();

@@ -1,10 +1,10 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { postgresSkipReason, testDatabase } from '../store/postgresDatabase';
+import { ServeProcess, startServe } from '../support/cli';
 import { TcpProxy } from './tcpProxy';
 
 /**
@@ -13,28 +13,7 @@ import { TcpProxy } from './tcpProxy';
  * database's backends are terminated. Nothing acknowledged is lost, no node exits, clients get 503
  * STORE_UNAVAILABLE with Retry-After meanwhile, and the nodes recover by themselves.
  */
-const BIN = join(resolve(__dirname, '../..'), 'bin/ledger.js');
 const PROFILE = 'p-outage';
-
-interface Node {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly base: string;
-  readonly output: () => string;
-}
-
-const startNode = (url: string, dir: string): Promise<Node> =>
-  new Promise((resolveNode, reject) => {
-    const { LEDGER_STORE: _store, PORT: _port, HOST: _host, ...env } = process.env;
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', url], { cwd: mkdtempSync(join(dir, 'node-')), env });
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(seen);
-      if (match?.[1] !== undefined) resolveNode({ child, base: match[1], output: () => seen });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`node exited with ${code} before listening: ${seen}`)));
-  });
 
 interface Answer {
   readonly status: number;
@@ -42,7 +21,7 @@ interface Answer {
   readonly code?: string;
 }
 
-const post = async (node: Node, path: string, body: unknown): Promise<Answer> => {
+const post = async (node: ServeProcess, path: string, body: unknown): Promise<Answer> => {
   const response = await fetch(`${node.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = (await response.json()) as { error?: { code: string } };
   return { status: response.status, retryAfter: response.headers.get('retry-after'), ...(json.error === undefined ? {} : { code: json.error.code }) };
@@ -57,7 +36,7 @@ suite(`PostgreSQL lost and back under two nodes${skip === undefined ? '' : ` —
   let db: ScratchDatabase;
   let proxy: TcpProxy;
   let dir: string;
-  let nodes: Node[] = [];
+  let nodes: ServeProcess[] = [];
 
   beforeAll(async () => {
     db = await testDatabase('outage');
@@ -65,8 +44,8 @@ suite(`PostgreSQL lost and back under two nodes${skip === undefined ? '' : ` —
     const viaProxy = new URL(db.url('pool_max=4'));
     viaProxy.port = String(proxy.port);
     dir = mkdtempSync(join(tmpdir(), 'ledger-outage-'));
-    nodes = await Promise.all([0, 1].map(() => startNode(viaProxy.toString(), dir)));
-    const first = nodes[0] as Node;
+    nodes = await Promise.all([0, 1].map(() => startServe(viaProxy.toString(), mkdtempSync(join(dir, 'node-')))));
+    const first = nodes[0] as ServeProcess;
     expect((await post(first, '/v1/profiles', { profileId: PROFILE, accountId: '111122223333', region: 'us-east-1' })).status).toBe(201);
     expect((await post(first, `/v1/profiles/${PROFILE}/subscriptions`, { userId: 'alice', tier: 'POWER' })).status).toBe(201);
   }, 60_000);
@@ -87,13 +66,13 @@ suite(`PostgreSQL lost and back under two nodes${skip === undefined ? '' : ` —
     let okAfterBack = 0;
     let running = true;
 
-    const usage = (node: Node, requestId: string) => post(node, `/v1/profiles/${PROFILE}/usage`, { userId: 'alice', credits: '1', requestId });
+    const usage = (node: ServeProcess, requestId: string) => post(node, `/v1/profiles/${PROFILE}/usage`, { userId: 'alice', credits: '1', requestId });
     const client = async (n: number) => {
       for (let i = 0; running; i += 1) {
         const requestId = `r-${n}-${i}`;
         let answer: Answer;
         try {
-          answer = await usage(nodes[n % 2] as Node, requestId);
+          answer = await usage(nodes[n % 2] as ServeProcess, requestId);
         } catch (e) {
           unexpected.push(`${requestId}: ${(e as Error).message}`);
           await sleep(50);
@@ -134,7 +113,7 @@ suite(`PostgreSQL lost and back under two nodes${skip === undefined ? '' : ` —
     for (const requestId of refused) {
       let answer: Answer | undefined;
       for (let attempt = 0; attempt < 20 && answer?.status !== 201; attempt += 1) {
-        answer = await usage(nodes[attempt % 2] as Node, requestId);
+        answer = await usage(nodes[attempt % 2] as ServeProcess, requestId);
         if (answer.status !== 201) await sleep(250);
       }
       expect([requestId, answer?.status]).toEqual([requestId, 201]);

@@ -79,11 +79,14 @@ describe('the chain (billing-rules F1)', () => {
     );
   });
 
-  test('the three pieces a database fills in are the same JSON', () => {
+  test('the three pieces a database fills in around the positions are the RFC 8785 JSON of the F1 record', () => {
     fc.assert(
       fc.property(event, (e) => {
         const [head, middle, tail] = canonicalPieces(e);
-        expect(`${head}${e.globalPosition}${middle}${e.position}${tail}`).toBe(canonicalEvent(e));
+        const occurredAt = typeof e.data === 'object' && e.data !== null && typeof (e.data as { occurredAt?: unknown }).occurredAt === 'string' ? (e.data as { occurredAt: string }).occurredAt : null;
+        const whole = canonicalize({ globalPosition: e.globalPosition, streamId: e.streamId, streamPosition: e.position, eventId: e.eventId, type: e.type, occurredAt, data: e.data, metadata: e.metadata });
+        expect(`${head}${e.globalPosition}${middle}${e.position}${tail}`).toBe(whole);
+        expect(canonicalEvent(e)).toBe(whole);
       }),
     );
   });

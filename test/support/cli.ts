@@ -36,20 +36,33 @@ export const tempDir = (prefix: string): string => {
 export interface ServeProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly base: string;
+  /** What it wrote to standard error so far. */
+  readonly stderr: () => string;
+  /** Sends the signal (SIGTERM by default) and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 /** Starts `ledger serve --port 0 --store URL`; resolves once it listens, rejects if it exits first. */
 export const startServe = (store: string, cwd: string): Promise<ServeProcess> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', store], { cwd, env: baseEnv() });
+    const exited = new Promise<number | null>((done) => child.on('exit', done));
     let seen = '';
+    let stderr = '';
+    const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    };
     const listening = (chunk: Buffer) => {
       seen += chunk.toString();
       const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(seen);
-      if (match?.[1] !== undefined) resolve({ child, base: match[1] });
+      if (match?.[1] !== undefined) resolve({ child, base: match[1], stderr: () => stderr, stop });
     };
     child.stdout.on('data', listening);
-    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      stderr += chunk.toString();
+    });
     child.on('exit', (code) => reject(new Error(`ledger serve exited with ${code} before listening: ${seen}`)));
   });
 

@@ -13,9 +13,9 @@ export const backup: CliCommand = {
 Copies the SQLite ledger to FILE with SQLite's online backup: one consistent snapshot of the log
 (every acknowledged append up to a moment, nothing half-written), safe while ledger serve and other
 processes write. FILE must not exist. To restore, start on the copy: ledger serve --store sqlite:FILE.
-The copy is checked (SQLite's integrity check, its log head) before this answers; ledger verify
-(the hash chain, issue 20) checks its events once it exists. For PostgreSQL use pg_dump or
-point-in-time recovery: docs/stores.md.
+The copy is checked (SQLite's integrity check, its log head) before this answers; check its
+events too before restoring from it: ledger verify --store sqlite:FILE (the hash chain and the
+seals). For PostgreSQL use pg_dump or point-in-time recovery: docs/stores.md.
 
   --to FILE     where the copy goes (its folder must exist)
   ${storeHelp}
@@ -40,7 +40,7 @@ not a SQLite store).`,
           io.err(`ledger backup: the copy at ${destination} failed SQLite's integrity check: ${check}`);
           return ExitCode.ruleViolation;
         }
-        io.out(`ledger backup: copied ${url} to ${destination}, log head at position ${await copy.headPosition()}, integrity ok; restore by starting on sqlite:${destination}`);
+        io.out(`ledger backup: copied ${url} to ${destination}, log head at position ${await copy.headPosition()}, integrity ok; restore by starting on sqlite:${destination} after ledger verify --store sqlite:${destination}`);
         return ExitCode.ok;
       } finally {
         await copy.close();

@@ -1,14 +1,11 @@
-import * as E from 'fp-ts/Either';
-import { NewToken, TokenRegistry } from '../../src/auth/tokenRegistry';
+import { withoutIds } from '../support/withoutIds';
+import { MINE, OTHER, startCreditHistory } from './support/creditHistory';
 import { commandRequest, HttpAnswer, send, startServer, TestServer } from './support/ledgerServer';
 
 /**
  * Previews over HTTP (api.md "Previews"): `?preview=true` on every command route answers what the
  * command would do now, appends nothing, claims no key, and is refused exactly as the command is.
  */
-const MINE = '111122223333';
-const OTHER = '444455556666';
-const NOW = new Date('2026-04-10T12:00:00.000Z');
 const OVERAGE_LINE = 'p-mine~2026-03~alice~2';
 
 let server: TestServer;
@@ -22,38 +19,11 @@ const preview = (command: Record<string, unknown>, token = 'admin', headers: Rec
 const get = (path: string) => server.request('GET', path, { headers: bearer('admin') });
 const head = () => server.store.headPosition();
 
-/** Event and line JSON without what only an append assigns: event ids. */
-const withoutIds = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(withoutIds)
-    : typeof value === 'object' && value !== null
-      ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'eventId').map(([k, v]) => [k, withoutIds(v)]))
-      : value;
 
 beforeAll(async () => {
-  let now = NOW;
-  server = await startServer({ clock: () => now });
-  const registry = new TokenRegistry(server.store);
-  const newToken = async (token: NewToken) => {
-    const r = await registry.create(token, { actor: 'test' });
-    if (E.isLeft(r)) throw new Error(r.left.message);
-    tokens[token.name] = r.right.token;
-  };
-  await newToken({ name: 'admin', role: 'admin', accounts: 'all', rate: 10_000 });
-  await newToken({ name: 'ops', role: 'operator', accounts: [MINE], rate: 10_000 });
-  await newToken({ name: 'reader', role: 'reader', accounts: [MINE], rate: 10_000 });
-  for (const [profileId, accountId] of [['p-mine', MINE], ['p-other', OTHER]] as const) {
-    for (const c of [
-      { type: 'CreateProfile', profileId, accountId, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
-      { type: 'Subscribe', profileId, userId: 'alice', tier: 'PRO_PLUS', occurredAt: '2026-03-01T09:05:00Z' },
-      { type: 'SetOverage', profileId, enabled: true, occurredAt: '2026-03-10T09:00:00Z' },
-      { type: 'ConsumeCredits', profileId, userId: 'alice', credits: '2500', requestId: 'r-1', occurredAt: '2026-03-12T09:00:00Z' },
-    ]) {
-      now = new Date(c.occurredAt);
-      expect((await send(server, c, bearer('admin'))).status).toBeLessThan(300);
-    }
-  }
-  now = NOW;
+  const started = await startCreditHistory();
+  server = started.server;
+  Object.assign(tokens, started.tokens);
 });
 afterAll(() => server.close());
 

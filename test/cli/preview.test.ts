@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runLedger, tempDir } from '../support/cli';
+import { withoutIds } from '../support/withoutIds';
 
 /** `--preview` on the CLI's command verbs: the API's preview, printed as the CLI prints events and statements. */
 let dir: string;
@@ -10,13 +11,6 @@ const ledger = (...args: string[]) => runLedger([...args, '--store', store]);
 const month = () => new Date().toISOString().slice(0, 7);
 const eventCount = async () => JSON.parse((await ledger('events', '--profile', 'p-cli', '--json')).stdout).length as number;
 
-/** Statement JSON without the ids of the events its lines cite, which only an append assigns. */
-const withoutIds = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(withoutIds)
-    : typeof value === 'object' && value !== null
-      ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'eventId').map(([k, v]) => [k, withoutIds(v)]))
-      : value;
 
 beforeAll(async () => {
   dir = tempDir('ledger-preview-');

@@ -51,6 +51,16 @@ const correlationParameter = {
   schema: { type: 'string', maxLength: 128 },
 };
 
+const PREVIEW_ANSWER = 'the preview: the events the command would append now (ids preview-1, …) and the statement of the month it is dated in as it would then read';
+const noStatement = (r: CommandRoute) => r.command === 'DefineTier' || r.command === 'CreateProfile';
+const previewParameter = (r: CommandRoute) => ({
+  name: 'preview',
+  in: 'query',
+  required: false,
+  description: `1 or true: decide the command as it would be now and append nothing (no requestId or Idempotency-Key is claimed or replayed); the same role and the same errors as the command. Answers 200 with ${PREVIEW_ANSWER}${noStatement(r) ? '; statement is null: this command belongs to no profile' : ''}. 0 or false (the default): run the command.`,
+  schema: { type: 'string', enum: ['1', 'true', '0', 'false'] },
+});
+
 const pathOrder = (template: string, props: t.Props): t.Props => Object.fromEntries(pathParamNames(template).flatMap((n) => (props[n] === undefined ? [] : [[n, props[n]]])));
 
 const commandOperation = (r: CommandRoute) => {
@@ -69,10 +79,16 @@ const commandOperation = (r: CommandRoute) => {
         schema: { type: 'string', maxLength: 200 },
       },
       correlationParameter,
+      previewParameter(r),
     ],
     requestBody: { required: true, content: jsonContent(objectSchema(fields.body.required, fields.body.optional)) },
     responses: {
-      [String(r.status)]: { description: 'The events the command appended', content: jsonContent(ref('CommandResult')) },
+      // A command that answers 200 shares the status with its preview: the body tells them apart (a preview has `statement`).
+      ...(r.status === 200 ? {} : { '200': { description: PREVIEW_ANSWER, content: jsonContent(ref('Preview')) } }),
+      [String(r.status)]:
+        r.status === 200
+          ? { description: `The events the command appended; with preview=true, ${PREVIEW_ANSWER}`, content: jsonContent({ oneOf: [ref('CommandResult'), ref('Preview')] }) }
+          : { description: 'The events the command appended', content: jsonContent(ref('CommandResult')) },
       ...errorResponses([400, ...ACCESS_STATUSES, 404, 409, 413, 415, 422]),
     },
   };
@@ -182,6 +198,10 @@ const webhook = object(webhookFields);
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
   CommandResult: object({ events: arrayOf(appendedEvent) }),
+  Preview: object({
+    events: arrayOf(appendedEvent),
+    statement: { allOf: [ref('Statement')], nullable: true, description: 'null for DefineTier and CreateProfile, which belong to no profile' },
+  }),
   UsageBatchResult: object({
     results: arrayOf({
       oneOf: [

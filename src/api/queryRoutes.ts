@@ -53,8 +53,8 @@ const PageSize = integerText(`an integer from 1 to ${MAX_PAGE}`, 1, MAX_PAGE);
 const MonthParam = MonthOrCurrent;
 
 const json = (body: unknown): QueryReply => ({ body });
-const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');
-const isOn = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
+export const Flag = t.keyof({ '1': null, true: null, '0': null, false: null }, '1 or true (0 or false: off)');
+export const isOn = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
 const noQuery = { required: {}, optional: {} };
 const statementParams = { profileId: Identifier, month: MonthParam };
 const eventPage = (events: ReadonlyArray<RecordedEvent>, limit: number): QueryReply =>

@@ -29,11 +29,11 @@ import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
 import { Identifier } from '../domain/fields';
-import { appendedEventJson } from './wire';
+import { appendedEventJson, previewJson } from './wire';
 import { jsonText } from './jsonText';
 import { openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
-import { QueryRoute, queryRoutes } from './queryRoutes';
+import { Flag, isOn, QueryRoute, queryRoutes } from './queryRoutes';
 import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
 import { WebhookRoute, webhookRoutes } from './webhookRoutes';
 import { WebhookRegistry } from '../webhooks/webhookRegistry';
@@ -95,10 +95,14 @@ interface LogFields {
 
 const resultOf = (r: HttpResponse): string => (r.status < 400 ? 'OK' : ((r.body as { error?: { code?: string } }).error?.code ?? String(r.status)));
 
+/** Only `preview` is read from a command's query string; other parameters are ignored, as before previews. */
+const PreviewQuery = strictObject('query', {}, { preview: Flag });
+
 const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': IdempotencyKeyHeader });
 const TEST_CLOCK_HEADER = 'test-clock-now';
 const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
+const USAGE_PATH_HINT = '/v1/profiles/{profileId}/usage';
 const BatchParams = strictObject('path', { profileId: Identifier }, {});
 /** 1,000 items of at most ~400 bytes each (two 128-character ids, credits, an instant), with room. */
 const BATCH_BODY_LIMIT = 1024 * 1024;
@@ -199,20 +203,38 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
 
   const commandHandler = (route: CommandRoute) => {
     const codecs = codecsOf(route);
-    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext, clockAt: string | undefined): Promise<HttpResponse> => {
-      const input = pipe(
+    const commandOf = (request: FastifyRequest) =>
+      pipe(
         decode(codecs.params, request.params),
         E.chain((params) => pipe(decode(codecs.body, request.body), E.map((body) => ({ ...body, ...params, type: route.command })))),
       );
+    /** A step's `now`, when sent, instead of its date: the command may then be dated up to 5 minutes ahead (T2). */
+    const testClockAt = (input: unknown, clockAt: string | undefined): string | undefined => clockAt ?? (input as { occurredAt?: string }).occurredAt;
+    const execute = async (request: FastifyRequest, principal: Principal, context: CommandContext, clockAt: string | undefined): Promise<HttpResponse> => {
+      const input = commandOf(request);
       if (E.isLeft(input)) return failed(input.left);
-      // A step's `now`, when sent, instead of its date: the command may then be dated up to 5 minutes ahead (T2).
-      const moveTo = clockAt ?? (input.right as { occurredAt?: string }).occurredAt;
+      const moveTo = testClockAt(input.right, clockAt);
       if (moveTo !== undefined) options.testClock?.observe(moveTo);
       const mayActOn = access.commandScope(principal, input.right);
       if (E.isLeft(mayActOn)) return failed(mayActOn.left);
       const result = await ledger.execute(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right, ...context });
       if (E.isRight(result)) note(request, { commandId: result.right.events[0]?.metadata.commandId });
       return commandAnswer(route.status, result, context);
+    };
+    /**
+     * `?preview=true`: the same decoding, scope and decision, nothing appended, no key claimed or
+     * replayed; on a test clock, decided at the instant the command would move it to, which stays put.
+     */
+    const preview = async (request: FastifyRequest, principal: Principal, clockAt: string | undefined): Promise<HttpResponse> => {
+      const input = commandOf(request);
+      if (E.isLeft(input)) return failed(input.left);
+      const testClock = options.testClock;
+      const moveTo = testClockAt(input.right, clockAt);
+      const clock = testClock === undefined || moveTo === undefined ? undefined : () => new Date(Math.max(testClock.now().getTime(), Date.parse(moveTo)));
+      const mayActOn = access.commandScope(principal, input.right);
+      if (E.isLeft(mayActOn)) return failed(mayActOn.left);
+      const result = await ledger.preview(input.right, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right }, clock);
+      return E.isLeft(result) ? failed(result.left) : { status: 200, body: previewJson(result.right) };
     };
 
     return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -228,6 +250,9 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       }
       const header = decode(IdempotencyHeader, { 'Idempotency-Key': request.raw.headersDistinct[IDEMPOTENCY_HEADER] });
       if (E.isLeft(header)) return send(request, reply, failed(header.left));
+      const previewing = decode(PreviewQuery, { preview: (request.query as Record<string, unknown> | undefined)?.preview });
+      if (E.isLeft(previewing)) return send(request, reply, failed(previewing.left));
+      if (isOn(previewing.right.preview)) return send(request, reply, await preview(request, principal, clockAt));
       const key = header.right['Idempotency-Key'];
       if (key === undefined) return send(request, reply, await execute(request, principal, {}, clockAt));
       const hash = requestHash({ method: route.method, route: route.path, params: request.params, body: request.body ?? null });
@@ -303,6 +328,12 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     const permitted = access.permit(request, commandAction('ConsumeCredits'));
     if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
     const principal = permitted.right;
+    // Not yet previewed (docs/api.md "Previews"); refused rather than ignored, which would run the batch.
+    const previewing = decode(PreviewQuery, { preview: (request.query as Record<string, unknown> | undefined)?.preview });
+    if (E.isLeft(previewing)) return send(request, reply, failed(previewing.left));
+    if (isOn(previewing.right.preview)) {
+      return send(request, reply, failed(apiError('VALIDATION', `preview: not available on batch usage; preview each request on POST ${USAGE_PATH_HINT}?preview=true`)));
+    }
     const input = pipe(
       decode(BatchParams, request.params),
       E.chain((params) => pipe(decode(UsageBatchBody, request.body), E.map((body) => ({ ...params, ...body })))),

@@ -1,4 +1,6 @@
 import { decodeOrThrow } from '../commands/decodeRecorded';
+import { Recorded } from '../domain/events';
+import { Statement } from '../projections/statementTypes';
 import { RecordedEvent } from '../store/eventStore';
 
 /** The JSON forms of events on the wire (api.md); `occurredAt` is the domain's instant, `data.occurredAt`. */
@@ -26,4 +28,10 @@ export const recordedEventJson = (e: RecordedEvent) => ({
   recordedAt: e.recordedAt,
   data: e.data,
   metadata: e.metadata,
+});
+
+/** A preview's answer (api.md "Previews"): its events in the command's answer form, under their preview ids. */
+export const previewJson = (p: { readonly events: ReadonlyArray<Recorded>; readonly statement: Statement | null }) => ({
+  events: p.events.map((r) => ({ streamId: r.ref.streamId, position: r.ref.position, eventId: r.ref.eventId, type: r.event.type, occurredAt: r.event.data.occurredAt, data: r.event.data })),
+  statement: p.statement,
 });

@@ -151,6 +151,26 @@ export class LedgerService {
     return this.handler.execute(input, context);
   }
 
+  /**
+   * A command decided as it would be now and not appended (api.md "Previews"): the events it would
+   * append, and the statement of the month it is dated in as it would then read, folded by the same
+   * fold as every statement from the read model and those events. Null: a command of no profile
+   * (DefineTier, CreateProfile), which changes no statement until a profile subscribes.
+   */
+  async preview(
+    input: unknown,
+    context: CommandContext = {},
+    clock: () => Date = this.clock,
+  ): Promise<E.Either<CommandFailure, { readonly events: ReadonlyArray<Recorded>; readonly statement: Statement | null }>> {
+    const previewed = await this.handler.preview(input, context, clock);
+    if (E.isLeft(previewed)) return previewed;
+    const { events, month, profileId } = previewed.right;
+    if (profileId === undefined) return E.right({ events, statement: null });
+    // Caught up to at least what the decision read, so the fold sees the same history.
+    await this.catchUp();
+    return E.right({ events, statement: (await this.profileStatement(profileId, month, clock().toISOString(), events)) ?? null });
+  }
+
   /** Applies every event after the view's checkpoint. Concurrent callers share one pass. */
   catchUp(): Promise<void> {
     if (this.catchingUp === undefined) {
@@ -255,9 +275,17 @@ export class LedgerService {
    * A statement is folded again only when the view's inputs to it changed (or its status did): a
    * past month's rarely do (T3), so its statement, a thousand users' worth, is not refolded per request.
    */
-  private profileStatement(profileId: string, month: Month, now: string): Promise<Statement | undefined> {
+  private profileStatement(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): Promise<Statement | undefined> {
     const inputs = this.view.statementVersion(profileId, month);
     if (inputs === undefined) return Promise.resolve(undefined);
+    // A preview's statement (pending events) is folded for that request alone, never cached.
+    const statement =
+      pending.length > 0 ? inSlices(statementFold(this.view.statementInput(profileId, month, now, pending) as StatementInput)) : this.cachedStatement(profileId, month, now, inputs);
+    const seal = this.view.sealOf(profileId, month);
+    return seal === undefined ? statement : statement.then((s) => (s.status !== 'final' ? s : { ...s, seal }));
+  }
+
+  private cachedStatement(profileId: string, month: Month, now: string, inputs: string): Promise<Statement> {
     const key = `${profileId}/${month}`;
     const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
@@ -273,8 +301,7 @@ export class LedgerService {
     });
     const oldest = this.statements.keys().next();
     if (this.statements.size > STATEMENTS_KEPT && !oldest.done) this.statements.delete(oldest.value);
-    const seal = this.view.sealOf(profileId, month);
-    return seal === undefined ? statement : statement.then((s) => (s.status !== 'final' ? s : { ...s, seal }));
+    return statement;
   }
 
   /**

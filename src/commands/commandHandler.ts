@@ -21,7 +21,7 @@ import {
   ProfileState,
 } from '../domain/profileDecider';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
-import { canonicalInstant, monthOf, nextMonth } from '../domain/time';
+import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
 import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
@@ -54,6 +54,18 @@ export interface CommandOutcome {
   readonly events: ReadonlyArray<RecordedEvent>;
   /** True when nothing was appended because the command had been applied before. */
   readonly duplicate: boolean;
+}
+
+/**
+ * What a command would append if it were executed now, with nothing in between: its events in the
+ * places they would take in their stream, under ids of their own (`preview-1`, …: none is assigned
+ * until an append), outside the log (global position -1); none for a retry that would change nothing
+ * (K2). `month`: the month the command is dated in; `profileId`: the profile it concerns, if one.
+ */
+export interface Previewed {
+  readonly events: ReadonlyArray<Recorded>;
+  readonly month: Month;
+  readonly profileId: string | undefined;
 }
 
 export interface CommandHandlerDeps {
@@ -146,8 +158,29 @@ export class CommandHandler {
     return this.run(resolved.right, context);
   }
 
-  private resolve(input: CommandInput): E.Either<DomainError, Resolved> {
-    const now = this.deps.clock();
+  /**
+   * Decides raw input exactly as `execute` would now (same decoding, dating, reads and rules, the
+   * requestId index read, not claimed) and stops before the append: nothing is written, no id is
+   * claimed. `context.commandId` is not looked up: a preview neither claims nor replays a key.
+   * `clock`: a test clock's instant as the command would move it, without moving it.
+   */
+  async preview(input: unknown, context: CommandContext = {}, clock: () => Date = this.deps.clock): Promise<E.Either<CommandFailure, Previewed>> {
+    const decoded = decode(CommandInput, input);
+    if (E.isLeft(decoded)) return decoded;
+    const resolved = this.resolve(decoded.right, clock());
+    if (E.isLeft(resolved)) return resolved;
+    const { command } = resolved.right;
+    // The catalog of a fresh ledger is its creation, not the command's effect (a served ledger has it already).
+    await this.initialize();
+    // `claimSeen`: the requestId index is read first, as the real command's second round would (K2).
+    const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), true));
+    if (E.isLeft(decided)) return decided;
+    const events = 'applied' in decided.right ? [] : wouldAppend(decided.right);
+    const month = monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt);
+    return E.right({ events, month, profileId: 'profileId' in command && command.type !== 'CreateProfile' ? command.profileId : undefined });
+  }
+
+  private resolve(input: CommandInput, now: Date = this.deps.clock()): E.Either<DomainError, Resolved> {
     const occurredAt = canonicalInstant(input.occurredAt ?? now.toISOString());
     if (Date.parse(occurredAt) > now.getTime() + CLOCK_LEAD_MS) {
       return E.left(domainError('VALIDATION', `occurredAt: must not be more than 5 minutes after the server clock (${now.toISOString()}), got "${input.occurredAt}"`));
@@ -505,6 +538,16 @@ export class CommandHandler {
     this.catalogSeeded = true;
   }
 }
+
+/** A plan's events as they would be recorded, checked as an append checks them. */
+const wouldAppend = (plan: Plan): ReadonlyArray<Recorded> => {
+  plan.events.forEach(assertStorable);
+  return plan.events.map((event, i) => ({
+    ref: { streamId: plan.streamId, position: plan.revision + 1 + i, eventId: `preview-${i + 1}`, type: event.type },
+    globalPosition: -1,
+    event,
+  }));
+};
 
 /** Before an append: what is written must read back as written, with the codecs used on every read. */
 const assertStorable = (e: LedgerEvent): void => {

@@ -159,14 +159,34 @@ export class LedgerView {
     return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
   }
 
-  /** What the statement fold needs: its cost grows with the profile's users, not with their requests. */
-  statementInput(profileId: string, month: Month, now: string): StatementInput | undefined {
+  /**
+   * What the statement fold needs: its cost grows with the profile's users, not with their requests.
+   * `pending`: events not in the log (a preview's), taken as if applied after everything applied.
+   */
+  statementInput(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): StatementInput | undefined {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
     const usage = new Map<string, UsageOfMonth>();
-    for (const [userId, u] of this.usage.get(`${profileId}/${month}`) ?? []) usage.set(userId, u.read());
-    // Copies: a fold in slices runs while the view moves on.
-    return { profile: p.info, catalog: this.catalog, lifecycle: p.lifecycle.slice(), usage, credits: p.credits.slice(), month, now };
+    const aggregates = this.usage.get(`${profileId}/${month}`) ?? new Map<string, UsageAggregate>();
+    for (const [userId, u] of aggregates) usage.set(userId, u.read());
+    let catalog = this.catalog;
+    const lifecycle: Recorded<ProfileEvent>[] = [...p.lifecycle];
+    const credits: Recorded<CreditIssued>[] = [...p.credits];
+    for (const r of pending) {
+      const e = r.event;
+      if (e.type === 'TierDefined') catalog = withDefinition(catalog, tierVersionOf(e, r.ref));
+      else if (e.type === 'ProfileCreated' || e.type === 'StatementSealed' || e.data.profileId !== profileId) continue;
+      else if (e.type === 'CreditIssued') credits.push(r as Recorded<CreditIssued>);
+      else if (e.type !== 'CreditsConsumed') lifecycle.push(r as Recorded<ProfileEvent>);
+      else if (monthOf(e.data.occurredAt) === month) {
+        // A copy of the user's aggregate: the view's own is not touched by what is not in the log.
+        const before = usage.get(e.data.userId);
+        const aggregate = before === undefined ? UsageAggregate.of(r.ref, new Dec(e.data.credits), e.data.occurredAt) : UsageAggregate.restore(before);
+        if (before !== undefined) aggregate.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
+        usage.set(e.data.userId, aggregate.read());
+      }
+    }
+    return { profile: p.info, catalog, lifecycle, usage, credits, month, now };
   }
 
   /**

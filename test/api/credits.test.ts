@@ -1,15 +1,11 @@
-import * as E from 'fp-ts/Either';
 import { parse } from 'csv-parse/sync';
-import { NewToken, TokenRegistry } from '../../src/auth/tokenRegistry';
-import { HttpAnswer, send, startServer, TestServer } from './support/ledgerServer';
+import { MINE, NOW, OTHER, startCreditHistory } from './support/creditHistory';
+import { HttpAnswer, TestServer } from './support/ledgerServer';
 
 /**
  * Credit notes over HTTP (billing-rules section 8, api.md): the command route, the line's credits
  * route, the statements and the export, and who may issue one (N4, docs/security.md).
  */
-const MINE = '111122223333';
-const OTHER = '444455556666';
-const NOW = new Date('2026-04-10T12:00:00.000Z');
 const OVERAGE_LINE = 'p-mine~2026-03~alice~2';
 
 let server: TestServer;
@@ -20,30 +16,9 @@ const credit = (profileId: string, body: Record<string, unknown>, token = 'admin
 const get = (path: string, token = 'admin') => server.request('GET', path, { headers: bearer(token) });
 
 beforeAll(async () => {
-  let now = NOW;
-  server = await startServer({ clock: () => now });
-  const registry = new TokenRegistry(server.store);
-  const newToken = async (token: NewToken) => {
-    const r = await registry.create(token, { actor: 'test' });
-    if (E.isLeft(r)) throw new Error(r.left.message);
-    tokens[token.name] = r.right.token;
-  };
-  await newToken({ name: 'admin', role: 'admin', accounts: 'all', rate: 10_000 });
-  await newToken({ name: 'admin-of-mine', role: 'admin', accounts: [MINE], rate: 10_000 });
-  await newToken({ name: 'ops', role: 'operator', accounts: [MINE], rate: 10_000 });
-  await newToken({ name: 'reader', role: 'reader', accounts: [MINE], rate: 10_000 });
-  for (const [profileId, accountId] of [['p-mine', MINE], ['p-other', OTHER]] as const) {
-    for (const c of [
-      { type: 'CreateProfile', profileId, accountId, region: 'us-east-1', occurredAt: '2026-03-01T09:00:00Z' },
-      { type: 'Subscribe', profileId, userId: 'alice', tier: 'PRO_PLUS', occurredAt: '2026-03-01T09:05:00Z' },
-      { type: 'SetOverage', profileId, enabled: true, occurredAt: '2026-03-10T09:00:00Z' },
-      { type: 'ConsumeCredits', profileId, userId: 'alice', credits: '2500', requestId: 'r-1', occurredAt: '2026-03-12T09:00:00Z' },
-    ]) {
-      now = new Date(c.occurredAt);
-      expect((await send(server, c, bearer('admin'))).status).toBeLessThan(300);
-    }
-  }
-  now = NOW;
+  const started = await startCreditHistory();
+  server = started.server;
+  Object.assign(tokens, started.tokens);
 });
 afterAll(() => server.close());
 

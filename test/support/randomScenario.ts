@@ -20,7 +20,8 @@ const credits = fc.oneof(
 
 const withGroup = <T extends object>(c: T, groupId: string | undefined) => (groupId === undefined ? c : { ...c, groupId });
 
-const command = fc.oneof(
+/** One command of a profile's lifecycle or usage, undated. */
+export const randomCommand = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(profile, users, groups, tiers).map(([p, u, g, t]) => withGroup({ type: 'Subscribe', profileId: p, userId: u, tier: t }, g)) },
   { weight: 2, arbitrary: fc.tuple(profile, users, groups).map(([p, u, g]) => withGroup({ type: 'Unsubscribe', profileId: p, userId: u }, g)) },
   { weight: 2, arbitrary: fc.tuple(profile, users, groups, tiers).map(([p, u, g, t]) => withGroup({ type: 'Upgrade', profileId: p, userId: u, tier: t }, g)) },
@@ -42,7 +43,7 @@ const opening = fc.array(
 );
 
 export const randomScenario: fc.Arbitrary<Scenario> = fc
-  .tuple(opening, fc.array(fc.tuple(command, fc.integer({ min: 0, max: 3 * 24 * 3600 })), { minLength: 5, maxLength: 40 }))
+  .tuple(opening, fc.array(fc.tuple(randomCommand, fc.integer({ min: 0, max: 3 * 24 * 3600 })), { minLength: 5, maxLength: 40 }))
   .map(([first, rest]) => {
     const steps = [...first.map((c) => [c, 60] as const), ...rest];
     let t = START + 3600_000;

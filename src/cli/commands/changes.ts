@@ -1,13 +1,14 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { appendedEventJson } from '../../api/wire';
-import { CommandHandler } from '../../commands/commandHandler';
+import { appendedEventJson, previewJson } from '../../api/wire';
+import { CommandFailure, CommandHandler } from '../../commands/commandHandler';
 import { CommandFields, CommandType } from '../../domain/commands';
 import { strictObject } from '../../domain/validation';
 import { CLI_ACTOR, CliCommand, CliIO, ExitCode, UsageError } from '../cliCommand';
+import { renderStatement } from '../renderStatement';
 import { renderTable } from '../table';
-import { decodeOptions, refused, storeHelp, withStore } from '../withLedger';
+import { decodeOptions, refused, storeHelp, withLedger, withStore } from '../withLedger';
 import { runUsageFile, USAGE_FILE_HELP, USAGE_FILE_LINE } from './usageFile';
 
 /**
@@ -76,7 +77,7 @@ const EXIT_CODES = `Exit codes: 0 ok (also a retry that changed nothing), 1 refu
 such as PROFILE_NOT_FOUND or NOT_SUBSCRIBED), 2 bad usage (a malformed or missing option, a store
 that does not exist).`;
 
-const describeEvents = (events: ReadonlyArray<ReturnType<typeof appendedEventJson>>): string =>
+const describeEvents = (events: ReadonlyArray<Pick<ReturnType<typeof appendedEventJson>, 'type' | 'streamId' | 'position' | 'occurredAt'>>): string =>
   `${events.length} event${events.length === 1 ? '' : 's'}:\n${renderTable(['event', 'stream', 'position', 'occurred'], events.map((e) => [e.type, e.streamId, String(e.position), e.occurredAt]))}`;
 
 const changeCommand = (spec: ChangeSpec): CliCommand => {
@@ -93,16 +94,20 @@ const changeCommand = (spec: ChangeSpec): CliCommand => {
   const options: ParseArgsConfig['options'] = {
     ...Object.fromEntries([...required, ...optional].map((f) => [flagOf(f), { type: 'string' as const }])),
     json: { type: 'boolean' },
+    preview: { type: 'boolean' },
     store: { type: 'string' },
   };
   const flagUsage = [...required.map((f) => `--${flagOf(f)} ${flagOf(f).toUpperCase()}`), ...optional.map((f) => `[--${flagOf(f)} ${flagOf(f).toUpperCase()}]`)];
   const help = `Usage: ledger ${spec.name}${spec.argument === undefined ? '' : ` ${spec.argument.usage}`} ${flagUsage.join(' ')}
-       [--json] [--store URL]
+       [--preview] [--json] [--store URL]
 
 ${spec.about}
 
 ${[...required, ...optional].map((f) => `  --${flagOf(f).padEnd(14)} ${f === 'occurredAt' ? occurredAtHelp(spec.type) : (FLAGS[f]?.help ?? '')}`).join('\n')}
+  --preview        decide it as it would be now and record nothing: print the events it would record
+                   and ${spec.type === 'DefineTier' || spec.type === 'CreateProfile' ? 'no statement (the command changes no profile\'s statement)' : 'the statement of the month it is dated in, as it would then read'}
   --json           {"events": [{"streamId", "position", "eventId", "type", "occurredAt", "data"}]}, as the API answers
+                   (with --preview: {"events", "statement"}, as the API answers ?preview=true)
   ${storeHelp}
 
 The events are recorded with the actor "cli".
@@ -113,7 +118,7 @@ ${EXIT_CODES}`;
     const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: spec.argument !== undefined });
     const argument = spec.argument;
     if (argument !== undefined && positionals.length !== 1) throw new UsageError(`expected ${argument.usage}`);
-    const flags = Object.fromEntries(Object.entries(values).filter(([k]) => k !== 'json' && k !== 'store'));
+    const flags = Object.fromEntries(Object.entries(values).filter(([k]) => k !== 'json' && k !== 'store' && k !== 'preview'));
     const decoded = decodeOptions(flagCodec, flags) as Record<string, unknown>;
     const input: Record<string, unknown> = { type: spec.type };
     for (const f of [...required, ...optional]) if (decoded[flagOf(f)] !== undefined) input[f] = decoded[flagOf(f)];
@@ -122,13 +127,28 @@ ${EXIT_CODES}`;
       if (E.isLeft(value)) throw new UsageError(`expected ${argument.usage}, got ${JSON.stringify(positionals[0])}`);
       input[argument.field] = value.right;
     }
+    /** What the flags could not catch (a date ahead of the clock) is still bad usage, named as its flag; a rule's refusal exits 1. */
+    const refusal = (url: string, e: CommandFailure): number => {
+      if (e.code === 'VALIDATION') throw new UsageError(`--${e.message.replace(/^([A-Za-z]+)/, (field) => flagOf(field))}`);
+      return refused(io, spec.name, url, e);
+    };
+    if (values.preview) {
+      return withLedger(io, spec.name, values.store as string | undefined, async (ledger, url) => {
+        const result = await ledger.preview(input, { actor: CLI_ACTOR });
+        if (E.isLeft(result)) return refusal(url, result.left);
+        const answer = previewJson(result.right);
+        if (values.json) io.out(JSON.stringify(answer, null, 2));
+        else {
+          const events = answer.events.length === 0 ? 'No events: it was applied before (a retry changes nothing).' : `It would record ${describeEvents(answer.events)}`;
+          const statement = answer.statement === null ? `No statement: ${spec.type} changes no profile's statement.` : `The statement would then read:\n${renderStatement(answer.statement)}`;
+          io.out(`Preview, nothing recorded. ${events}\n\n${statement}`);
+        }
+        return ExitCode.ok;
+      });
+    }
     return withStore(io, spec.name, values.store as string | undefined, 'refuse', async ({ store, url }) => {
       const result = await new CommandHandler({ store, clock: () => new Date() }).execute(input, { actor: CLI_ACTOR });
-      if (E.isLeft(result)) {
-        // What the flags could not catch (a date ahead of the clock) is still bad usage, named as its flag.
-        if (result.left.code === 'VALIDATION') throw new UsageError(`--${result.left.message.replace(/^([A-Za-z]+)/, (field) => flagOf(field))}`);
-        return refused(io, spec.name, url, result.left);
-      }
+      if (E.isLeft(result)) return refusal(url, result.left);
       const events = result.right.events.map(appendedEventJson);
       if (values.json) io.out(JSON.stringify({ events }, null, 2));
       else io.out(`${result.right.duplicate ? 'Applied before (a retry changes nothing), recorded as' : 'Recorded'} ${describeEvents(events)}`);
@@ -142,7 +162,12 @@ ${EXIT_CODES}`;
 const withFileMode = (single: CliCommand): CliCommand => ({
   ...single,
   help: `${single.help.replace('[--json] [--store URL]\n', `[--json] [--store URL]\n${USAGE_FILE_LINE}\n`)}\n\n${USAGE_FILE_HELP}`,
-  run: (args, io) => (args.some((a) => a === '--file' || a.startsWith('--file=')) ? runUsageFile(args, io) : single.run(args, io)),
+  run: async (args, io) => {
+    if (!args.some((a) => a === '--file' || a.startsWith('--file='))) return single.run(args, io);
+    // As batch usage over HTTP (docs/api.md "Previews"): a file is not previewed.
+    if (args.includes('--preview')) throw new UsageError('--preview: not available with --file; preview one request at a time, without --file');
+    return runUsageFile(args, io);
+  },
 });
 
 const OnOff = t.keyof({ on: null, off: null });

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { CommandContext, CommandFailure, CommandOutcome } from '../commands/commandHandler';
 import { pattern } from '../domain/fields';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
-import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { EventStore, ExpectedRevision } from '../store/eventStore';
 import { ApiError, apiError, errorBody, httpStatusOf } from './apiError';
 import { onceHeader } from './headers';
 import { appendedEventJson } from './wire';
@@ -159,34 +159,21 @@ export class IdempotencyRecords {
     for (;;) {
       const { holder, revision } = await this.read(actor, key);
       if (holder !== undefined) return holder;
-      try {
-        await this.append(actor, key, CLAIM_EVENT, { requestHash }, revision);
-        return { requestHash, revision: revision + 1 };
-      } catch (e) {
-        if (!(e instanceof ConcurrencyError)) throw e;
-      }
+      // A conflict: another request claimed or settled the key meanwhile; read it again.
+      if ((await this.append(actor, key, CLAIM_EVENT, { requestHash }, revision)).kind !== 'conflict') return { requestHash, revision: revision + 1 };
     }
   }
 
   /** Records the claim's response, unless a concurrent request with the same body recorded one first; returns the one kept. */
   async record(actor: string, key: string, claim: KeyHolder, response: RecordedResponse): Promise<RecordedResponse> {
-    try {
-      await this.append(actor, key, RESPONSE_EVENT, response, claim.revision);
-      return response;
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError)) throw e;
-      return (await this.read(actor, key)).holder?.response ?? response;
-    }
+    if ((await this.append(actor, key, RESPONSE_EVENT, response, claim.revision)).kind !== 'conflict') return response;
+    return (await this.read(actor, key)).holder?.response ?? response;
   }
 
   /** Gives the key back: its request was not decided, so a corrected request may use it. */
   async release(actor: string, key: string, claim: KeyHolder): Promise<void> {
-    try {
-      await this.append(actor, key, RELEASE_EVENT, {}, claim.revision);
-    } catch (e) {
-      // A concurrent same-body request recorded a response or released it first: either way the key is settled.
-      if (!(e instanceof ConcurrencyError)) throw e;
-    }
+    // A conflict: a concurrent same-body request recorded a response or released it first; either way the key is settled.
+    await this.append(actor, key, RELEASE_EVENT, {}, claim.revision);
   }
 
   /** The current holder, if any, and the stream's revision. */

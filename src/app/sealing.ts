@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION, StatementSealed, Streams } from '../domain/events';
 import { Month, monthOf, previousMonth, toMillis } from '../domain/time';
 import { Statement } from '../projections/statementTypes';
-import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { EventStore, ExpectedRevision } from '../store/eventStore';
 import { canonicalJson, LogHead } from '../store/chain';
 
 /** Longer than any clock skew allowed between nodes (billing-rules F2); a deployment setting. */
@@ -39,15 +39,12 @@ export const sealEvent = (statement: Statement, head: LogHead, occurredAt: strin
  * this one).
  */
 export const appendSeal = async (store: EventStore, seal: StatementSealed): Promise<boolean> => {
-  try {
-    await store.append(Streams.seal(seal.data.profileId, seal.data.month), [{ eventId: randomUUID(), type: seal.type, data: seal.data, metadata: { schemaVersion: SCHEMA_VERSION, actor: SEAL_ACTOR } }], {
-      expectedRevision: ExpectedRevision.noStream,
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof ConcurrencyError) return false;
-    throw error;
-  }
+  const result = await store.append(
+    Streams.seal(seal.data.profileId, seal.data.month),
+    [{ eventId: randomUUID(), type: seal.type, data: seal.data, metadata: { schemaVersion: SCHEMA_VERSION, actor: SEAL_ACTOR } }],
+    { expectedRevision: ExpectedRevision.noStream },
+  );
+  return result.kind === 'appended';
 };
 
 export interface SealingOptions {

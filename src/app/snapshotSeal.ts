@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
-import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { EventStore, ExpectedRevision } from '../store/eventStore';
 
 /**
  * The read-model snapshot is a cache of the log, so it is sealed with a key that lives in the log it
@@ -34,15 +34,12 @@ export const snapshotKey = async (store: EventStore): Promise<SealKey | undefine
 export const snapshotKeyForSaving = async (store: EventStore): Promise<SealKey> => {
   const existing = await snapshotKey(store);
   if (existing !== undefined) return existing;
-  try {
-    await store.append(
-      KEY_STREAM,
-      [{ eventId: randomUUID(), type: KEY_EVENT, data: { key: randomBytes(KEY_BYTES).toString('base64') }, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'system' } }],
-      { expectedRevision: ExpectedRevision.noStream },
-    );
-  } catch (e) {
-    if (!(e instanceof ConcurrencyError)) throw e;
-  }
+  // A conflict: another process wrote the key first; it is read below either way.
+  await store.append(
+    KEY_STREAM,
+    [{ eventId: randomUUID(), type: KEY_EVENT, data: { key: randomBytes(KEY_BYTES).toString('base64') }, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'system' } }],
+    { expectedRevision: ExpectedRevision.noStream },
+  );
   const created = await snapshotKey(store);
   if (created === undefined) throw new Error(`${KEY_STREAM}: the snapshot key was written but cannot be read back`);
   return created;

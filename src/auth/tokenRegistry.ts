@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
 import { Streams } from '../domain/events';
 import { Loaded, StreamStateCache } from '../commands/streamStateCache';
-import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { EventStore, ExpectedRevision, StoreFault } from '../store/eventStore';
 import { localPrincipal, Principal } from './authorize';
 import { rateLimitOf } from './rateLimit';
 import { TokenCommand, tokenDecider, TokenError, TokenRecord, Tokens } from './tokenDecider';
@@ -90,17 +90,16 @@ export class TokenRegistry {
       if (E.isLeft(decided)) return decided;
       const commandId = randomUUID();
       const metadata = { schemaVersion: TOKEN_SCHEMA_VERSION, actor: sender.actor, commandId, correlationId: sender.correlationId ?? commandId };
-      try {
-        await this.store.append(
-          TOKENS_STREAM,
-          decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
-          { expectedRevision: ExpectedRevision.after(loaded.revision) },
-        );
+      const result = await this.store.append(
+        TOKENS_STREAM,
+        decided.right.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+        { expectedRevision: ExpectedRevision.after(loaded.revision) },
+      );
+      if (result.kind !== 'conflict') {
         this.cache.appended(TOKENS_STREAM, loaded, decided.right, tokenDecider.evolve);
         return E.right(undefined);
-      } catch (e) {
-        if (!(e instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw e;
       }
+      if (attempt >= MAX_ATTEMPTS) throw new StoreFault('busy', `${result.message}; gave up after ${attempt} attempts`, 1);
     }
   }
 

@@ -27,7 +27,7 @@ import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../dom
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
 import { usageOfStream } from '../projections/usageOfMonth';
-import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, PrefixGuard, RecordedEvent } from '../store/eventStore';
+import { AppendResult, EventMetadata, EventStore, ExpectedRevision, Guard, PrefixGuard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
 import { LatestConsumptions } from './latestConsumptions';
@@ -91,6 +91,8 @@ export interface CommandHandlerDeps {
  * 250 ms and 20 attempts (about 2.5 s at most on average) keep the other from losing every round,
  * which 10 attempts of at most 100 ms did not under CI's load (postgresOutage: one CONFLICT).
  */
+export const DEFAULT_MAX_ATTEMPTS = 20;
+
 const jitteredBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
 
@@ -148,7 +150,7 @@ export class CommandHandler {
     this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
     this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event);
     this.newId = deps.newId ?? randomUUID;
-    this.maxAttempts = deps.maxAttempts ?? 20;
+    this.maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = deps.backoff ?? jitteredBackoff;
   }
 
@@ -195,19 +197,16 @@ export class CommandHandler {
 
   /** `locked`: the caller already holds the command's lock (a batch, below). */
   private async run(resolved: Resolved, context: CommandContext, locked = false): Promise<Result> {
-    // A command that loses an id it claims to a concurrent one is decided again, and then sees it (K2,
-    // Idempotency-Key): once for the command's own id, once for a requestId.
-    for (let round = 0; ; round++) {
-      if (context.commandId !== undefined) {
-        const previous = await this.deps.store.readCommand(context.commandId);
-        if (previous !== undefined) return E.right({ events: previous, duplicate: true });
-      }
-      await this.initialize();
-      const attempts = () => this.attempts(resolved, context, round > 0);
-      const outcome = await (locked ? attempts() : this.mutex.run(this.lockOf(resolved.command), attempts));
-      if (outcome !== 'claimedElsewhere') return outcome;
-      if (round >= 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
-    }
+    const previous = await this.appliedUnder(context);
+    if (previous !== undefined) return E.right({ events: previous, duplicate: true });
+    await this.initialize();
+    const attempts = () => this.attempts(resolved, context);
+    return locked ? attempts() : this.mutex.run(this.lockOf(resolved.command), attempts);
+  }
+
+  /** What was appended under the request's Idempotency-Key, if anything. */
+  private async appliedUnder(context: CommandContext): Promise<ReadonlyArray<RecordedEvent> | undefined> {
+    return context.commandId === undefined ? undefined : this.deps.store.readCommand(context.commandId);
   }
 
   /**
@@ -241,7 +240,7 @@ export class CommandHandler {
       for (const { index, resolved } of items) results[index] = await this.run(resolved, context, true);
       return;
     }
-    const pending: { index: number; streamId: string; appended: Promise<CommandOutcome | ConcurrencyError> }[] = [];
+    const pending: { index: number; streamId: string; appended: Promise<AppendResult> }[] = [];
     for (const { index, resolved } of items) {
       // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
       // then finds its items applied instead of having every append refused and decided again.
@@ -250,10 +249,7 @@ export class CommandHandler {
       else if ('applied' in decision.right) results[index] = E.right({ events: decision.right.applied, duplicate: true });
       else {
         const plan = decision.right;
-        const appended = this.append(plan, context).catch((e: unknown) => {
-          if (e instanceof ConcurrencyError) return e;
-          throw e;
-        });
+        const appended = this.append(plan, context);
         // The user's next item is decided as if this one were in; if it is not, the next one's expected revision fails too.
         plan.remember();
         pending.push({ index, streamId: plan.streamId, appended });
@@ -263,33 +259,44 @@ export class CommandHandler {
     let wrongFrom = Infinity;
     for (const { index, streamId, appended } of pending) {
       const outcome = await appended;
-      if (outcome instanceof ConcurrencyError || outcome.duplicate) {
+      if (outcome.kind === 'appended') {
+        results[index] = E.right({ events: outcome.events, duplicate: false });
+        fresh.add(index);
+      } else {
         this.cache.forget(streamId);
         wrongFrom = Math.min(wrongFrom, index);
-      } else {
-        results[index] = E.right(outcome);
-        fresh.add(index);
       }
     }
     // From the first refused append on, what was decided may rest on a state that never was: decided again.
     for (const { index, resolved } of items) if (index >= wrongFrom && !fresh.has(index)) results[index] = await this.run(resolved, context, true);
   }
 
-  /** `claimSeen`: an id this command claims was found claimed by an earlier round; ids are looked up before deciding. */
-  private async attempts(resolved: Resolved, context: CommandContext, claimSeen: boolean): Promise<Result | 'claimedElsewhere'> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const decided = await this.decide(resolved, context, this.deps.clock().toISOString(), claimSeen);
-        if (E.isLeft(decided)) return decided;
-        if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
-        const result = await this.append(decided.right, context);
-        return result.duplicate ? 'claimedElsewhere' : E.right(result);
-      } catch (e) {
-        if (!(e instanceof ConcurrencyError)) throw e;
-        if (attempt >= this.maxAttempts) {
-          return E.left({ code: 'CONFLICT' as const, message: `${e.message}; gave up after ${attempt} attempts` });
-        }
-        await this.backoff(attempt);
+  /**
+   * Decide and append until the append lands: after a Conflict (something read has moved), read and
+   * decide again, a bounded number of times; after a Duplicate (a concurrent command claimed an id
+   * this one claims), decide again with the ids looked up first, and so see it (K2, Idempotency-Key).
+   */
+  private async attempts(resolved: Resolved, context: CommandContext): Promise<Result> {
+    let claimsLost = 0;
+    for (let attempt = 1; ; ) {
+      if (claimsLost > 0) {
+        const previous = await this.appliedUnder(context);
+        if (previous !== undefined) return E.right({ events: previous, duplicate: true });
+      }
+      const decided = await this.decide(resolved, context, this.deps.clock().toISOString(), claimsLost > 0);
+      if (E.isLeft(decided)) return decided;
+      if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
+      const result = await this.append(decided.right, context);
+      switch (result.kind) {
+        case 'appended':
+          return E.right({ events: result.events, duplicate: false });
+        case 'duplicate':
+          // Ids looked up and found free, then claimed before the append, twice over: no store does that.
+          if (++claimsLost > 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
+          break;
+        case 'conflict':
+          if (attempt >= this.maxAttempts) return E.left({ code: 'CONFLICT' as const, message: `${result.message}; gave up after ${attempt} attempts` });
+          await this.backoff(attempt++);
       }
     }
   }
@@ -479,7 +486,7 @@ export class CommandHandler {
     });
   }
 
-  private async append(plan: Plan, context: CommandContext): Promise<CommandOutcome> {
+  private async append(plan: Plan, context: CommandContext): Promise<AppendResult> {
     plan.events.forEach(assertStorable);
     // Every event names its command and correlation; only ids a retry can repeat go to the store's index.
     const commandId = context.commandId ?? plan.commandIds[0] ?? this.newId();
@@ -501,7 +508,7 @@ export class CommandHandler {
         commandIds: [...plan.commandIds, ...(context.commandId === undefined ? [] : [context.commandId])],
       },
     );
-    if (result.duplicate) return result;
+    if (result.kind !== 'appended') return result;
     const positions = result.events.map((e) => e.position);
     if (result.events.length !== plan.events.length || positions.some((p, i) => p !== plan.revision + 1 + i)) {
       throw new InvariantViolation('append', `${plan.streamId}: appended after revision ${plan.revision}, the store answered positions ${positions.join(', ')}`);
@@ -529,15 +536,12 @@ export class CommandHandler {
   /** C3: a fresh ledger starts with the three tiers, as ordinary events; whoever writes them first wins. */
   async initialize(): Promise<void> {
     if (this.catalogSeeded) return;
-    try {
-      await this.deps.store.append(
-        Streams.catalog,
-        genesisCatalog.map((e) => ({ eventId: this.newId(), type: e.type, data: e.data, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'system' } })),
-        { expectedRevision: ExpectedRevision.noStream },
-      );
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError)) throw e;
-    }
+    // A conflict: another process wrote the catalog first.
+    await this.deps.store.append(
+      Streams.catalog,
+      genesisCatalog.map((e) => ({ eventId: this.newId(), type: e.type, data: e.data, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'system' } })),
+      { expectedRevision: ExpectedRevision.noStream },
+    );
     this.catalogSeeded = true;
   }
 }

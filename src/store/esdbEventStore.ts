@@ -25,9 +25,8 @@ import { randomUUID } from 'node:crypto';
 import {
   AppendOptions,
   AppendResult,
-  checkExpectedRevision,
-  checkGuards,
-  checkPrefixGuards,
+  AppendChecks,
+  conflictOf,
   EventMetadata,
   EventStore,
   Guard,
@@ -259,18 +258,17 @@ export class EsdbEventStore implements EventStore {
         for (const attempt of c.attempts) {
           const previous = await this.landed(attempt);
           const last = previous?.[previous.length - 1];
-          if (previous !== undefined && last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+          if (previous !== undefined && last !== undefined) return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
         }
         claims.push(c);
       }
-      checkExpectedRevision(streamId, options.expectedRevision, head);
-      await this.checkGuards(options.guards);
-      await this.checkPrefixGuards(options.prefixGuards);
-      if (events.length === 0) return { nextExpectedRevision: head, events: [], duplicate: false };
+      const refused = conflictOf(streamId, options, await this.checksOf(streamId, head, options));
+      if (refused !== undefined) return refused;
+      if (events.length === 0) return { kind: 'appended', nextExpectedRevision: head, events: [] };
       const blocking = await this.pendingElsewhere(streamId, claims);
       if (blocking !== undefined) {
         const outcome = await this.waitFor(blocking);
-        if (outcome !== undefined) return { nextExpectedRevision: (outcome[outcome.length - 1] as RecordedEvent).position, events: outcome, duplicate: true };
+        if (outcome !== undefined) return { kind: 'duplicate', nextExpectedRevision: (outcome[outcome.length - 1] as RecordedEvent).position, events: outcome };
         continue;
       }
       const ids = events.map((e) => (UUID.test(e.eventId) ? e.eventId : randomUUID()));
@@ -278,7 +276,7 @@ export class EsdbEventStore implements EventStore {
       if (!(await this.claim(commandIds, claims, attempt))) continue;
       if (head < 0) await this.list(streamId);
       const written = await this.write(streamId, events, ids, head);
-      if (written !== undefined) return { nextExpectedRevision: head + events.length, events: written, duplicate: false };
+      if (written !== undefined) return { kind: 'appended', nextExpectedRevision: head + events.length, events: written };
     }
   }
 
@@ -353,19 +351,16 @@ export class EsdbEventStore implements EventStore {
     return { attempts: found.map((e) => e.data as unknown as Attempt), revision: found.length - 1 };
   }
 
-  /** Not atomic with the write: see docs/stores.md for what that leaves open. */
-  private async checkGuards(guards: ReadonlyArray<Guard> | undefined): Promise<void> {
-    if (guards === undefined || guards.length === 0) return;
-    const revisions = new Map<string, number>();
-    for (const g of guards) revisions.set(g.streamId, await this.revisionOf(g.streamId));
-    checkGuards(guards, (id) => revisions.get(id) ?? -1);
-  }
-
-  /** Not atomic with the write either: each reads the prefix's directory for an event above its position. */
-  private async checkPrefixGuards(guards: ReadonlyArray<PrefixGuard> | undefined): Promise<void> {
-    const firsts: Array<number | undefined> = [];
-    for (const g of guards ?? []) firsts.push(await this.firstAfter(g.streamPrefix, g.after));
-    checkPrefixGuards(guards, (prefix, after) => firsts[(guards ?? []).findIndex((g) => g.streamPrefix === prefix && g.after === after)]);
+  /**
+   * What the append's checks ask, read before it: not atomic with the write (see docs/stores.md for
+   * what that leaves open). Each prefix guard reads the prefix's directory for an event above its position.
+   */
+  private async checksOf(streamId: string, head: number, options: AppendOptions): Promise<AppendChecks> {
+    const revisions = new Map<string, number>([[streamId, head]]);
+    for (const g of options.guards ?? []) revisions.set(g.streamId, await this.revisionOf(g.streamId));
+    const firsts = new Map<string, number | undefined>();
+    for (const g of options.prefixGuards ?? []) firsts.set(`${g.after}:${g.streamPrefix}`, await this.firstAfter(g.streamPrefix, g.after));
+    return { revisionOf: (id) => revisions.get(id) ?? -1, firstUnder: (prefix, after) => firsts.get(`${after}:${prefix}`) };
   }
 
   private async firstAfter(prefix: string, after: number): Promise<number | undefined> {

@@ -101,42 +101,60 @@ export interface AppendOptions {
   /**
    * Makes the append idempotent: every id is claimed atomically with the events. If any of them was
    * claimed before, the store writes nothing and returns the events appended under the first such id
-   * (in this list's order) with `duplicate: true`.
+   * (in this list's order) as a Duplicate.
    */
   readonly commandIds?: ReadonlyArray<string>;
-  /** Checked atomically with the append; a guard that does not hold is a ConcurrencyError. */
+  /** Checked atomically with the append; a guard that does not hold is a Conflict. */
   readonly guards?: ReadonlyArray<Guard>;
   /** Checked atomically with the append, like `guards`. */
   readonly prefixGuards?: ReadonlyArray<PrefixGuard>;
 }
 
-export interface AppendResult {
+/** Written: the events as recorded, and the stream's revision after them. */
+export interface Appended {
+  readonly kind: 'appended';
   /** Revision of the stream's last event after the append. */
   readonly nextExpectedRevision: number;
   readonly events: ReadonlyArray<RecordedEvent>;
-  readonly duplicate: boolean;
 }
 
-/** What a ConcurrencyError found unmet: a stream's revision, or a prefix that had to stay quiet after a position. */
+/** Nothing written: a command id was claimed before; the events appended under the first such id. */
+export interface Duplicate {
+  readonly kind: 'duplicate';
+  readonly nextExpectedRevision: number;
+  readonly events: ReadonlyArray<RecordedEvent>;
+}
+
+/** What an append can find unmet: a stream's revision, or a prefix that had to stay quiet after a position. */
 export type Expectation = ExpectedRevision | { readonly kind: 'nothingAfter'; readonly position: number };
 
-/** Thrown (or rejected) when the expected revision or a guard does not hold. */
-export class ConcurrencyError extends Error {
-  constructor(
-    /** The stream, or for a prefix guard the prefix. */
-    readonly streamId: string,
-    readonly expected: Expectation,
-    /** The stream's revision; for a prefix guard, the global position of the first event found after it. */
-    readonly actual: number,
-  ) {
-    super(
-      expected.kind === 'nothingAfter'
-        ? `streams ${streamId}*: expected no event after global position ${expected.position}, found one at ${actual}`
-        : `stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`,
-    );
-    this.name = 'ConcurrencyError';
-  }
+/** Nothing written: something the decision read has moved since (the expected revision or a guard). */
+export interface Conflict {
+  readonly kind: 'conflict';
+  /** The stream, or for a prefix guard the prefix. */
+  readonly streamId: string;
+  readonly expected: Expectation;
+  /** The stream's revision; for a prefix guard, the global position of the first event found after it. */
+  readonly actual: number;
+  readonly message: string;
 }
+
+/**
+ * An append's answer, as a value: a conflict is an expected outcome of optimistic concurrency, which
+ * the caller retries, not an exception. Exceptions are kept for faults (StoreFault) and defects.
+ */
+export type AppendResult = Appended | Duplicate | Conflict;
+
+export const conflict = (streamId: string, expected: Expectation, actual: number): Conflict => ({
+  kind: 'conflict',
+  streamId,
+  expected,
+  actual,
+  message:
+    expected.kind === 'nothingAfter'
+      ? `streams ${streamId}*: expected no event after global position ${expected.position}, found one at ${actual}`
+      : `stream ${streamId}: expected ${describeExpected(expected)}, actual revision ${actual}`,
+});
 
 /**
  * The store could not answer (api.md: 503 with Retry-After). `unavailable`: the database cannot be
@@ -160,30 +178,34 @@ export class StoreFault extends Error {
 export const describeExpected = (e: ExpectedRevision): string =>
   e.kind === 'exact' ? `revision ${e.revision}` : e.kind;
 
-/** Checks every guard, given how the store finds a stream's revision; called inside the append's atomic section. */
-export const checkGuards = (guards: ReadonlyArray<Guard> | undefined, revisionOf: (streamId: string) => number): void => {
-  for (const g of guards ?? []) checkExpectedRevision(g.streamId, g.expectedRevision, revisionOf(g.streamId));
-};
+/** Whether `current` (revision of the stream's last event, -1: none) meets `expected`. */
+export const meets = (expected: ExpectedRevision, current: number): boolean =>
+  expected.kind === 'any' ||
+  (expected.kind === 'noStream' && current < 0) ||
+  (expected.kind === 'streamExists' && current >= 0) ||
+  (expected.kind === 'exact' && expected.revision === current);
 
-/**
- * Checks every prefix guard, given how the store finds the first global position above `after` under
- * a prefix (undefined: none); called inside the append's atomic section, and only when there are any.
- */
-export const checkPrefixGuards = (guards: ReadonlyArray<PrefixGuard> | undefined, firstUnder: (prefix: string, after: number) => number | undefined): void => {
-  for (const g of guards ?? []) {
-    const found = firstUnder(g.streamPrefix, g.after);
-    if (found !== undefined) throw new ConcurrencyError(g.streamPrefix, { kind: 'nothingAfter', position: g.after }, found);
+/** How a store answers, inside the append's atomic section, what the checks of an append ask. */
+export interface AppendChecks {
+  /** The revision of a stream's last event, -1: none. */
+  readonly revisionOf: (streamId: string) => number;
+  /** The first global position above `after` under a prefix (undefined: none); asked only for prefix guards. */
+  readonly firstUnder: (prefix: string, after: number) => number | undefined;
+}
+
+/** The first expectation of an append that does not hold (its own stream's revision, then the guards, then the prefix guards). */
+export const conflictOf = (streamId: string, options: AppendOptions, checks: AppendChecks): Conflict | undefined => {
+  const current = checks.revisionOf(streamId);
+  if (!meets(options.expectedRevision, current)) return conflict(streamId, options.expectedRevision, current);
+  for (const g of options.guards ?? []) {
+    const revision = checks.revisionOf(g.streamId);
+    if (!meets(g.expectedRevision, revision)) return conflict(g.streamId, g.expectedRevision, revision);
   }
-};
-
-/** Throws ConcurrencyError unless `current` (revision of the stream's last event, -1: none) meets `expected`. */
-export const checkExpectedRevision = (streamId: string, expected: ExpectedRevision, current: number): void => {
-  const ok =
-    expected.kind === 'any' ||
-    (expected.kind === 'noStream' && current < 0) ||
-    (expected.kind === 'streamExists' && current >= 0) ||
-    (expected.kind === 'exact' && expected.revision === current);
-  if (!ok) throw new ConcurrencyError(streamId, expected, current);
+  for (const g of options.prefixGuards ?? []) {
+    const found = checks.firstUnder(g.streamPrefix, g.after);
+    if (found !== undefined) return conflict(g.streamPrefix, { kind: 'nothingAfter', position: g.after }, found);
+  }
+  return undefined;
 };
 
 export interface ReadStreamOptions {

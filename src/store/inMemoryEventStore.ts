@@ -2,9 +2,7 @@ import {
   AppendOptions,
   AppendResult,
   EventStore,
-  checkExpectedRevision,
-  checkGuards,
-  checkPrefixGuards,
+  conflictOf,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -27,12 +25,14 @@ export class InMemoryEventStore implements EventStore {
     const previous = commandIds.map((id) => this.commands.get(id)).find((events) => events !== undefined);
     if (previous !== undefined) {
       const last = previous[previous.length - 1];
-      return { nextExpectedRevision: last === undefined ? -1 : last.position, events: previous, duplicate: true };
+      return { kind: 'duplicate', nextExpectedRevision: last === undefined ? -1 : last.position, events: previous };
     }
     const stream = this.streams.get(streamId) ?? [];
-    checkExpectedRevision(streamId, options.expectedRevision, stream.length - 1);
-    checkGuards(options.guards, (id) => (this.streams.get(id)?.length ?? 0) - 1);
-    checkPrefixGuards(options.prefixGuards, (prefix, after) => this.log.slice(after + 1).find((e) => e.streamId.startsWith(prefix))?.globalPosition);
+    const refused = conflictOf(streamId, options, {
+      revisionOf: (id) => (this.streams.get(id)?.length ?? 0) - 1,
+      firstUnder: (prefix, after) => this.log.slice(after + 1).find((e) => e.streamId.startsWith(prefix))?.globalPosition,
+    });
+    if (refused !== undefined) return refused;
     const recordedAt = this.clock().toISOString();
     let hash = this.log[this.log.length - 1]?.chainHash ?? EMPTY_HEAD.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
@@ -44,7 +44,7 @@ export class InMemoryEventStore implements EventStore {
     this.log.push(...recorded);
     this.streams.set(streamId, stream);
     for (const id of commandIds) this.commands.set(id, recorded);
-    return { nextExpectedRevision: stream.length - 1, events: recorded, duplicate: false };
+    return { kind: 'appended', nextExpectedRevision: stream.length - 1, events: recorded };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {

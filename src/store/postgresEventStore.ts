@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, Pool, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import {
-  ConcurrencyError,
   AppendOptions,
   AppendResult,
-  checkExpectedRevision,
-  checkGuards,
-  checkPrefixGuards,
+  conflictOf,
   EventMetadata,
   EventStore,
   ExpectedRevision,
@@ -475,14 +472,14 @@ export class PostgresEventStore implements EventStore {
       let broken: Error | undefined;
       try {
         const result = await this.appendWith(client, streamId, events, options);
-        if (!result.duplicate) {
+        if (result.kind === 'appended') {
           this.ownPositions.push(...result.events.map((e) => e.globalPosition));
           this.knowEnd(streamId, result.nextExpectedRevision + 1);
         }
+        // A refused expectation means another writer moved a stream this process thought it knew.
+        if (result.kind === 'conflict') this.ends.clear();
         return result;
       } catch (error) {
-        // A refused expectation means another writer moved a stream this process thought it knew.
-        if (error instanceof ConcurrencyError) this.ends.clear();
         // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.
         if (isConnectionFault(error)) {
           broken = error as Error;
@@ -677,17 +674,19 @@ export class PostgresEventStore implements EventStore {
       const previous = await eventsFrom(client, toPosition(state.command.first), state.command.count);
       const last = previous[previous.length - 1];
       if (last === undefined) throw new Error(`command ${commandIds.join(', ')}: its events are missing from the log`);
-      return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+      return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
     }
     const revisionOf = (id: string): number => state.revisions[id] ?? -1;
     const current = revisionOf(streamId);
-    checkExpectedRevision(streamId, options.expectedRevision, current);
-    checkGuards(guards, revisionOf);
-    checkPrefixGuards(prefixGuards, (prefix, after) => {
-      const found = state.firstUnder?.[prefixGuards.findIndex((g) => g.streamPrefix === prefix && g.after === after)];
-      return found == null ? undefined : toPosition(found);
+    const refused = conflictOf(streamId, options, {
+      revisionOf,
+      firstUnder: (prefix, after) => {
+        const found = state.firstUnder?.[prefixGuards.findIndex((g) => g.streamPrefix === prefix && g.after === after)];
+        return found == null ? undefined : toPosition(found);
+      },
     });
-    if (events.length === 0) return { nextExpectedRevision: current, events: [], duplicate: false };
+    if (refused !== undefined) return refused;
+    if (events.length === 0) return { kind: 'appended', nextExpectedRevision: current, events: [] };
     if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
     const first = toPosition(state.first);
     const recorded = events.map(
@@ -704,7 +703,7 @@ export class PostgresEventStore implements EventStore {
         chainAlgorithm: CHAIN_ALGORITHM,
       }),
     );
-    return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
+    return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
   }
 }
 /**

@@ -4,9 +4,7 @@ import { dirname } from 'node:path';
 import {
   AppendOptions,
   AppendResult,
-  checkExpectedRevision,
-  checkGuards,
-  checkPrefixGuards,
+  conflictOf,
   EventMetadata,
   EventStore,
   NewEvent,
@@ -228,8 +226,8 @@ export class SqliteEventStore implements EventStore {
         return batch.map((p): Outcome => {
           try {
             const result = append(p, head);
-            const last = result.events[result.events.length - 1];
-            if (!result.duplicate && last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
+            const last = result.kind === 'appended' ? result.events[result.events.length - 1] : undefined;
+            if (last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
             return { ok: true, result };
           } catch (error) {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
@@ -361,7 +359,7 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     for (const [i, outcome] of outcomes.entries()) {
-      if (outcome.ok && !outcome.result.duplicate) this.knowEnd((batch[i] as PendingAppend).streamId, outcome.result.nextExpectedRevision + 1);
+      if (outcome.ok && outcome.result.kind === 'appended') this.knowEnd((batch[i] as PendingAppend).streamId, outcome.result.nextExpectedRevision + 1);
     }
     // Only now, after COMMIT (and its fsync) returned, is any append acknowledged.
     outcomes.forEach((outcome, i) => {
@@ -415,13 +413,15 @@ export class SqliteEventStore implements EventStore {
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
       const last = previous?.[previous.length - 1];
-      if (previous !== undefined && last !== undefined) return { nextExpectedRevision: last.position, events: previous, duplicate: true };
+      if (previous !== undefined && last !== undefined) return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
     }
     const revisionOf = (id: string) => this.statements.streamHead.get(id) ?? -1;
+    const refused = conflictOf(streamId, options, {
+      revisionOf,
+      firstUnder: (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix)) ?? undefined,
+    });
+    if (refused !== undefined) return refused;
     const current = revisionOf(streamId);
-    checkExpectedRevision(streamId, options.expectedRevision, current);
-    checkGuards(options.guards, revisionOf);
-    checkPrefixGuards(options.prefixGuards, (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix)) ?? undefined);
     const recordedAt = this.clock().toISOString();
     let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
@@ -447,7 +447,7 @@ export class SqliteEventStore implements EventStore {
       this.statements.upsertStream.run(streamId, current + events.length);
       for (const id of commandIds) this.statements.insertCommand.run(id, head.position + 1, events.length);
     }
-    return { nextExpectedRevision: current + events.length, events: recorded, duplicate: false };
+    return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
   }
 }
 

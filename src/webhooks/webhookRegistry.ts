@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { Loaded, StreamStateCache } from '../commands/streamStateCache';
-import { ConcurrencyError, EventStore, ExpectedRevision } from '../store/eventStore';
+import { EventStore, ExpectedRevision, StoreFault } from '../store/eventStore';
 import { DeliveryState, evolveDelivery, initialDeliveryState } from './deliveryState';
 import { MessageType } from './messages';
 import {
@@ -127,15 +127,10 @@ export class WebhookRegistry {
    */
   async recordDelivery(endpoint: Endpoint, at: Loaded<DeliveryState>, event: DeliveryEvent, expected: 'exact' | 'any', node: string): Promise<boolean> {
     const metadata = { schemaVersion: WEBHOOK_SCHEMA_VERSION, actor: 'system', correlationId: node };
-    try {
-      await this.store.append(deliveriesStream(endpoint.id), [{ eventId: randomUUID(), type: event.type, data: event.data, metadata }], {
-        expectedRevision: expected === 'exact' ? ExpectedRevision.after(at.revision) : ExpectedRevision.any,
-      });
-      return true;
-    } catch (e) {
-      if (e instanceof ConcurrencyError) return false;
-      throw e;
-    }
+    const result = await this.store.append(deliveriesStream(endpoint.id), [{ eventId: randomUUID(), type: event.type, data: event.data, metadata }], {
+      expectedRevision: expected === 'exact' ? ExpectedRevision.after(at.revision) : ExpectedRevision.any,
+    });
+    return result.kind === 'appended';
   }
 
   /** Sends again from a message the endpoint was sent before, and enables it if it was disabled. */
@@ -166,15 +161,14 @@ export class WebhookRegistry {
     const metadata = { schemaVersion: WEBHOOK_SCHEMA_VERSION, actor: sender.actor, commandId, correlationId: sender.correlationId ?? commandId };
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.loadEndpoints();
-      try {
-        await this.store.append(WEBHOOKS_STREAM, [{ eventId: randomUUID(), type: event.type, data: event.data, metadata }], {
-          expectedRevision: ExpectedRevision.after(loaded.revision),
-        });
+      const result = await this.store.append(WEBHOOKS_STREAM, [{ eventId: randomUUID(), type: event.type, data: event.data, metadata }], {
+        expectedRevision: ExpectedRevision.after(loaded.revision),
+      });
+      if (result.kind !== 'conflict') {
         this.endpointCache.appended(WEBHOOKS_STREAM, loaded, [event], evolveEndpoints);
         return;
-      } catch (e) {
-        if (!(e instanceof ConcurrencyError) || attempt >= MAX_APPEND_ATTEMPTS) throw e;
       }
+      if (attempt >= MAX_APPEND_ATTEMPTS) throw new StoreFault('busy', `${result.message}; gave up after ${attempt} attempts`, 1);
     }
   }
 

@@ -1,4 +1,5 @@
-import { ConcurrencyError } from '../../src/store/eventStore';
+import { DEFAULT_MAX_ATTEMPTS } from '../../src/commands/commandHandler';
+import { conflict } from '../../src/store/eventStore';
 import { HttpAnswer, send, startServer, TestServer, withAppend } from './support/ledgerServer';
 
 const NOW = new Date('2026-04-15T12:00:00.000Z');
@@ -136,12 +137,12 @@ describe('commands: malformed requests', () => {
 
 describe('CONFLICT', () => {
   test('is 409 once the handler has given up, and is not kept for the idempotency key', async () => {
-    let conflicts = 10; // the handler's default number of attempts
+    let conflicts = DEFAULT_MAX_ATTEMPTS;
     const flaky = await startServer({
       clock: () => NOW,
       wrapStore: (store) =>
         withAppend(store, (streamId, events, options) =>
-          streamId.endsWith('/lifecycle') && conflicts-- > 0 ? Promise.reject(new ConcurrencyError(streamId, options.expectedRevision, 99)) : store.append(streamId, events, options),
+          streamId.endsWith('/lifecycle') && conflicts-- > 0 ? Promise.resolve(conflict(streamId, options.expectedRevision, 99)) : store.append(streamId, events, options),
         ),
     });
     try {

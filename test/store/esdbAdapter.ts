@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EsdbClient, EsdbEventStore } from '../../src/store/esdbEventStore';
 import { ExpectedRevision } from '../../src/store/eventStore';
-import { collect, newEvent } from './contract';
+import { collect, newEvent, written } from './contract';
 
 /** Why the contract's atomic-guard tests do not apply to the EventStoreDB adapter. */
 export const ESDB_NO_ATOMIC_GUARDS = 'EventStoreDB appends to one stream at a time; guards are checked just before the write (docs/stores.md)';
@@ -45,7 +45,7 @@ export const describeEsdbAdapter = (name: string, server: () => () => EsdbClient
 
       const stored = await store.readStream(streamId);
       expect(stored.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
-      expect(retry).toEqual({ nextExpectedRevision: 1, events: stored, duplicate: true });
+      expect(retry).toEqual({ kind: 'duplicate', nextExpectedRevision: 1, events: stored });
       expect(await store.readCommand(commandId)).toEqual(stored);
       await store.close();
     });
@@ -64,8 +64,7 @@ export const describeEsdbAdapter = (name: string, server: () => () => EsdbClient
       await expect(new EsdbEventStore(dying).append(streamId, [newEvent()], { expectedRevision: ExpectedRevision.noStream, commandIds: [commandId] })).rejects.toThrow('killed');
       const store = new EsdbEventStore(connect());
       expect(await store.readCommand(commandId)).toBeUndefined();
-      const retry = await store.append(streamId, [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream, commandIds: [commandId] });
-      expect(retry.duplicate).toBe(false);
+      const retry = await written(store.append(streamId, [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream, commandIds: [commandId] }));
       expect(await store.readStream(streamId)).toEqual(retry.events);
       await store.close();
     });
@@ -79,18 +78,18 @@ export const describeEsdbAdapter = (name: string, server: () => () => EsdbClient
         a.append(u1, [newEvent({ user: 1 })], { expectedRevision: ExpectedRevision.any, commandIds: [requestId] }),
         b.append(u2, [newEvent({ user: 2 })], { expectedRevision: ExpectedRevision.any, commandIds: [requestId] }),
       ]);
-      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
-      const written = [...(await a.readStream(u1)), ...(await a.readStream(u2))];
-      expect(written).toHaveLength(1);
-      results.forEach((r) => expect(r.events).toEqual(written));
-      expect((await collect(a.readAll({ after: start }))).filter((e) => e.streamId === u1 || e.streamId === u2)).toEqual(written);
+      expect(results.filter((r) => r.kind === 'appended')).toHaveLength(1);
+      const stored = [...(await a.readStream(u1)), ...(await a.readStream(u2))];
+      expect(stored).toHaveLength(1);
+      results.forEach((r) => expect(r).toMatchObject({ events: stored }));
+      expect((await collect(a.readAll({ after: start }))).filter((e) => e.streamId === u1 || e.streamId === u2)).toEqual(stored);
       await Promise.all([a.close(), b.close()]);
     });
 
     test('positions are opaque: readAll after any number starts right above it', async () => {
       const store = new EsdbEventStore(connect());
       const id = `opaque-${randomUUID()}`;
-      const { events } = await store.append(id, [newEvent(), newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream });
+      const { events } = await written(store.append(id, [newEvent(), newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream }));
       const [first, second, third] = events.map((e) => e.globalPosition) as [number, number, number];
       const own = async (after: number) => (await collect(store.readAll({ after }))).filter((e) => e.streamId === id).map((e) => e.globalPosition);
       expect(await own(second - 1)).toEqual([second, third]);

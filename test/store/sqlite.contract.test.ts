@@ -6,7 +6,7 @@ import { chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
 import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
-import { collect, describeEventStoreContract, newEvent } from './contract';
+import { collect, describeEventStoreContract, newEvent, written } from './contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'));
 let files = 0;
@@ -20,16 +20,18 @@ describe('SQLite file store', () => {
   test('creates its folder and keeps the log across reopening', async () => {
     const file = join(dir, 'nested', 'deeper', 'ledger.db');
     const first = new SqliteEventStore(file);
-    const written = await first.append('account-1', [newEvent({ n: 1 }), newEvent({ n: 2 })], {
-      expectedRevision: ExpectedRevision.noStream,
-      commandIds: ['cmd-1'],
-    });
+    const appended = await written(
+      first.append('account-1', [newEvent({ n: 1 }), newEvent({ n: 2 })], {
+        expectedRevision: ExpectedRevision.noStream,
+        commandIds: ['cmd-1'],
+      }),
+    );
     await first.close();
 
     const reopened = new SqliteEventStore(file);
-    expect(await reopened.readStream('account-1')).toEqual(written.events);
-    expect(await reopened.readCommand('cmd-1')).toEqual(written.events);
-    const next = await reopened.append('account-2', [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+    expect(await reopened.readStream('account-1')).toEqual(appended.events);
+    expect(await reopened.readCommand('cmd-1')).toEqual(appended.events);
+    const next = await written(reopened.append('account-2', [newEvent()], { expectedRevision: ExpectedRevision.noStream }));
     expect(next.events[0]?.globalPosition).toBe(2);
     await reopened.close();
   });
@@ -60,8 +62,8 @@ describe('SQLite file store', () => {
 
     const store = new SqliteEventStore(file);
     expect((await store.readCommand('cmd'))?.map((e) => e.eventId)).toEqual(['e0', 'e1']);
-    await expect(store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(0) })).rejects.toMatchObject({ actual: 1 });
-    expect((await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(1) })).events[0]?.globalPosition).toBe(2);
+    expect(await store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(0) })).toMatchObject({ kind: 'conflict', actual: 1 });
+    expect((await written(store.append('s', [newEvent()], { expectedRevision: ExpectedRevision.exact(1) }))).events[0]?.globalPosition).toBe(2);
     // And chained (F4): the two old events by the migration, which says so; the new one on top.
     const [e0, e1, e2] = await collect(store.readAll());
     const h0 = chainHash(GENESIS_HASH, e0 as RecordedEvent);

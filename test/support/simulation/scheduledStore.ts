@@ -49,7 +49,7 @@ export const scheduledStore = (store: EventStore, scheduler: Scheduler, process:
         const result: unknown = await call(args);
         if (name === 'append') {
           const [streamId, events, options] = args as Parameters<EventStore['append']>;
-          if (!(result as AppendResult).duplicate && faults().crashAfterWrite(streamId, events, options)) throw new InjectedCrash(streamId);
+          if ((result as AppendResult).kind === 'appended' && faults().crashAfterWrite(streamId, events, options)) throw new InjectedCrash(streamId);
         }
         return result;
       };

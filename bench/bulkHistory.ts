@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { LedgerService } from '../src/app/ledgerService';
-import { consumeCommandId } from '../src/commands/commandHandler';
+import { consumeCommandId } from '../src/domain/reads';
 import { CommandInput } from '../src/domain/commands';
 import { SCHEMA_VERSION, Streams } from '../src/domain/events';
 import { Dec } from '../src/domain/money';

@@ -4,9 +4,9 @@ import { pipe } from 'fp-ts/function';
 import { Catalog, emptyCatalog, genesisCatalog } from '../domain/catalog';
 import { catalogChecked, catalogDecider, evolveCatalog } from '../domain/catalogDecider';
 import { Command, CommandInput, CommandOf } from '../domain/commands';
-import { Decider } from '../domain/decider';
+import { Decider, issued } from '../domain/decider';
 import { DomainError, domainError } from '../domain/errors';
-import { creditChecked, creditDecider, evolveCredits, initialCreditsState, IssueCredit, monthsRead } from '../domain/creditDecider';
+import { creditChecked, creditDecider, CreditState, evolveCredits, initialCreditsState, IssueCredit, monthsRead } from '../domain/creditDecider';
 import { CreditIssued, CreditsConsumed, LedgerEvent, ProfileEvent, Recorded, SCHEMA_VERSION, Streams } from '../domain/events';
 import { statementOfLine } from '../domain/lineId';
 import { InvariantViolation } from '../domain/invariant';
@@ -15,6 +15,7 @@ import {
   evolveProfile,
   initialProfileState,
   lifecycleChecked,
+  LifecycleState,
   ProfileCommand,
   profileDecider,
   profileNotFound,
@@ -23,7 +24,8 @@ import {
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
 import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
-import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
+import { catalogReads, consumptionReads, creditReads, guardedStreams, lifecycleReads, Reads, ReadsOf, registryReads } from '../domain/reads';
+import { ConsumptionState, evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
 import { usageOfStream } from '../projections/usageOfMonth';
@@ -98,8 +100,6 @@ const jitteredBackoff = (attempt: number): Promise<void> =>
 
 const ASSIGNMENT_COMMANDS: ReadonlySet<string> = new Set(['Subscribe', 'Unsubscribe', 'Upgrade', 'Downgrade']);
 
-/** K2: requestIds are unique within a profile; the store's command-id index enforces it. */
-export const consumeCommandId = (profileId: string, requestId: string) => `ConsumeCredits/${profileId}/${requestId}`;
 
 type Result = E.Either<CommandFailure, CommandOutcome>;
 
@@ -315,71 +315,70 @@ export class CommandHandler {
     }
   }
 
-  /** Reads what the command depends on, as of now, and decides. */
+  /**
+   * Loads what the command reads, as its decider declares it (domain/reads.ts), into the decider's
+   * one state, dates the command if the server dates it, and decides. The plan appends to the
+   * stream read at the revision read and guards every other stream read, as read.
+   */
   private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
     await this.cache.refresh();
     const { command: c } = resolved;
     const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
+    // A command the server dates reads the months of its clock's instant: the dating never moves it to another month (T2's lead is within the month it reads).
     switch (c.type) {
       case 'DefineTier': {
         const catalog = await this.catalog();
-        return this.plan(Streams.catalog, catalog, catalogDecider(now), dated(c, catalogChecked(catalog.state)), [], []);
+        return this.plan(catalogReads, catalog, catalog.state, catalogDecider, issued(dated(c, catalogChecked(catalog.state)), now), evolveCatalog, new Map());
       }
       case 'CreateProfile': {
-        const registry = await this.cache.load(Streams.registry, evolveRegistry, emptyRegistry);
-        return this.plan(Streams.registry, registry, registryDecider(now), dated(c, undefined), [], []);
+        const registry = await this.cache.load(registryReads.writes, evolveRegistry, emptyRegistry);
+        return this.plan(registryReads, registry, registry.state, registryDecider, issued(dated(c, undefined), now), evolveRegistry, new Map());
       }
       case 'ConsumeCredits':
         return this.decideConsumption(c, dated, context, now, claimSeen);
       case 'IssueCredit':
-        return this.decideCredit(c, dated, context, now);
+        return this.decideCredit(c, creditReads(c), dated, context, now);
       default:
-        return this.decideLifecycle(c, dated, context, now);
+        // The months of the date the command carries, or for one the server dates, of its clock's
+        // instant: its dating may move it into the next month, which the reads cover.
+        return this.decideLifecycle(c, lifecycleReads(dated(c, undefined)), dated, context, now);
     }
   }
 
   /**
-   * Reads: the catalog and the lifecycle (guarded), the consumptions the command is checked against
-   * in the command's month and the next (T2 looks no further, since nothing is appended to a closed
-   * month and nothing is dated more than 5 minutes ahead): the user's two usage streams (guarded), or
-   * for SetOverage the profile's latest consumption, one value kept as of a global position P and
+   * Reads: the lifecycle and the catalog, and the consumptions the command is checked against in
+   * the command's month and the next (T2 looks no further, since nothing is appended to a closed
+   * month and nothing is dated more than 5 minutes ahead): the user's two usage streams, or for
+   * SetOverage the profile's latest consumption, one value kept as of a global position P and
    * guarded by "no consumption of the profile after P" (a consumption committed elsewhere since
    * makes the append conflict, and the next attempt sees it). K4 needs no such guard: every
    * consumption guards the lifecycle stream.
    */
-  private async decideLifecycle(c: ProfileCommand, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
-    const profile = await this.profile(c.profileId, context);
-    if (profile === undefined) return E.left(profileNotFound(c.profileId));
+  private async decideLifecycle(c: ProfileCommand, reads: ReadsOf<'lifecycle'>, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
+    const lifecycle = await this.profile(c.profileId, context);
+    if (lifecycle === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    // The month before any check: the client's date, or now for a command the server dates.
-    const month = monthOf(dated(c, undefined).occurredAt);
-    const months = [month, nextMonth(month)];
-    const guards = [Guard.stream(Streams.catalog, catalog.revision)];
+    const read = new Map([[reads.catalog, catalog.revision]]);
     let consumption: Checked | undefined;
     let prefixGuards: ReadonlyArray<PrefixGuard> = [];
-    if (c.type === 'SetOverage') {
-      const consumptions = await this.consumptions.of(c.profileId);
-      consumption = latestOf(...months.map(consumptions.latestIn));
+    if (reads.consumptions.of === 'profile') {
+      const consumptions = await this.consumptions.of(reads.consumptions.profileId);
+      consumption = latestOf(...reads.consumptions.months.map(consumptions.latestIn));
       prefixGuards = [consumptions.guard];
     } else {
-      const usage = await Promise.all(
-        months.map(async (m) => {
-          const streamId = Streams.usage(c.profileId, c.userId, m);
-          return { streamId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) };
-        }),
-      );
-      consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${c.userId}`)));
-      guards.push(...usage.map((u) => Guard.stream(u.streamId, u.loaded.revision)));
+      const usage = await Promise.all(reads.consumptions.usage.map(async (streamId) => ({ streamId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) })));
+      consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${reads.consumptions.of === 'user' ? reads.consumptions.userId : ''}`)));
+      for (const u of usage) read.set(u.streamId, u.loaded.revision);
     }
-    const command = dated(c, lifecycleChecked(profile.state, consumption));
-    const decider = profileDecider({ catalog: catalog.state, now, consumption });
-    return this.plan(Streams.profile(c.profileId), profile, decider, command, guards, [], prefixGuards);
+    const state: LifecycleState = { lifecycle: lifecycle.state, catalog: catalog.state, consumption };
+    return this.plan(reads, lifecycle, state, profileDecider, issued(dated(c, lifecycleChecked(lifecycle.state, consumption)), now), evolveProfile, read, [], prefixGuards);
   }
 
   /**
-   * Reads: the catalog and the lifecycle (guarded: a concurrent SetOverage or subscription change makes
-   * the append fail and the request be decided again, so the log order agrees with the decision, K4),
-   * the requestId index (claimed with the append, K2), and the user's usage stream of the month.
+   * Reads: the usage stream of the command's month, the catalog and the lifecycle (guarded: a
+   * concurrent SetOverage or subscription change makes the append fail and the request be decided
+   * again, so the log order agrees with the decision, K4), and the requestId index (claimed with the
+   * append, K2).
    *
    * A requestId is almost always new, and the append claims it atomically: so it is looked up only
    * when that claim failed before (`claimSeen`), or when the decision without it is a refusal, which
@@ -387,32 +386,28 @@ export class CommandHandler {
    * is accepted again finds its id claimed at the append, writes nothing, and is decided again with
    * what was recorded under it.
    */
-  private async decideConsumption(
-    c: CommandOf<'ConsumeCredits'>,
-    dated: Dating,
-    context: CommandContext,
-    now: string,
-    claimSeen: boolean,
-  ): Promise<Decided> {
-    const profile = await this.profile(c.profileId, context);
-    if (profile === undefined) return E.left(profileNotFound(c.profileId));
+  private async decideConsumption(c: CommandOf<'ConsumeCredits'>, dated: Dating, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+    const lifecycle = await this.profile(c.profileId, context);
+    if (lifecycle === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    const command = dated(c, consumptionChecked(profile.state, c.userId));
-    const requestCommandId = consumeCommandId(c.profileId, c.requestId);
-    const month = monthOf(command.occurredAt);
-    const streamId = Streams.usage(c.profileId, c.userId, month);
+    // Dated first: the usage stream is the one of the month the consumption is dated in, which the server's dating may move into the next.
+    const command = issued(dated(c, consumptionChecked(lifecycle.state, c.userId)), now);
+    const reads = consumptionReads(command);
     const usageSoFar = this.deps.usageSoFar;
-    if (usageSoFar !== undefined) this.cache.seed(streamId, () => usageSoFar(c.profileId, c.userId, month, streamId));
-    const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
-    const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
+    if (usageSoFar !== undefined) this.cache.seed(reads.writes, () => usageSoFar(c.profileId, c.userId, monthOf(command.occurredAt), reads.writes));
+    const usage: Loaded<UsageState> = await this.cache.load(reads.writes, evolveUsage, initialUsageState);
+    const read = new Map([
+      [reads.catalog, catalog.revision],
+      [reads.lifecycle, lifecycle.revision],
+    ]);
     const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {
       const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
-      const decider = usageDecider({ catalog: catalog.state, profile: profile.state, previous, now });
-      const decided = this.plan(streamId, usage, decider, command, guards, [requestCommandId]);
+      const state: ConsumptionState = { usage: usage.state, catalog: catalog.state, lifecycle: lifecycle.state, previous };
+      const decided = this.plan(reads, usage, state, usageDecider, command, evolveUsage, read, [reads.requestId]);
       return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
     };
     const unseen = claimSeen ? undefined : decideAfter(undefined);
-    return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(requestCommandId));
+    return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(reads.requestId));
   }
 
   /**
@@ -422,21 +417,20 @@ export class CommandHandler {
    * the months its earlier credits are dated in, which only names their CREDIT lines in a refusal.
    * The lines come from the statement fold itself (userStatementOf), never from a copy of its rules.
    */
-  private async decideCredit(c: IssueCredit, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
+  private async decideCredit(c: IssueCredit, reads: ReadsOf<'credits'>, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
     const profile = await this.profile(c.profileId, context);
     if (profile === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
-    const streamId = Streams.credits(c.profileId);
-    const [notes, lifecycle] = await Promise.all([this.recorded<CreditIssued>(streamId), this.recorded<ProfileEvent>(Streams.profile(c.profileId))]);
-    const state = notes.events.reduce((s, r) => evolveCredits(s, r.event), initialCreditsState);
-    const { userId, month } = statementOfLine(c.lineId);
-    const months = monthsRead(state, c.lineId);
+    const [notes, lifecycle] = await Promise.all([this.recorded<CreditIssued>(reads.writes), this.recorded<ProfileEvent>(reads.lifecycle)]);
+    const credits = notes.events.reduce((s, r) => evolveCredits(s, r.event), initialCreditsState);
+    const { userId } = statementOfLine(c.lineId);
+    const months = monthsRead(credits, c.lineId);
     // A closed month's usage stream no longer moves: its cached state is as good as a read, and a heavy user's month is not read again.
     const usage = await Promise.all(
       months.map(async (m) => {
         const usageStream = Streams.usage(c.profileId, userId, m);
         const loaded = await this.cache.load(usageStream, evolveUsage, initialUsageState);
-        return { revision: loaded.revision, used: usageOfStream(usageStream, loaded.revision, loaded.state.consumed, loaded.state.lastAt) };
+        return { streamId: usageStream, revision: loaded.revision, used: usageOfStream(usageStream, loaded.revision, loaded.state.consumed, loaded.state.lastAt) };
       }),
     );
     const info = profile.state.profile as ProfileInfo;
@@ -447,15 +441,14 @@ export class CommandHandler {
         return [m, userStatementOf(input, userId)?.lines ?? []];
       }),
     );
-    const decided = creditDecider({ profile: info, now, lines }).decide(dated(c, creditChecked(info, state)), state);
-    if (E.isLeft(decided)) return decided;
-    const guards = [
-      Guard.stream(Streams.catalog, catalog.revision),
-      Guard.stream(Streams.profile(c.profileId), lifecycle.revision),
-      Guard.stream(Streams.usage(c.profileId, userId, month), usage[0]?.revision ?? -1),
-    ];
-    // The credits stream is read whole for each decision (a profile's credit notes are few), so there is no cached state to update.
-    return E.right({ streamId, revision: notes.revision, events: decided.right, guards, commandIds: [], remember: () => undefined });
+    const read = new Map([
+      [reads.catalog, catalog.revision],
+      [reads.lifecycle, lifecycle.revision],
+      [reads.usage, usage.find((u) => u.streamId === reads.usage)?.revision ?? -1],
+    ]);
+    const state: CreditState = { credits, profile: info, lines };
+    // The credits stream is read whole for each decision (a profile's credit notes are few): its state is not cached.
+    return this.plan(reads, { state: credits, revision: notes.revision }, state, creditDecider, issued(dated(c, creditChecked(info, credits)), now), undefined, read);
   }
 
   /** A stream's events decoded with their places, and the revision read: for the decisions that fold a statement. */
@@ -464,25 +457,38 @@ export class CommandHandler {
     return { events, revision: events[events.length - 1]?.ref.position ?? -1 };
   }
 
-  private plan<C, Ev extends LedgerEvent, S>(
-    streamId: string,
-    loaded: Loaded<S>,
+  /**
+   * Decides on the loaded state and plans the append: to the written stream at the revision its
+   * state was read at, guarding every other stream the reads declare at the revision read (`read`).
+   * `evolveStream` folds the written stream's own state for the cache (none: not cached).
+   */
+  private plan<C, Ev extends LedgerEvent, S, W>(
+    reads: Reads,
+    written: Loaded<W>,
+    state: S,
     decider: Decider<C, Ev, S>,
     command: C,
-    guards: ReadonlyArray<Guard>,
-    commandIds: ReadonlyArray<string>,
+    evolveStream: ((s: W, e: Ev) => W) | undefined,
+    read: ReadonlyMap<string, number>,
+    commandIds: ReadonlyArray<string> = [],
     prefixGuards: ReadonlyArray<PrefixGuard> = [],
   ): Decided {
-    const decided = decider.decide(command, loaded.state);
+    const decided = decider.decide(command, state);
     if (E.isLeft(decided)) return decided;
+    const guards = guardedStreams(reads).map((streamId) => {
+      const revision = read.get(streamId);
+      if (revision === undefined) throw new InvariantViolation('reads', `${reads.writes}: the decision declares a read of ${streamId} that was not loaded`);
+      return Guard.stream(streamId, revision);
+    });
+    if (read.size !== guards.length) throw new InvariantViolation('reads', `${reads.writes}: loaded ${[...read.keys()].join(', ')}, declared ${guardedStreams(reads).join(', ')}`);
     return E.right({
-      streamId,
-      revision: loaded.revision,
+      streamId: reads.writes,
+      revision: written.revision,
       events: decided.right,
       guards,
       prefixGuards,
       commandIds,
-      remember: () => this.cache.appended(streamId, loaded, decided.right, decider.evolve),
+      remember: () => (evolveStream === undefined ? undefined : this.cache.appended(reads.writes, written, decided.right, evolveStream)),
     });
   }
 

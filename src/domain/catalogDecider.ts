@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { Catalog, emptyCatalog, withDefinition } from './catalog';
 import { CommandOf } from './commands';
-import { Decider } from './decider';
+import { Decider, Issued } from './decider';
 import { domainError } from './errors';
 import { TierDefined } from './events';
 import { tierVersionOf } from './tier';
@@ -24,8 +24,8 @@ export const catalogChecked = (catalog: Catalog): Checked | undefined => {
  * PERIOD_STARTED: a started month, by the command's date or by the clock plus 5 minutes, is never
  * re-priced (in a month's last 5 minutes, commands dated in the next may already be accepted).
  */
-export const catalogDecider = (now: string): Decider<DefineTier, TierDefined, Catalog> => ({
-  decide: (c, catalog) =>
+export const catalogDecider: Decider<Issued<DefineTier>, TierDefined, Catalog> = {
+  decide: ({ metadata: { now }, ...c }, catalog) =>
     pipe(
       monthOpen(c.occurredAt, now),
       E.chain(() => notBefore(c.occurredAt, catalogChecked(catalog))),
@@ -46,4 +46,4 @@ export const catalogDecider = (now: string): Decider<DefineTier, TierDefined, Ca
     ),
   evolve: evolveCatalog,
   initialState: emptyCatalog,
-});
+};

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { CommandOf } from './commands';
-import { Decider } from './decider';
+import { Decider, Issued } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditIssued, Streams } from './events';
 import { statementOfLine } from './lineId';
@@ -56,16 +56,19 @@ export interface LineShown {
   readonly credits?: string;
 }
 
-/** What a credit decision reads beside the credits stream; the shell folds the statements and passes the clock. */
-export interface CreditContext {
+/**
+ * What a credit decision reads (domain/reads.ts, kind `credits`), loaded into one state: the
+ * credits stream, the one written, and what the catalog, the lifecycle and the user's usage show
+ * of the credited user's lines, folded by the statement itself (never a copy of its rules).
+ */
+export interface CreditState {
+  readonly credits: CreditsState;
   readonly profile: ProfileInfo | null;
-  readonly now: string;
-  /**
-   * The credited user's lines in each month of `monthsRead`, as that month's statement shows them
-   * (the statement fold itself, never a copy of its rules).
-   */
+  /** The credited user's lines in each month of `monthsRead`, as that month's statement shows them. */
   readonly lines: ReadonlyMap<Month, ReadonlyArray<LineShown>>;
 }
+
+export const initialCreditState: CreditState = { credits: initialCreditsState, profile: null, lines: new Map() };
 
 /** T2 for IssueCredit: the profile's creation and its latest credit note. */
 export const creditChecked = (profile: ProfileInfo | null, state: CreditsState): Checked | undefined =>
@@ -87,14 +90,14 @@ const notCreditable = (line: LineShown): DomainError =>
   );
 
 /** N1: the line, on the final statement of the month its id names. */
-const creditedLine = (ctx: CreditContext, c: IssueCredit): E.Either<DomainError, LineShown> => {
+const creditedLine = (state: CreditState, c: Issued<IssueCredit>): E.Either<DomainError, LineShown> => {
   const { profileId, month, userId } = statementOfLine(c.lineId);
-  if (toMillis(ctx.now) < toMillis(monthEnd(month))) {
+  if (toMillis(c.metadata.now) < toMillis(monthEnd(month))) {
     return E.left(
       domainError('MONTH_OPEN', `line ${c.lineId} is on the statement of ${month}, which is open until ${monthEnd(month)}: a line is credited once its bill is final; until then change the subscription itself`),
     );
   }
-  const lines = profileId === c.profileId ? (ctx.lines.get(month) ?? []) : [];
+  const lines = profileId === c.profileId ? (state.lines.get(month) ?? []) : [];
   const line = lines.find((l) => l.lineId === c.lineId);
   if (line === undefined) {
     const known = lines.length === 0 ? `user ${userId} has no line on it` : `user ${userId}'s lines are ${lines.map((l) => l.lineId).join(', ')}`;
@@ -113,13 +116,13 @@ export const leftToCredit = (lines: ReadonlyArray<LineShown>, line: LineShown, c
   return { refund, left: new Dec(line.amount).plus(refund === undefined ? ZERO : new Dec(refund.amount)).minus(sum(credited)) };
 };
 
-const withinLine = (ctx: CreditContext, state: CreditsState, c: IssueCredit, line: LineShown): E.Either<DomainError, void> => {
-  const notes = state.byLine.get(line.lineId) ?? [];
-  const { refund, left } = leftToCredit(ctx.lines.get(statementOfLine(c.lineId).month) ?? [], line, notes.map((n) => n.amount));
+const withinLine = (state: CreditState, c: IssueCredit, line: LineShown): E.Either<DomainError, void> => {
+  const notes = state.credits.byLine.get(line.lineId) ?? [];
+  const { refund, left } = leftToCredit(state.lines.get(statementOfLine(c.lineId).month) ?? [], line, notes.map((n) => n.amount));
   const asked = new Dec(c.amount);
   if (asked.lessThanOrEqualTo(left)) return E.right(undefined);
   const creditLineOf = (n: CreditNote): string | undefined =>
-    (ctx.lines.get(monthOf(n.occurredAt)) ?? []).find(
+    (state.lines.get(monthOf(n.occurredAt)) ?? []).find(
       (l) => l.kind === 'CREDIT' && l.events.some((ref) => ref.streamId === Streams.credits(c.profileId) && ref.position === n.position),
     )?.lineId;
   const taken = [
@@ -141,15 +144,15 @@ const withinLine = (ctx: CreditContext, state: CreditsState, c: IssueCredit, lin
  * every append checks this stream's revision: two credits of one line decided on the same notes
  * cannot both be appended.
  */
-export const creditDecider = (ctx: CreditContext): Decider<IssueCredit, CreditIssued, CreditsState> => ({
+export const creditDecider: Decider<Issued<IssueCredit>, CreditIssued, CreditState> = {
   decide: (c, state) =>
-    ctx.profile === null
+    state.profile === null
       ? E.left(profileNotFound(c.profileId))
       : pipe(
-          monthOpen(c.occurredAt, ctx.now),
-          E.chain(() => notBefore(c.occurredAt, creditChecked(ctx.profile, state))),
-          E.chain(() => creditedLine(ctx, c)),
-          E.chainFirst((line) => withinLine(ctx, state, c, line)),
+          monthOpen(c.occurredAt, c.metadata.now),
+          E.chain(() => notBefore(c.occurredAt, creditChecked(state.profile, state.credits))),
+          E.chain(() => creditedLine(state, c)),
+          E.chainFirst((line) => withinLine(state, c, line)),
           E.map((line) => [
             {
               type: 'CreditIssued' as const,
@@ -166,6 +169,6 @@ export const creditDecider = (ctx: CreditContext): Decider<IssueCredit, CreditIs
             },
           ]),
         ),
-  evolve: evolveCredits,
-  initialState: initialCreditsState,
-});
+  evolve: (state, e) => ({ ...state, credits: evolveCredits(state.credits, e) }),
+  initialState: initialCreditState,
+};

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { describeAssignment, GroupKey, groupKey } from './assignment';
-import { Catalog, tiersInEffect } from './catalog';
+import { Catalog, emptyCatalog, tiersInEffect } from './catalog';
 import { CommandOf } from './commands';
-import { Decider } from './decider';
+import { Decider, Issued } from './decider';
 import { DomainError, domainError } from './errors';
 import { ProfileCreated, ProfileEvent } from './events';
 import { ProfileInfo, profileInfoOf } from './registryDecider';
@@ -133,27 +133,30 @@ const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.
   }
 };
 
-/** What a lifecycle decision reads beside its own stream; the shell loads it and passes the clock. */
-export interface ProfileContext {
+/** What a lifecycle decision reads (domain/reads.ts, kind `lifecycle`), loaded into one state. */
+export interface LifecycleState {
+  /** The profile's lifecycle stream, the one written, seeded with the profile's creation. */
+  readonly lifecycle: ProfileState;
   /** Which tiers are offered, and their order (C4). */
   readonly catalog: Catalog;
-  readonly now: string;
-  /** The latest consumption the command is checked against (T2): the user's, or for SetOverage anyone's. */
+  /** The latest consumption the command is checked against (T2): the user's, or for SetOverage anyone's in the profile. */
   readonly consumption: Checked | undefined;
 }
 
+export const initialLifecycleState: LifecycleState = { lifecycle: initialProfileState, catalog: emptyCatalog, consumption: undefined };
+
 /** A profile's lifecycle stream. T5: PROFILE_NOT_FOUND, MONTH_CLOSED, OUT_OF_ORDER, then the command's own checks. */
-export const profileDecider = (ctx: ProfileContext): Decider<ProfileCommand, ProfileCreated | ProfileEvent, ProfileState> => ({
-  decide: (c, state) =>
-    state.profile === null
+export const profileDecider: Decider<Issued<ProfileCommand>, ProfileCreated | ProfileEvent, LifecycleState> = {
+  decide: ({ metadata, ...c }, { lifecycle, catalog, consumption }) =>
+    lifecycle.profile === null
       ? E.left(notFound(c.profileId))
       : pipe(
-          monthOpen(c.occurredAt, ctx.now),
-          E.chain(() => notBefore(c.occurredAt, lifecycleChecked(state, ctx.consumption))),
-          E.chain(() => decideFor(ctx.catalog, c, state)),
+          monthOpen(c.occurredAt, metadata.now),
+          E.chain(() => notBefore(c.occurredAt, lifecycleChecked(lifecycle, consumption))),
+          E.chain(() => decideFor(catalog, c, lifecycle)),
         ),
-  evolve: evolveProfile,
-  initialState: initialProfileState,
-});
+  evolve: (state, e) => ({ ...state, lifecycle: evolveProfile(state.lifecycle, e) }),
+  initialState: initialLifecycleState,
+};
 
 export { notFound as profileNotFound };

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { CommandOf } from './commands';
-import { Decider } from './decider';
+import { Decider, Issued } from './decider';
 import { domainError } from './errors';
 import { ProfileCreated } from './events';
 import { monthOpen } from './timeOrder';
@@ -43,9 +43,9 @@ export const evolveRegistry = (registry: Registry, e: ProfileCreated): Registry 
 export const emptyRegistry: Registry = { profiles: new Map(), byAccountRegion: new Map() };
 
 /** T5: MONTH_CLOSED, then P1. Profiles are not ordered in time among themselves: each starts its own clock. */
-export const registryDecider = (now: string): Decider<CreateProfile, ProfileCreated, Registry> => ({
+export const registryDecider: Decider<Issued<CreateProfile>, ProfileCreated, Registry> = {
   decide: (c, registry) => {
-    const closed = monthOpen(c.occurredAt, now);
+    const closed = monthOpen(c.occurredAt, c.metadata.now);
     if (E.isLeft(closed)) return closed;
     if (registry.profiles.has(c.profileId)) {
       return E.left(domainError('PROFILE_EXISTS', `profile ${c.profileId} exists`));
@@ -65,4 +65,4 @@ export const registryDecider = (now: string): Decider<CreateProfile, ProfileCrea
   },
   evolve: evolveRegistry,
   initialState: emptyRegistry,
-});
+};

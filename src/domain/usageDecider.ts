@@ -1,12 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { Catalog, tiersInEffect } from './catalog';
+import { Catalog, emptyCatalog, tiersInEffect } from './catalog';
 import { CommandOf } from './commands';
-import { Decider } from './decider';
+import { Decider, Issued } from './decider';
 import { DomainError, domainError } from './errors';
 import { CreditsConsumed } from './events';
 import { Dec, format2, max, ZERO } from './money';
-import { consumptionChecked, profileNotFound, ProfileState, userMonthOfState } from './profileDecider';
+import { consumptionChecked, initialProfileState, profileNotFound, ProfileState, userMonthOfState } from './profileDecider';
 import { monthOf } from './time';
 import { monthOpen, notBefore } from './timeOrder';
 import { MonthFacts, monthFacts } from './userMonth';
@@ -22,14 +22,17 @@ export interface UsageState {
 
 export const initialUsageState: UsageState = { consumed: ZERO, lastAt: null };
 
-/** What a consumption decision reads beside its own stream. */
-export interface UsageContext {
+/** What a consumption decision reads (domain/reads.ts, kind `usage`), loaded into one state. */
+export interface ConsumptionState {
+  /** The user's usage stream of the command's month, the one written. */
+  readonly usage: UsageState;
   readonly catalog: Catalog;
-  readonly profile: ProfileState;
+  readonly lifecycle: ProfileState;
   /** The event recorded earlier under the same requestId in this profile, if any (K2). */
   readonly previous: CreditsConsumed | undefined;
-  readonly now: string;
 }
+
+export const initialConsumptionState: ConsumptionState = { usage: initialUsageState, catalog: emptyCatalog, lifecycle: initialProfileState, previous: undefined };
 
 /** K1, K5 and the consumption so far of the user's month the instant is in: the one fold of domain/userMonth. */
 export const factsOf = (catalog: Catalog, profile: ProfileState, userId: string, occurredAt: string, consumed: Dec): MonthFacts => {
@@ -51,10 +54,9 @@ const checkRequestId = (c: ConsumeCredits, previous: CreditsConsumed | undefined
       );
 };
 
-const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.Either<DomainError, ReadonlyArray<CreditsConsumed>> => {
-  const { profile, catalog } = ctx;
-  return pipe(
-    monthOpen(c.occurredAt, ctx.now),
+const decideNew = (c: Issued<ConsumeCredits>, { usage: state, lifecycle: profile, catalog }: ConsumptionState): E.Either<DomainError, ReadonlyArray<CreditsConsumed>> =>
+  pipe(
+    monthOpen(c.occurredAt, c.metadata.now),
     // Consumptions are not ordered among themselves: many callers meter one user at once (T2).
     E.chain(() => notBefore(c.occurredAt, consumptionChecked(profile, c.userId))),
     E.chain(() => {
@@ -81,7 +83,6 @@ const decideNew = (ctx: UsageContext, c: ConsumeCredits, state: UsageState): E.E
       ]);
     }),
   );
-};
 
 export const evolveUsage = (state: UsageState, e: CreditsConsumed): UsageState => ({
   consumed: state.consumed.plus(new Dec(e.data.credits)),
@@ -93,14 +94,14 @@ export const evolveUsage = (state: UsageState, e: CreditsConsumed): UsageState =
  * succeeds even after its month closed), MONTH_CLOSED, OUT_OF_ORDER, then NOT_SUBSCRIBED and K4.
  * K4 holds because every append checks this stream's revision and guards the lifecycle stream read.
  */
-export const usageDecider = (ctx: UsageContext): Decider<ConsumeCredits, CreditsConsumed, UsageState> => ({
+export const usageDecider: Decider<Issued<ConsumeCredits>, CreditsConsumed, ConsumptionState> = {
   decide: (c, state) =>
-    ctx.profile.profile === null
+    state.lifecycle.profile === null
       ? E.left(profileNotFound(c.profileId))
       : pipe(
-          checkRequestId(c, ctx.previous),
-          E.chain((kind) => (kind === 'retry' ? E.right([]) : decideNew(ctx, c, state))),
+          checkRequestId(c, state.previous),
+          E.chain((kind) => (kind === 'retry' ? E.right([]) : decideNew(c, state))),
         ),
-  evolve: evolveUsage,
-  initialState: initialUsageState,
-});
+  evolve: (state, e) => ({ ...state, usage: evolveUsage(state.usage, e) }),
+  initialState: initialConsumptionState,
+};

@@ -1,9 +1,9 @@
 import { catalogDecider, evolveCatalog } from '../../src/domain/catalogDecider';
 import { tiersInEffect } from '../../src/domain/catalog';
-import { deciderSpec } from '../support/deciderSpecification';
+import { issuedSpec } from '../support/deciderSpecification';
 import { genesis, tierDefined } from '../support/fixtures';
 
-const spec = deciderSpec(catalogDecider('2026-03-31T23:54:59.000Z'));
+const spec = issuedSpec(catalogDecider, '2026-03-31T23:54:59.000Z');
 const define = (fromMonth: string, occurredAt: string) =>
   ({ type: 'DefineTier', tier: 'PRO_MAX', name: 'Pro Max', credits: '5000', price: '100.00', fromMonth, occurredAt }) as const;
 
@@ -21,20 +21,20 @@ describe('catalog decider (C3)', () => {
     spec.given([]).when(define('2026-02', '2026-03-15T00:00:00.000Z')).thenFails('PERIOD_STARTED'));
 
   test("C3: the clock's month has started too, whatever the command's date", () =>
-    deciderSpec(catalogDecider('2026-05-02T00:00:00.000Z')).given([]).when(define('2026-05', '2026-05-01T00:00:00.000Z')).thenFails('PERIOD_STARTED', /2026-05 has/));
+    issuedSpec(catalogDecider, '2026-05-02T00:00:00.000Z').given([]).when(define('2026-05', '2026-05-01T00:00:00.000Z')).thenFails('PERIOD_STARTED', /2026-05 has/));
 
   test("C3, problem 2: in a month's last 5 minutes the next month has started, since commands dated in it may be in the log", () => {
     // Apr 30 23:58: a consumption dated May 1 00:02 may already have been accepted at Pro's price and credits.
-    const lead = deciderSpec(catalogDecider('2026-04-30T23:58:00.000Z'));
+    const lead = issuedSpec(catalogDecider, '2026-04-30T23:58:00.000Z');
     lead.given([]).when(define('2026-05', '2026-04-30T23:58:00.000Z')).thenFails('PERIOD_STARTED', /2026-05 has started/);
     lead.given([]).when(define('2026-06', '2026-04-30T23:58:00.000Z')).then([expect.objectContaining({ type: 'TierDefined' })]);
     // Five minutes and one millisecond before May, it has not.
-    deciderSpec(catalogDecider('2026-04-30T23:54:59.999Z')).given([]).when(define('2026-05', '2026-04-30T23:54:59.999Z')).then([expect.objectContaining({ type: 'TierDefined' })]);
+    issuedSpec(catalogDecider, '2026-04-30T23:54:59.999Z').given([]).when(define('2026-05', '2026-04-30T23:54:59.999Z')).then([expect.objectContaining({ type: 'TierDefined' })]);
   });
 
   test('T5, problem 3: MONTH_CLOSED, then OUT_OF_ORDER, then PERIOD_STARTED, the first that fails is the answer', () => {
     const later = tierDefined('PRO', '25.00', '1000', '2026-06', '2026-04-20T00:00:00.000Z');
-    const at = deciderSpec(catalogDecider('2026-04-25T00:00:00.000Z'));
+    const at = issuedSpec(catalogDecider, '2026-04-25T00:00:00.000Z');
     // Closed, out of order and started all at once: MONTH_CLOSED.
     at.given([later]).when(define('2026-03', '2026-03-10T00:00:00.000Z')).thenFails('MONTH_CLOSED');
     // Out of order and started: OUT_OF_ORDER.
@@ -44,7 +44,7 @@ describe('catalog decider (C3)', () => {
   });
 
   test('T4: a definition dated in a closed month is MONTH_CLOSED, before PERIOD_STARTED (T5)', () =>
-    deciderSpec(catalogDecider('2026-05-02T00:00:00.000Z')).given([]).when(define('2026-02', '2026-01-15T00:00:00.000Z')).thenFails('MONTH_CLOSED', /2026-01/));
+    issuedSpec(catalogDecider, '2026-05-02T00:00:00.000Z').given([]).when(define('2026-02', '2026-01-15T00:00:00.000Z')).thenFails('MONTH_CLOSED', /2026-01/));
 
   test('the catalog is ordered in time: a definition dated before the latest one is OUT_OF_ORDER', () =>
     spec

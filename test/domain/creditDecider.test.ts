@@ -1,11 +1,11 @@
-import { CreditContext, creditDecider, CreditsState, evolveCredits, initialCreditsState, IssueCredit, monthsRead } from '../../src/domain/creditDecider';
+import { creditDecider, CreditState, CreditsState, evolveCredits, initialCreditsState, IssueCredit, monthsRead } from '../../src/domain/creditDecider';
 import { CreditIssued, ProfileEvent, Recorded, Streams } from '../../src/domain/events';
 import { Dec } from '../../src/domain/money';
 import { profileInfoOf } from '../../src/domain/registryDecider';
 import { Month } from '../../src/domain/time';
 import { monthlyStatement, StatementInput, userStatementOf } from '../../src/projections/monthlyStatement';
 import { UsageOfMonth } from '../../src/projections/usageOfMonth';
-import { deciderSpec } from '../support/deciderSpecification';
+import { issuedSpec } from '../support/deciderSpecification';
 import { genesis, profileCreated } from '../support/fixtures';
 
 /**
@@ -34,7 +34,7 @@ const recordedCredits = (events: ReadonlyArray<CreditIssued>) =>
   events.map((event, position): Recorded<CreditIssued> => ({ ref: { streamId: Streams.credits('p-1'), position, eventId: `c-${position}`, type: event.type }, globalPosition: 100 + position, event }));
 
 /** What the shell passes: the lines of every month the decision reads, from the fold. */
-const contextOf = (past: ReadonlyArray<CreditIssued>, lineId: string, now = NOW): CreditContext => {
+const linesOf = (past: ReadonlyArray<CreditIssued>, lineId: string, now = NOW): CreditState['lines'] => {
   const state: CreditsState = past.reduce(evolveCredits, initialCreditsState);
   const lines = new Map(
     monthsRead(state, lineId).map((month: Month) => {
@@ -42,9 +42,9 @@ const contextOf = (past: ReadonlyArray<CreditIssued>, lineId: string, now = NOW)
       return [month, userStatementOf(input, 'alice')?.lines ?? []];
     }),
   );
-  return { profile, now, lines };
+  return lines;
 };
-const spec = (past: ReadonlyArray<CreditIssued>, lineId: string, now = NOW) => deciderSpec(creditDecider(contextOf(past, lineId, now))).given(past);
+const spec = (past: ReadonlyArray<CreditIssued>, lineId: string, now = NOW) => issuedSpec(creditDecider, now, { profile, lines: linesOf(past, lineId, now) }).given(past);
 
 describe('credit decider (section 8)', () => {
   test('N1: a CHARGE of a final statement is credited with its tier, month and user', () => {
@@ -100,7 +100,7 @@ describe('credit decider (section 8)', () => {
   });
 
   test('PROFILE_NOT_FOUND comes first', () =>
-    deciderSpec(creditDecider({ profile: null, now: NOW, lines: new Map() })).given([]).when(credit('p-1~2026-04~alice~1', '1', '2026-03-01T00:00:00.000Z')).thenFails('PROFILE_NOT_FOUND'));
+    issuedSpec(creditDecider, NOW).given([]).when(credit('p-1~2026-04~alice~1', '1', '2026-03-01T00:00:00.000Z')).thenFails('PROFILE_NOT_FOUND'));
 });
 
 describe('CREDIT lines on the statement (N3)', () => {

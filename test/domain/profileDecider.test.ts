@@ -1,10 +1,10 @@
 import { ProfileCreated, ProfileEvent } from '../../src/domain/events';
 import { profileDecider, ProfileCommand } from '../../src/domain/profileDecider';
-import { deciderSpec } from '../support/deciderSpecification';
+import { issuedSpec } from '../support/deciderSpecification';
 import { catalogWith, genesis, profileCreated, tierDefined } from '../support/fixtures';
 
 const NOW = '2026-04-15T00:00:00.000Z';
-const spec = deciderSpec(profileDecider({ catalog: genesis, now: NOW, consumption: undefined }));
+const spec = issuedSpec(profileDecider, NOW, { catalog: genesis });
 const created = profileCreated('p-1', '2026-03-01T09:00:00.000Z');
 const at = '2026-04-10T12:00:00.000Z';
 const base = { profileId: 'p-1', userId: 'alice', groupId: null, occurredAt: at };
@@ -94,14 +94,14 @@ describe('profile decider: Upgrade and Downgrade (M3, M4)', () => {
     // From May, Pro costs more than Pro+: Pro+ → Pro becomes an upgrade.
     const repriced = catalogWith(tierDefined('PRO', '50.00', '1000', '2026-05', '2026-03-10T00:00:00.000Z'));
     const may = { ...base, occurredAt: '2026-05-02T00:00:00.000Z' };
-    const s = deciderSpec(profileDecider({ catalog: repriced, now: NOW, consumption: undefined })).given([created, subscribed('PRO_PLUS')]);
+    const s = issuedSpec(profileDecider, NOW, { catalog: repriced }).given([created, subscribed('PRO_PLUS')]);
     s.when({ ...may, type: 'Upgrade', tier: 'PRO' }).then([{ type: 'SubscriptionUpgraded', data: { ...may, fromTier: 'PRO_PLUS', tier: 'PRO' } }]);
-    deciderSpec(profileDecider({ catalog: repriced, now: NOW, consumption: undefined })).given([created, subscribed('PRO_PLUS')]).when({ ...base, type: 'Upgrade', tier: 'PRO' }).thenFails('NOT_AN_UPGRADE');
+    issuedSpec(profileDecider, NOW, { catalog: repriced }).given([created, subscribed('PRO_PLUS')]).when({ ...base, type: 'Upgrade', tier: 'PRO' }).thenFails('NOT_AN_UPGRADE');
   });
 
   test('a tier defined from a later month is UNKNOWN_TIER before it (C4)', () => {
     const withMax = catalogWith(tierDefined('PRO_MAX', '100.00', '5000', '2026-05', '2026-03-10T00:00:00.000Z'));
-    deciderSpec(profileDecider({ catalog: withMax, now: NOW, consumption: undefined })).given([created, subscribed('PRO')]).when(cmd({ type: 'Upgrade', tier: 'PRO_MAX' })).thenFails('UNKNOWN_TIER', /2026-04/);
+    issuedSpec(profileDecider, NOW, { catalog: withMax }).given([created, subscribed('PRO')]).when(cmd({ type: 'Upgrade', tier: 'PRO_MAX' })).thenFails('UNKNOWN_TIER', /2026-04/);
   });
 });
 
@@ -117,7 +117,7 @@ describe('profile decider: SetOverage (K3)', () => {
 
 describe('profile decider: time (T2, T4, T5)', () => {
   const withConsumption = (consumedAt: string) =>
-    deciderSpec(profileDecider({ catalog: genesis, now: NOW, consumption: { at: consumedAt, what: 'the latest consumption of user alice' } })).given([
+    issuedSpec(profileDecider, NOW, { catalog: genesis, consumption: { at: consumedAt, what: 'the latest consumption of user alice' } }).given([
       created,
       subscribed('PRO'),
     ]);
@@ -134,13 +134,13 @@ describe('profile decider: time (T2, T4, T5)', () => {
     withConsumption('2026-04-09T00:00:00.000Z').when(cmd({ type: 'Unsubscribe' })).then([{ type: 'UserUnsubscribed', data: { ...base, tier: 'PRO' } }]));
 
   test('T4: a command dated in a closed month is MONTH_CLOSED, before OUT_OF_ORDER and the command\'s own checks', () =>
-    deciderSpec(profileDecider({ catalog: genesis, now: '2026-05-02T00:00:00.000Z', consumption: { at: '2026-05-01T00:00:00.000Z', what: 'x' } }))
+    issuedSpec(profileDecider, '2026-05-02T00:00:00.000Z', { catalog: genesis, consumption: { at: '2026-05-01T00:00:00.000Z', what: 'x' } })
       .given([created, subscribed('PRO')])
       .when(cmd({ type: 'Subscribe', tier: 'ULTRA' }))
       .thenFails('MONTH_CLOSED', /2026-04/));
 
   test('T5: PROFILE_NOT_FOUND comes before MONTH_CLOSED', () =>
-    deciderSpec(profileDecider({ catalog: genesis, now: '2026-06-02T00:00:00.000Z', consumption: undefined }))
+    issuedSpec(profileDecider, '2026-06-02T00:00:00.000Z', { catalog: genesis })
       .given([])
       .when(cmd({ type: 'Unsubscribe' }))
       .thenFails('PROFILE_NOT_FOUND'));

@@ -1,8 +1,8 @@
 import { registryDecider } from '../../src/domain/registryDecider';
-import { deciderSpec } from '../support/deciderSpecification';
+import { issuedSpec } from '../support/deciderSpecification';
 import { profileCreated } from '../support/fixtures';
 
-const spec = deciderSpec(registryDecider('2026-03-02T00:00:00.000Z'));
+const spec = issuedSpec(registryDecider, '2026-03-02T00:00:00.000Z');
 const create = (profileId: string, accountId: string, region: string) =>
   ({ type: 'CreateProfile', profileId, accountId, region, occurredAt: '2026-03-02T00:00:00.000Z' }) as const;
 
@@ -25,5 +25,5 @@ describe('registry decider (P1)', () => {
     ]));
 
   test('T4: a profile dated in a closed month is MONTH_CLOSED, before PROFILE_EXISTS (T5)', () =>
-    deciderSpec(registryDecider('2026-04-01T00:00:00.000Z')).given([profileCreated('p-1')]).when(create('p-1', '111122223333', 'us-east-1')).thenFails('MONTH_CLOSED', /2026-03/));
+    issuedSpec(registryDecider, '2026-04-01T00:00:00.000Z').given([profileCreated('p-1')]).when(create('p-1', '111122223333', 'us-east-1')).thenFails('MONTH_CLOSED', /2026-03/));
 });

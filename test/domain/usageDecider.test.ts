@@ -2,7 +2,7 @@ import { fold } from '../../src/domain/decider';
 import { CreditsConsumed, ProfileCreated, ProfileEvent } from '../../src/domain/events';
 import { evolveProfile, initialProfileState } from '../../src/domain/profileDecider';
 import { ConsumeCredits, usageDecider } from '../../src/domain/usageDecider';
-import { deciderSpec } from '../support/deciderSpecification';
+import { issuedSpec } from '../support/deciderSpecification';
 import { catalogWith, genesis, profileCreated, tierDefined } from '../support/fixtures';
 
 type Lifecycle = ProfileCreated | ProfileEvent;
@@ -25,7 +25,7 @@ const consumed = (c: ConsumeCredits): CreditsConsumed => {
   return { type: 'CreditsConsumed', data };
 };
 const spec = (lifecycle: ReadonlyArray<Lifecycle>, previous?: CreditsConsumed, catalog = genesis) =>
-  deciderSpec(usageDecider({ catalog, profile: profileOf(lifecycle), previous, now: NOW }));
+  issuedSpec(usageDecider, NOW, { catalog, lifecycle: profileOf(lifecycle), previous });
 /** C4 ranks by price: PRO_MAX is above POWER and PRO but carries fewer credits than either. */
 const withProMax = catalogWith(tierDefined('PRO_MAX', '300.00', '500', '2026-01', '2026-01-01T00:00:00.000Z'));
 const upgraded = (fromTier: string, tier: string, occurredAt: string, groupId: string | null = null): ProfileEvent => ({
@@ -124,8 +124,7 @@ describe('usage decider (section 6)', () => {
   });
 
   test('evolve sums the month exactly in decimals', () => {
-    const d = usageDecider({ catalog: genesis, profile: profileOf([created]), previous: undefined, now: NOW });
-    const state = fold(d, [consumed(consume('0.1', 'a')), consumed(consume('0.2', 'b'))]);
-    expect(state.consumed.toFixed(2)).toBe('0.30');
+    const state = fold(usageDecider, [consumed(consume('0.1', 'a')), consumed(consume('0.2', 'b'))]);
+    expect(state.usage.consumed.toFixed(2)).toBe('0.30');
   });
 });

@@ -3,6 +3,7 @@ import { ProfileEvent } from '../../src/domain/events';
 import { InvariantViolation } from '../../src/domain/invariant';
 import { evolveProfile, initialProfileState } from '../../src/domain/profileDecider';
 import { usageDecider } from '../../src/domain/usageDecider';
+import { issued } from '../../src/domain/decider';
 import { Change, evolveUser, UserHistory, monthFacts, userMonthIn, userMonthOf } from '../../src/domain/userMonth';
 import { tiersInEffect } from '../../src/domain/catalog';
 import { genesis, profileCreated } from '../support/fixtures';
@@ -33,10 +34,11 @@ describe('the one fold of a user month (domain/userMonth)', () => {
   test('problem 1: April is decided on April events only, with May events already in the log', () => {
     const state = [profileCreated('p-1', '2026-03-01T00:00:00.000Z'), ...lifecycle].reduce(evolveProfile, initialProfileState);
     const consume = (userId: string) => ({ type: 'ConsumeCredits' as const, profileId: 'p-1', userId, credits: '1000', requestId: `r-${userId}`, occurredAt: '2026-04-30T23:58:00.000Z' });
-    const decider = usageDecider({ catalog: genesis, profile: state, previous: undefined, now: '2026-04-30T23:58:00.000Z' });
+    const read = { ...usageDecider.initialState, catalog: genesis, lifecycle: state };
+    const now = '2026-04-30T23:58:00.000Z';
     // M4, K1: alice keeps Power's 10,000 credits until April ends; M2, K5: carol consumes until it ends.
-    expect(E.isRight(decider.decide(consume('alice'), decider.initialState))).toBe(true);
-    expect(E.isRight(decider.decide(consume('carol'), decider.initialState))).toBe(true);
+    expect(E.isRight(usageDecider.decide(issued(consume('alice'), now), read))).toBe(true);
+    expect(E.isRight(usageDecider.decide(issued(consume('carol'), now), read))).toBe(true);
     expect(monthFacts(userMonthOf(lifecycle.map(change), 'alice', '2026-04'), april).allowance.toFixed(2)).toBe('10000.00');
     expect(monthFacts(userMonthOf(lifecycle.map(change), 'alice', '2026-05'), april).allowance.toFixed(2)).toBe('1000.00');
   });

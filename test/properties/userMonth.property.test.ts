@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { ProfileCommand, profileDecider, evolveProfile, initialProfileState, ProfileState } from '../../src/domain/profileDecider';
 import { factsOf } from '../../src/domain/usageDecider';
+import { issued } from '../../src/domain/decider';
 import { ProfileEvent, Recorded } from '../../src/domain/events';
 import { ZERO } from '../../src/domain/money';
 import { monthEnd, monthOf } from '../../src/domain/time';
@@ -74,7 +75,7 @@ function* prefixesOf(seed: number): Generator<Prefix> {
     clock += random.chance(0.15) ? Math.max(0, monthEndAfter(clock) - LEAD + random.int(LEAD) - clock) : random.int(20) * MINUTE;
     const now = new Date(clock).toISOString();
     const occurredAt = new Date(Math.max(clock + random.int(LEAD + 1), Date.parse(state.lastAt ?? now))).toISOString();
-    const decided = profileDecider({ catalog: genesis, now, consumption: undefined }).decide(commandOf(random, occurredAt), state);
+    const decided = profileDecider.decide(issued(commandOf(random, occurredAt), now), { lifecycle: state, catalog: genesis, consumption: undefined });
     // A lifecycle decision writes lifecycle events only (its type admits the ProfileCreated it folds first).
     const accepted = (E.isRight(decided) ? decided.right : []) as ReadonlyArray<ProfileEvent>;
     for (const event of accepted) {

@@ -118,6 +118,16 @@ const usageBatchOperation = {
   },
 };
 
+/** `GET /v1/me`: the caller's own grants (server.ts). */
+export const CALLER_PATH = '/v1/me';
+const callerOperation = {
+  operationId: 'getCaller',
+  tags: ['queries'],
+  summary: "Who the caller is: the actor its commands are recorded under, its role, its accounts, and the actions the role grants (a client offers only those; the server checks every request anyway). Local mode: actor local, role admin, every account",
+  parameters: [correlationParameter],
+  responses: { '200': { description: 'OK', content: jsonContent(ref('Caller')) }, ...errorResponses(ACCESS_STATUSES) },
+};
+
 const queryOperation = (q: QueryRoute) => ({
   operationId: q.operationId,
   tags: ['queries'],
@@ -302,6 +312,12 @@ const components: Record<string, Schema> = {
     currency: str,
     tiers: arrayOf(object({ tier: str, name: str, credits: money, price: money, fromMonth: str, event: object(eventFields) })),
   }),
+  Caller: object({
+    actor: str,
+    role: { type: 'string', enum: ['reader', 'operator', 'admin'] },
+    accounts: { oneOf: [{ type: 'string', enum: ['all'] }, arrayOf(str)] },
+    actions: { ...arrayOf({ type: 'string', enum: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'] }), description: 'command: every command but IssueCredit and DefineTier; issueCredit: IssueCredit' },
+  }),
   LogHead: object({
     position: { type: 'integer', description: "the global position of the log's last event; -1 for an empty log" },
     chainHash: { type: 'string', description: 'lowercase hex SHA-256 chain hash of that event (64 zeros for an empty log)' },
@@ -330,6 +346,7 @@ export const openApiDocument = (
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
   add(USAGE_BATCH_PATH, 'post', usageBatchOperation);
   for (const q of queries) add(q.path, 'get', queryOperation(q));
+  add(CALLER_PATH, 'get', callerOperation);
   for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
   for (const r of webhooks) add(r.path, r.method.toLowerCase(), webhookOperation(r));
   return {

@@ -9,7 +9,7 @@ import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
 import { ScenarioClock } from '../app/scenarioClock';
 import { commandAction } from '../auth/access';
-import { Principal } from '../auth/authorize';
+import { grantsOf, Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
 import { CommandContext } from '../commands/commandHandler';
 import { NewInstant } from '../domain/fields';
@@ -31,7 +31,7 @@ import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
 import { Identifier } from '../domain/fields';
 import { appendedEventJson, previewJson } from './wire';
 import { jsonText } from './jsonText';
-import { openApiDocument } from './openapi';
+import { CALLER_PATH, openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { Flag, isOn, QueryRoute, queryRoutes } from './queryRoutes';
 import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
@@ -367,6 +367,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, E.isLeft(permitted) ? failed(permitted.left) : { status: 200, body: { now: testClock.now().toISOString() } });
     });
   }
+  // Who the caller is and what its role may do: for a client (the console) to offer only what it may (api.md).
+  app.get(CALLER_PATH, async (request, reply) => {
+    const permitted = access.permit(request, 'query');
+    if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+    const { actor, role, accounts } = permitted.right;
+    return send(request, reply, { status: 200, body: { actor, role, accounts, actions: grantsOf(role) } });
+  });
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
   for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 

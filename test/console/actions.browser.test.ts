@@ -379,7 +379,7 @@ suite('actions in the console, in Chromium', () => {
       await page.getByRole('button', { name: 'Preview', exact: true }).click();
       await page.getByTestId('confirm').waitFor();
       expect(squash(await page.getByTestId('rule').innerText())).toMatch(/^Pro is refunded and Power charged in full this month \(rule M3\)\./);
-      await page.getByTestId('action').screenshot({ path: join(SCREENSHOTS, 'preview-operator.png') });
+      await page.getByTestId('actions').screenshot({ path: join(SCREENSHOTS, 'preview-operator.png') });
       if (process.env.UPDATE_DOCS_IMAGES === '1') copyFileSync(join(SCREENSHOTS, 'preview-operator.png'), DOCS_PREVIEW);
       await page.getByRole('button', { name: 'Confirm: upgrade carol to Power' }).click();
       await page.getByTestId('action-done').waitFor();

@@ -68,6 +68,15 @@ export interface Previewed {
   readonly profileId: string | undefined;
 }
 
+/**
+ * What the items of a batch preview before this one decided, standing in for the appends they
+ * would have made: the consumptions each usage stream would have, and the requestIds claimed.
+ */
+interface PendingConsumptions {
+  readonly usage: Map<string, ReadonlyArray<CreditsConsumed>>;
+  readonly claimed: Map<string, CreditsConsumed>;
+}
+
 export interface CommandHandlerDeps {
   readonly store: EventStore;
   /** The server clock, or a scenario's clock (T2, T4). */
@@ -181,6 +190,45 @@ export class CommandHandler {
     const events = 'applied' in decided.right ? [] : wouldAppend(decided.right);
     const month = monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt);
     return E.right({ events, month, profileId: 'profileId' in command && command.type !== 'CreateProfile' ? command.profileId : undefined });
+  }
+
+  /**
+   * Batch usage previewed (api.md "Previews"): each input decided as `preview` decides one
+   * ConsumeCredits, in the order given, on the state the items before it would leave (their
+   * consumptions in the user's usage stream, their requestIds claimed: a later item with the same
+   * requestId is its retry, or REQUEST_ID_REUSED), held here and never in the shared stream cache.
+   * Event ids run across the batch (`preview-1`, `preview-2`, …).
+   */
+  async previewConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}, clock: () => Date = this.deps.clock): Promise<ReadonlyArray<E.Either<CommandFailure, Previewed>>> {
+    await this.initialize();
+    const pending: PendingConsumptions = { usage: new Map(), claimed: new Map() };
+    const results: E.Either<CommandFailure, Previewed>[] = [];
+    let ids = 0;
+    for (const input of inputs) {
+      const resolved = pipe(
+        decode(CommandInput, input),
+        E.chainW((c) => (c.type === 'ConsumeCredits' ? this.resolve(c, clock()) : E.left(domainError('VALIDATION', `type: must be ConsumeCredits, got ${c.type}`)))),
+      );
+      if (E.isLeft(resolved)) {
+        results.push(resolved);
+        continue;
+      }
+      const command = resolved.right.command as CommandOf<'ConsumeCredits'>;
+      const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), true, pending));
+      if (E.isLeft(decided)) {
+        results.push(decided);
+        continue;
+      }
+      const plan = 'applied' in decided.right ? undefined : decided.right;
+      const events = plan === undefined ? [] : wouldAppend(plan).map((r) => ({ ...r, ref: { ...r.ref, eventId: `preview-${++ids}` } }));
+      if (plan !== undefined) {
+        const consumed = plan.events as ReadonlyArray<CreditsConsumed>;
+        pending.usage.set(plan.streamId, [...(pending.usage.get(plan.streamId) ?? []), ...consumed]);
+        for (const id of plan.commandIds) if (consumed[0] !== undefined) pending.claimed.set(id, consumed[0]);
+      }
+      results.push(E.right({ events, month: monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt), profileId: command.profileId }));
+    }
+    return results;
   }
 
   private resolve(input: CommandInput, now: Date = this.deps.clock()): E.Either<DomainError, Resolved> {
@@ -309,7 +357,8 @@ export class CommandHandler {
   }
 
   /** Reads what the command depends on, as of now, and decides. */
-  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+  /** `pending`: a batch preview's items before this one (previewConsumptions). */
+  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean, pending?: PendingConsumptions): Promise<Decided> {
     await this.cache.refresh();
     const { command: c } = resolved;
     const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
@@ -323,7 +372,7 @@ export class CommandHandler {
         return this.plan(Streams.registry, registry, registryDecider(now), dated(c, undefined), [], []);
       }
       case 'ConsumeCredits':
-        return this.decideConsumption(c, dated, context, now, claimSeen);
+        return this.decideConsumption(c, dated, context, now, claimSeen, pending);
       case 'IssueCredit':
         return this.decideCredit(c, dated, context, now);
       default:
@@ -386,6 +435,7 @@ export class CommandHandler {
     context: CommandContext,
     now: string,
     claimSeen: boolean,
+    pending?: PendingConsumptions,
   ): Promise<Decided> {
     const profile = await this.profile(c.profileId, context);
     if (profile === undefined) return E.left(profileNotFound(c.profileId));
@@ -396,14 +446,20 @@ export class CommandHandler {
     const streamId = Streams.usage(c.profileId, c.userId, month);
     const usageSoFar = this.deps.usageSoFar;
     if (usageSoFar !== undefined) this.cache.seed(streamId, () => usageSoFar(c.profileId, c.userId, month, streamId));
-    const usage: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
+    const cached: Loaded<UsageState> = await this.cache.load(streamId, evolveUsage, initialUsageState);
+    const ahead = pending?.usage.get(streamId) ?? [];
+    const usage = ahead.length === 0 ? cached : { state: ahead.reduce(evolveUsage, cached.state), revision: cached.revision + ahead.length };
     const guards = [Guard.stream(Streams.catalog, catalog.revision), Guard.stream(Streams.profile(c.profileId), profile.revision)];
-    const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {
-      const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
+    const decideAfter = (
+      recorded: ReadonlyArray<RecordedEvent> | undefined,
+      previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed),
+    ): Decided => {
       const decider = usageDecider({ catalog: catalog.state, profile: profile.state, previous, now });
       const decided = this.plan(streamId, usage, decider, command, guards, [requestCommandId]);
       return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
     };
+    const claimedBefore = pending?.claimed.get(requestCommandId);
+    if (claimedBefore !== undefined) return decideAfter([], claimedBefore);
     const unseen = claimSeen ? undefined : decideAfter(undefined);
     return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(requestCommandId));
   }

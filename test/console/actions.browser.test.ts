@@ -61,7 +61,7 @@ suite('actions in the console, in Chromium', () => {
     await page.getByTestId('users').waitFor();
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
+  const isFocused = (l: Locator) => l.evaluate((el) => el === el.ownerDocument.activeElement);
 
   /** The users table and the total as shown, in the API's form. */
   const shown = async () => ({
@@ -272,7 +272,7 @@ suite('actions in the console, in Chromium', () => {
 
     test('keyboard only: every form is reached with Tab and opened with Enter, and a subscription is previewed and confirmed without a mouse', async () => {
       await open('/console/profiles/p-fra/2026-05');
-      const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.textContent?.trim() ?? '');
+      const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
       /** Tab until `target` has the focus; it must be reached in the page's order. */
       const tabTo = async (target: Locator, limit = 80) => {
         for (let i = 0; i < limit; i++) {
@@ -289,7 +289,7 @@ suite('actions in the console, in Chromium', () => {
         const form = page.getByTestId('action');
         await form.waitFor();
         // The focus is in the form, on its first field (the overage switch has none: its Preview button).
-        expect(await form.evaluate((f) => f.contains(document.activeElement) && document.activeElement !== f)).toBe(true);
+        expect(await form.evaluate((f) => f.contains(f.ownerDocument.activeElement) && f.ownerDocument.activeElement !== f)).toBe(true);
         await tabTo(page.getByRole('button', { name: 'Preview', exact: true }), 10);
         await tabTo(page.getByRole('button', { name: 'Cancel' }), 3);
         await page.keyboard.press('Space');
@@ -354,7 +354,7 @@ suite('actions in the console, in Chromium', () => {
     });
     const signedIn = async (name: string, path: string) => {
       await page.goto(`${server.base}/console/`);
-      await page.evaluate((t) => sessionStorage.setItem('ledger.token', t), tokens[name] as string);
+      await page.evaluate(`sessionStorage.setItem('ledger.token', ${JSON.stringify(tokens[name])})`);
       await open(path);
     };
 

@@ -2,10 +2,10 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { Locator, Page } from 'playwright-core';
-import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
 import { MINE, NOW, twoAccounts } from '../api/support/twoAccounts';
+import { chromiumSuite, inChromium } from './support/inChromium';
 
 /**
  * The console's actions in Chromium (issue 22): each one previewed (`?preview=true`), then
@@ -13,9 +13,7 @@ import { MINE, NOW, twoAccounts } from '../api/support/twoAccounts';
  * message and records nothing; a reader is offered nothing, an operator no credit; and the whole
  * of it works from the keyboard alone. The history is the console tests' (May 2026 open, April final).
  */
-const skip = chromiumMissing();
-if (skip !== undefined) process.stderr.write(`[actions.browser] skipped: ${skip}\n`);
-const suite = skip === undefined ? describe : describe.skip;
+const suite = chromiumSuite('actions.browser');
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'artifacts', 'console-screenshots');
 /** `UPDATE_DOCS_IMAGES=1 npx jest test/console/actions.browser.test.ts` also writes the README's screenshot of a preview. */
@@ -43,9 +41,7 @@ interface Statement {
 
 suite('actions in the console, in Chromium', () => {
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
   let bearer: Record<string, string> = {};
   const api = async (path: string): Promise<any> => {
     const answer = await server.request('GET', path, { headers: bearer });
@@ -87,18 +83,11 @@ suite('actions in the console, in Chromium', () => {
   const totalRow = (label: string, before: string | undefined, after: string | undefined) => `${label} ${grouped(before)} ${grouped(after)}`;
   const userTotal = (s: Statement, userId: string) => s.users.find((u) => u.userId === userId)?.total;
 
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startServerWithHistory(twoAccounts, NOW);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-  });
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }));
+  inChromium(
+    () => startServerWithHistory(twoAccounts, NOW),
+    (opened) => ({ server, page } = opened),
+  );
 
   describe('in local mode (the local admin)', () => {
     test('upgrade: the preview shows the REFUND and the CHARGE, the totals before and after and the rule; confirmed, the page is the API statement', async () => {
@@ -109,7 +98,7 @@ suite('actions in the console, in Chromium', () => {
       const user = page.getByLabel('User', { exact: true });
       expect(await isFocused(user)).toBe(true);
       await user.fill('bob');
-      expect(await page.getByTestId('user-holds').textContent()).toBe('bob holds direct: Pro.');
+      expect(await page.locator('[id="action-user-hint"]').textContent()).toBe('bob holds direct: Pro.');
       await page.getByLabel('Tier').selectOption('PRO_PLUS');
       await page.getByRole('button', { name: 'Preview', exact: true }).click();
       await page.getByTestId('confirm').waitFor();
@@ -235,7 +224,7 @@ suite('actions in the console, in Chromium', () => {
       await page.getByRole('button', { name: 'alice' }).click();
       const row = page.locator(`[id="line-${lineId}"]`);
       await row.getByRole('button', { name: 'Credit…' }).click();
-      expect(await page.getByTestId('credit-left').textContent()).toBe('200.00 of 200.00 left to credit.');
+      expect(await page.locator(`[id="credit-amount-${lineId}-hint"]`).textContent()).toBe('200.00 of 200.00 left to credit.');
       await page.getByLabel('Amount (USD)').fill('12.5');
       await page.getByLabel('Reason').fill('outage on 2026-04-20');
       await page.getByRole('button', { name: 'Preview', exact: true }).click();

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { CommandRequest, getJson, isNotFound, newIdempotencyKey, sendCommand } from '../api';
 import { CommandResult, Preview, Statement } from '../codecs';
 import { amount, instant, monthName } from '../format';
+import { LineColumns } from '../lineColumns';
 import { Failure } from '../pages/status';
 import { previewOf } from './commands';
 import { LineChange, lineChanges, TotalChange, totalChanges } from './previewDiff';
@@ -42,13 +43,7 @@ const ChangedLines = ({ changes, month }: { changes: ReadonlyArray<LineChange>; 
           <tr>
             <th scope="col">Change</th>
             <th scope="col">User</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Tier</th>
-            <th scope="col">Description</th>
-            <th scope="col">At</th>
-            <th scope="col" class="num">
-              Amount (USD)
-            </th>
+            <LineColumns />
           </tr>
         </thead>
         <tbody>
@@ -93,6 +88,49 @@ const Totals = ({ totals, month }: { totals: ReadonlyArray<TotalChange>; month: 
         ))}
       </tbody>
     </table>
+  </div>
+);
+
+/** A refusal, where it happened; the focus goes to it. */
+const StepError = ({ error }: { error: unknown }) =>
+  error === undefined ? null : (
+    <div data-focus tabIndex={-1} data-testid="action-error">
+      <Failure error={error} />
+    </div>
+  );
+
+/** A labelled text field of an action's form, with a hint read with it (`aria-describedby`). */
+export const TextField = (props: {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly onInput: (value: string) => void;
+  readonly hint?: ComponentChildren;
+  readonly required?: boolean;
+  readonly list?: string;
+  readonly inputMode?: 'decimal';
+  readonly maxLength?: number;
+  readonly wide?: boolean;
+}) => (
+  <div class={props.wide === true ? 'field wide' : 'field'}>
+    <label for={props.id}>{props.label}</label>
+    <input
+      id={props.id}
+      required={props.required}
+      list={props.list}
+      inputMode={props.inputMode}
+      maxLength={props.maxLength}
+      autoComplete="off"
+      spellcheck={false}
+      value={props.value}
+      aria-describedby={props.hint === undefined ? undefined : `${props.id}-hint`}
+      onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
+    />
+    {props.hint !== undefined && (
+      <span id={`${props.id}-hint`} class="hint">
+        {props.hint}
+      </span>
+    )}
   </div>
 );
 
@@ -166,11 +204,7 @@ export const ActionForm = (props: ActionFormProps) => {
       {step.at === 'edit' && (
         <form onSubmit={preview} aria-labelledby={titleId} aria-busy={step.busy}>
           <div class="fields">{props.children}</div>
-          {step.error !== undefined && (
-            <div data-focus tabIndex={-1} data-testid="action-error">
-              <Failure error={step.error} />
-            </div>
-          )}
+          <StepError error={step.error} />
           <div class="buttons">
             <button type="submit" disabled={step.busy}>
               {step.busy ? 'Previewing…' : 'Preview'}
@@ -198,11 +232,7 @@ export const ActionForm = (props: ActionFormProps) => {
             Records {step.previewed.preview.events.length === 1 ? 'one event' : `${step.previewed.preview.events.length} events`}:{' '}
             {step.previewed.preview.events.map((e) => e.type).join(', ') || 'none'}.
           </p>
-          {step.error !== undefined && (
-            <div data-focus tabIndex={-1} data-testid="action-error">
-              <Failure error={step.error} />
-            </div>
-          )}
+          <StepError error={step.error} />
           <div class="buttons">
             <button type="submit" disabled={step.busy}>
               {step.busy ? 'Recording…' : `Confirm: ${props.confirmLabel}`}

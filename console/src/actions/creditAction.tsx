@@ -4,7 +4,7 @@ import { Line, LineCredits } from '../codecs';
 import { amount, monthName } from '../format';
 import { hrefs } from '../router';
 import { useLoad } from '../useLoad';
-import { ActionForm, Previewed } from './actionForm';
+import { ActionForm, Previewed, TextField } from './actionForm';
 import { useActing } from './acting';
 import { issueCredit } from './commands';
 import { ruleInWords } from './ruleInWords';
@@ -21,7 +21,6 @@ export const CreditForm = ({ profileId, month, userId, line, onClose }: { profil
     [profileId, month, line.lineId],
     acting.version,
   );
-  const hintId = `credit-left-${line.lineId}`;
   return (
     <ActionForm
       title={`Credit line ${line.lineId}`}
@@ -37,34 +36,16 @@ export const CreditForm = ({ profileId, month, userId, line, onClose }: { profil
         </>
       )}
     >
-      <p id={hintId} class="hint" data-testid="credit-left">
-        {credits.state === 'ok' ? `${amount(credits.data.left)} of ${amount(credits.data.amount)} left to credit.` : ' '}
-      </p>
-      <div class="field">
-        <label for={`credit-amount-${line.lineId}`}>Amount (USD)</label>
-        <input
-          id={`credit-amount-${line.lineId}`}
-          name="amount"
-          required
-          inputMode="decimal"
-          autoComplete="off"
-          aria-describedby={hintId}
-          value={credit.amount}
-          onInput={(e) => setCredit({ ...credit, amount: (e.target as HTMLInputElement).value })}
-        />
-      </div>
-      <div class="field wide">
-        <label for={`credit-reason-${line.lineId}`}>Reason</label>
-        <input
-          id={`credit-reason-${line.lineId}`}
-          name="reason"
-          required
-          maxLength={500}
-          autoComplete="off"
-          value={credit.reason}
-          onInput={(e) => setCredit({ ...credit, reason: (e.target as HTMLInputElement).value })}
-        />
-      </div>
+      <TextField
+        id={`credit-amount-${line.lineId}`}
+        label="Amount (USD)"
+        required
+        inputMode="decimal"
+        value={credit.amount}
+        onInput={(amount) => setCredit({ ...credit, amount })}
+        hint={credits.state === 'ok' ? `${amount(credits.data.left)} of ${amount(credits.data.amount)} left to credit.` : ''}
+      />
+      <TextField id={`credit-reason-${line.lineId}`} label="Reason" required wide maxLength={500} value={credit.reason} onInput={(reason) => setCredit({ ...credit, reason })} />
     </ActionForm>
   );
 };

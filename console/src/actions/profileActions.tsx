@@ -5,7 +5,7 @@ import { amount, monthName } from '../format';
 import { Failure, Loading } from '../pages/status';
 import { hrefs } from '../router';
 import { useLoad } from '../useLoad';
-import { ActionForm, Previewed } from './actionForm';
+import { ActionForm, Previewed, TextField } from './actionForm';
 import { mayChange, useActing } from './acting';
 import { changeTier, setOverage, subscribe, unsubscribe } from './commands';
 import { Action, ruleInWords } from './ruleInWords';
@@ -85,49 +85,30 @@ export const ProfileActions = ({ profileId, month }: { profileId: string; month:
     users: () => (open === 'SetOverage' ? [] : [userId]),
   };
   const userField = (
-    <div class="field">
-      <label for="action-user">User</label>
-      <input
+    <>
+      <TextField
         id="action-user"
-        name="userId"
+        label="User"
         required
-        autoComplete="off"
-        spellcheck={false}
         list={open === 'Subscribe' ? undefined : 'action-users'}
         value={fields.userId}
-        aria-describedby="action-user-holds"
-        onInput={(e) => set({ userId: (e.target as HTMLInputElement).value })}
+        onInput={(v) => set({ userId: v })}
+        hint={userId === '' ? '' : user === undefined ? `${userId} holds no assignment now.` : `${userId} holds ${assignmentsInWords(user, tierName)}.`}
       />
       <datalist id="action-users">
         {profile.users.map((u) => (
           <option key={u.userId} value={u.userId} />
         ))}
       </datalist>
-      <span id="action-user-holds" class="hint" data-testid="user-holds">
-        {userId === '' ? '' : user === undefined ? `${userId} holds no assignment now.` : `${userId} holds ${assignmentsInWords(user, tierName)}.`}
-      </span>
-    </div>
+    </>
   );
   const groupField = (
-    <div class="field">
-      <label for="action-group">Group</label>
-      <input
-        id="action-group"
-        name="groupId"
-        autoComplete="off"
-        spellcheck={false}
-        list="action-groups"
-        value={fields.groupId}
-        aria-describedby="action-group-hint"
-        onInput={(e) => set({ groupId: (e.target as HTMLInputElement).value })}
-      />
+    <>
+      <TextField id="action-group" label="Group" list="action-groups" value={fields.groupId} onInput={(v) => set({ groupId: v })} hint="Empty for the direct assignment." />
       <datalist id="action-groups">
         {(user?.assignments ?? []).flatMap((a) => (a.groupId === null ? [] : [<option key={a.groupId} value={a.groupId} />]))}
       </datalist>
-      <span id="action-group-hint" class="hint">
-        Empty for the direct assignment.
-      </span>
-    </div>
+    </>
   );
   const tierField = (
     <div class="field">

@@ -5,6 +5,7 @@ import { ProfileActions } from '../actions/profileActions';
 import { getJson } from '../api';
 import { Caller, EventPage, Line, LineCredits, RecordedEvent, StatementPage, UserStatement } from '../codecs';
 import { amount, instant, monthName } from '../format';
+import { LineColumns } from '../lineColumns';
 import { MonthPicker } from '../monthPicker';
 import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, lineAnchor, navigate } from '../router';
@@ -13,6 +14,7 @@ import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 import { SealNotice } from './seal';
 
 const PAGE = 100;
+
 /** Users a page of the users table shows: a profile of 50,000 users is 29 MB whole, never loaded at once. */
 export const USERS_PAGE = 100;
 
@@ -221,13 +223,7 @@ const UserRows = ({ profileId, month, final, user }: { profileId: string; month:
               <caption class="sr-only">Lines of {user.userId}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">At</th>
-                  <th scope="col" class="num">
-                    Amount (USD)
-                  </th>
+                  <LineColumns />
                 </tr>
               </thead>
               <tbody>

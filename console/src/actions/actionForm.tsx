@@ -1,5 +1,5 @@
 import { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { CommandRequest, getJson, isNotFound, newIdempotencyKey, sendCommand } from '../api';
 import { CommandResult, Preview, Statement } from '../codecs';
 import { amount, instant, monthName } from '../format';
@@ -169,7 +169,8 @@ export const ActionForm = (props: ActionFormProps) => {
   const [step, setStep] = useState<Step>({ at: 'edit', busy: false });
   const box = useRef<HTMLDivElement>(null);
   // What the focus goes to at each step: the first field, the preview's heading, the outcome, an error.
-  useEffect(() => {
+  // Before the browser paints, so that keys typed right after opening land in the field.
+  useLayoutEffect(() => {
     const target = box.current?.querySelector<HTMLElement>('[data-focus]') ?? box.current?.querySelector<HTMLElement>('input, select, textarea, button');
     target?.focus();
   }, [step.at, 'error' in step ? step.error : undefined]);

@@ -28,9 +28,9 @@ export const whenUnauthenticated = (handler: () => void) => {
   onUnauthenticated = handler;
 };
 
-const request = async (path: string): Promise<Response> => {
+const request = async (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> => {
   const bearer = token.get();
-  const response = await fetch(path, { headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` } });
+  const response = await fetch(path, { ...init, headers: { ...init.headers, ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) } });
   if (response.ok) return response;
   const body = ApiErrorBody.decode(await response.json().catch(() => undefined));
   const error = isLeft(body) ? new ApiError(response.status, 'HTTP', `${response.status} ${response.statusText}`) : new ApiError(response.status, body.right.error.code, body.right.error.message);
@@ -38,12 +38,28 @@ const request = async (path: string): Promise<Response> => {
   throw error;
 };
 
-/** GET a JSON answer, decoded: a shape the console does not expect is an error, not a blank page. */
-export const getJson = async <A>(path: string, codec: t.Decoder<unknown, A>): Promise<A> => {
-  const decoded = codec.decode(await (await request(path)).json());
-  if (isLeft(decoded)) throw new Error(`unexpected answer from ${path}: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
-  return decoded.right;
+const decoded = async <A>(path: string, response: Response, codec: t.Decoder<unknown, A>): Promise<A> => {
+  const answer = codec.decode(await response.json());
+  if (isLeft(answer)) throw new Error(`unexpected answer from ${path}: ${PathReporter.report(answer).slice(0, 3).join('; ')}`);
+  return answer.right;
 };
+
+/** GET a JSON answer, decoded: a shape the console does not expect is an error, not a blank page. */
+export const getJson = async <A>(path: string, codec: t.Decoder<unknown, A>): Promise<A> => decoded(path, await request(path), codec);
+
+/** A command (or its preview) as the API takes it: method, path and JSON body. */
+export interface CommandRequest {
+  readonly method: 'POST' | 'PUT';
+  readonly path: string;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** Sends a command; `headers`: an Idempotency-Key, so that a confirmation sent twice takes effect once. */
+export const sendCommand = async <A>(command: CommandRequest, codec: t.Decoder<unknown, A>, headers: Record<string, string> = {}): Promise<A> =>
+  decoded(command.path, await request(command.path, { method: command.method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(command.body) }), codec);
+
+/** 128 random bits as hex: crypto.randomUUID exists only on https or localhost, getRandomValues everywhere. */
+export const newIdempotencyKey = (): string => `console-${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 /** GET a file and hand it to the browser as a download (a link cannot carry the bearer token). */
 export const download = async (path: string, fileName: string): Promise<void> => {

@@ -96,6 +96,30 @@ export const LineCredits = t.type({
 });
 export type LineCredits = t.TypeOf<typeof LineCredits>;
 
+/** `GET /v1/me`: the caller and what its role may do; the console offers only those actions (the API checks each anyway). */
+export const Caller = t.type({ actor: t.string, role: t.string, actions: t.array(t.string) });
+export type Caller = t.TypeOf<typeof Caller>;
+
+/** `GET /v1/profiles/{id}`: the profile now, its overage switch, and every user's active assignments. */
+export const ProfileNow = t.type({
+  profileId: t.string,
+  overage: t.boolean,
+  users: t.array(t.type({ userId: t.string, assignments: t.array(t.type({ groupId: t.union([t.string, t.null]), tier: t.string })), effectiveTier: t.string })),
+});
+export type ProfileNow = t.TypeOf<typeof ProfileNow>;
+
+/** `GET /v1/catalog`: the tiers of the clock's month, in tier order (C4); its `month` is the month commands are dated in now. */
+export const Catalog = t.type({ month: t.string, tiers: t.array(t.type({ tier: t.string, name: t.string, credits: Decimal2, price: Decimal2 })) });
+export type Catalog = t.TypeOf<typeof Catalog>;
+
+const AppendedEvent = t.type({ streamId: t.string, position: t.number, eventId: t.string, type: t.string, occurredAt: t.string });
+/** A command's answer: the events it appended. */
+export const CommandResult = t.type({ events: t.array(AppendedEvent) });
+export type CommandResult = t.TypeOf<typeof CommandResult>;
+/** A command's preview (`?preview=true`): the events it would append and the statement of its month as it would then read. */
+export const Preview = t.type({ events: t.array(AppendedEvent), statement: t.union([Statement, t.null]) });
+export type Preview = t.TypeOf<typeof Preview>;
+
 /** A webhook endpoint and its recent deliveries, as `GET /v1/webhooks/{id}/deliveries` answers (never a secret). */
 const WebhookFields = {
   id: t.string,

@@ -102,6 +102,14 @@ const usageBatchOperation = {
     { name: 'profileId', in: 'path', required: true, description: CommandFields.ConsumeCredits.required.profileId.name, schema: { type: 'string' } },
     { name: 'Idempotency-Key', in: 'header', required: false, description: `${IdempotencyKey.name}. Replays the first answer to the same batch.`, schema: { type: 'string', maxLength: 200 } },
     correlationParameter,
+    {
+      name: 'preview',
+      in: 'query',
+      required: false,
+      description:
+        '1 or true: decide every item as the batch would now, each on what the items before it would leave, and append nothing (no requestId or Idempotency-Key claimed). Answers 200 with each item\'s result (events under preview ids) and the statement of each month the accepted items are dated in, as it would then read. 0 or false (the default): run the batch.',
+      schema: { type: 'string', enum: ['1', 'true', '0', 'false'] },
+    },
   ],
   requestBody: {
     required: true,
@@ -113,9 +121,19 @@ const usageBatchOperation = {
     }),
   },
   responses: {
-    '200': { description: 'One result per request, in order', content: jsonContent({ $ref: '#/components/schemas/UsageBatchResult' }) },
+    '200': { description: 'One result per request, in order; with preview=true, also the statements as they would read', content: jsonContent({ oneOf: [ref('UsageBatchResult'), ref('UsageBatchPreview')] }) },
     ...errorResponses([400, ...ACCESS_STATUSES, 413, 415]),
   },
+};
+
+/** `GET /v1/me`: the caller's own grants (server.ts). */
+export const CALLER_PATH = '/v1/me';
+const callerOperation = {
+  operationId: 'getCaller',
+  tags: ['queries'],
+  summary: "Who the caller is: the actor its commands are recorded under, its role, its accounts, and the actions the role grants (a client offers only those; the server checks every request anyway). Local mode: actor local, role admin, every account",
+  parameters: [correlationParameter],
+  responses: { '200': { description: 'OK', content: jsonContent(ref('Caller')) }, ...errorResponses(ACCESS_STATUSES) },
 };
 
 const queryOperation = (q: QueryRoute) => ({
@@ -195,6 +213,14 @@ const webhookFields = {
 };
 const webhook = object(webhookFields);
 
+/** One result per item of a batch, in order. */
+const batchResults = arrayOf({
+  oneOf: [
+    object({ ok: { type: 'boolean', enum: [true] }, events: arrayOf(appendedEvent) }),
+    object({ ok: { type: 'boolean', enum: [false] }, error: object({ code: str, message: str }) }),
+  ],
+});
+
 const components: Record<string, Schema> = {
   Error: object({ error: object({ code: str, message: str }) }),
   CommandResult: object({ events: arrayOf(appendedEvent) }),
@@ -203,12 +229,11 @@ const components: Record<string, Schema> = {
     statement: { allOf: [ref('Statement')], nullable: true, description: 'null for DefineTier and CreateProfile, which belong to no profile' },
   }),
   UsageBatchResult: object({
-    results: arrayOf({
-      oneOf: [
-        object({ ok: { type: 'boolean', enum: [true] }, events: arrayOf(appendedEvent) }),
-        object({ ok: { type: 'boolean', enum: [false] }, error: object({ code: str, message: str }) }),
-      ],
-    }),
+    results: batchResults,
+  }),
+  UsageBatchPreview: object({
+    results: batchResults,
+    statements: { ...arrayOf(ref('Statement')), description: 'the statement of each month an accepted item is dated in, in month order, as it would read with every accepted item' },
   }),
   RecordedEvent: recordedEvent,
   EventPage: object({ events: arrayOf(ref('RecordedEvent')), next: { type: 'integer', nullable: true, description: 'pass as after for the next page; null at the end' } }),
@@ -302,6 +327,12 @@ const components: Record<string, Schema> = {
     currency: str,
     tiers: arrayOf(object({ tier: str, name: str, credits: money, price: money, fromMonth: str, event: object(eventFields) })),
   }),
+  Caller: object({
+    actor: str,
+    role: { type: 'string', enum: ['reader', 'operator', 'admin'] },
+    accounts: { oneOf: [{ type: 'string', enum: ['all'] }, arrayOf(str)] },
+    actions: { ...arrayOf({ type: 'string', enum: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'] }), description: 'command: every command but IssueCredit and DefineTier; issueCredit: IssueCredit' },
+  }),
   LogHead: object({
     position: { type: 'integer', description: "the global position of the log's last event; -1 for an empty log" },
     chainHash: { type: 'string', description: 'lowercase hex SHA-256 chain hash of that event (64 zeros for an empty log)' },
@@ -330,6 +361,7 @@ export const openApiDocument = (
   for (const r of commands) add(r.path, r.method.toLowerCase(), commandOperation(r));
   add(USAGE_BATCH_PATH, 'post', usageBatchOperation);
   for (const q of queries) add(q.path, 'get', queryOperation(q));
+  add(CALLER_PATH, 'get', callerOperation);
   for (const r of tokens) add(r.path, r.method.toLowerCase(), tokenOperation(r));
   for (const r of webhooks) add(r.path, r.method.toLowerCase(), webhookOperation(r));
   return {

@@ -9,9 +9,9 @@ import * as TE from 'fp-ts/TaskEither';
 import { LedgerService } from '../app/ledgerService';
 import { ScenarioClock } from '../app/scenarioClock';
 import { commandAction } from '../auth/access';
-import { Principal } from '../auth/authorize';
+import { grantsOf, Principal } from '../auth/authorize';
 import { TokenRegistry } from '../auth/tokenRegistry';
-import { CommandContext } from '../commands/commandHandler';
+import { CommandContext, CommandFailure, Previewed } from '../commands/commandHandler';
 import { NewInstant } from '../domain/fields';
 import { resolveCurrentMonth } from '../domain/time';
 import { decode, show, strictObject } from '../domain/validation';
@@ -29,9 +29,9 @@ import { registerOperations } from './operationsRoutes';
 import { parseJsonBody } from './jsonBody';
 import { consumeBatch, ItemResult, UsageBatchBody } from '../app/usageBatch';
 import { Identifier } from '../domain/fields';
-import { appendedEventJson, previewJson } from './wire';
+import { appendedEventJson, previewEventJson, previewJson } from './wire';
 import { jsonText } from './jsonText';
-import { openApiDocument } from './openapi';
+import { CALLER_PATH, openApiDocument } from './openapi';
 import { routerPath } from './pathTemplate';
 import { Flag, isOn, QueryRoute, queryRoutes } from './queryRoutes';
 import { AdminRoute, TokenRoute, tokenRoutes } from './tokenRoutes';
@@ -102,13 +102,13 @@ const IdempotencyHeader = strictObject('headers', {}, { 'Idempotency-Key': Idemp
 const TEST_CLOCK_HEADER = 'test-clock-now';
 const TestClockHeader = strictObject('headers', {}, { 'Test-Clock-Now': onceHeader('Test-Clock-Now', NewInstant) });
 
-const USAGE_PATH_HINT = '/v1/profiles/{profileId}/usage';
 const BatchParams = strictObject('path', { profileId: Identifier }, {});
 /** 1,000 items of at most ~400 bytes each (two 128-character ids, credits, an instant), with room. */
 const BATCH_BODY_LIMIT = 1024 * 1024;
 
-const batchResultJson = (r: ItemResult) =>
-  E.isLeft(r) ? { ok: false, error: { code: r.left.code, message: r.left.message } } : { ok: true, events: r.right.events.map(appendedEventJson) };
+const batchErrorJson = (e: CommandFailure) => ({ ok: false, error: { code: e.code, message: e.message } });
+const batchResultJson = (r: ItemResult) => (E.isLeft(r) ? batchErrorJson(r.left) : { ok: true, events: r.right.events.map(appendedEventJson) });
+const batchPreviewJson = (r: E.Either<CommandFailure, Previewed>) => (E.isLeft(r) ? batchErrorJson(r.left) : { ok: true, events: r.right.events.map(previewEventJson) });
 
 /**
  * The HTTP shell (api.md): one generic registration per route table (commands, queries), io-ts at
@@ -328,12 +328,8 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     const permitted = access.permit(request, commandAction('ConsumeCredits'));
     if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
     const principal = permitted.right;
-    // Not yet previewed (docs/api.md "Previews"); refused rather than ignored, which would run the batch.
     const previewing = decode(PreviewQuery, { preview: (request.query as Record<string, unknown> | undefined)?.preview });
     if (E.isLeft(previewing)) return send(request, reply, failed(previewing.left));
-    if (isOn(previewing.right.preview)) {
-      return send(request, reply, failed(apiError('VALIDATION', `preview: not available on batch usage; preview each request on POST ${USAGE_PATH_HINT}?preview=true`)));
-    }
     const input = pipe(
       decode(BatchParams, request.params),
       E.chain((params) => pipe(decode(UsageBatchBody, request.body), E.map((body) => ({ ...params, ...body })))),
@@ -343,10 +339,20 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
     if (E.isLeft(header)) return send(request, reply, failed(header.left));
     const mayActOn = access.commandScope(principal, { type: 'ConsumeCredits' });
     if (E.isLeft(mayActOn)) return send(request, reply, failed(mayActOn.left));
-    for (const r of input.right.requests) if (typeof r.occurredAt === 'string') options.testClock?.observe(r.occurredAt);
+    const context = { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right };
+    // Only well-formed dates move a test clock: a malformed one is its item's VALIDATION, not the call's.
+    const dates = input.right.requests.flatMap((r) => (E.isRight(NewInstant.decode(r.occurredAt)) ? [r.occurredAt as string] : []));
+    if (isOn(previewing.right.preview)) {
+      // As for one command: on a test clock, decided where the batch would move the clock to (its latest date), which stays put.
+      const testClock = options.testClock;
+      const clock = testClock === undefined ? undefined : () => new Date(Math.max(testClock.now().getTime(), ...dates.map(Date.parse)));
+      const { results, statements } = await ledger.previewBatch(input.right.profileId, input.right.requests, context, clock);
+      return send(request, reply, { status: 200, body: { results: results.map(batchPreviewJson), statements } });
+    }
+    for (const d of dates) options.testClock?.observe(d);
     // Items are idempotent by their requestIds (K2): a key only replays the whole answer, its command id is no item's.
     const execute = async (): Promise<HttpResponse> => {
-      const results = await consumeBatch(ledger.handler, input.right.profileId, input.right.requests, { actor: principal.actor, correlationId: request.id, mayActOn: mayActOn.right });
+      const results = await consumeBatch(ledger.handler, input.right.profileId, input.right.requests, context);
       return { status: 200, body: { results: results.map(batchResultJson) } };
     };
     const key = header.right['Idempotency-Key'];
@@ -367,6 +373,13 @@ export const buildServer = (ledger: LedgerService, options: ServerOptions = {}):
       return send(request, reply, E.isLeft(permitted) ? failed(permitted.left) : { status: 200, body: { now: testClock.now().toISOString() } });
     });
   }
+  // Who the caller is and what its role may do: for a client (the console) to offer only what it may (api.md).
+  app.get(CALLER_PATH, async (request, reply) => {
+    const permitted = access.permit(request, 'query');
+    if (E.isLeft(permitted)) return send(request, reply, failed(permitted.left));
+    const { actor, role, accounts } = permitted.right;
+    return send(request, reply, { status: 200, body: { actor, role, accounts, actions: grantsOf(role) } });
+  });
   for (const route of tokenRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: tokenHandler(route) });
   for (const route of webhookRoutes) app.route({ method: route.method, url: routerPath(route.path), handler: webhookHandler(route) });
 

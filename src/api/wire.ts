@@ -30,8 +30,11 @@ export const recordedEventJson = (e: RecordedEvent) => ({
   metadata: e.metadata,
 });
 
-/** A preview's answer (api.md "Previews"): its events in the command's answer form, under their preview ids. */
+/** A previewed event in the command's answer form, under its preview id. */
+export const previewEventJson = (r: Recorded) => ({ streamId: r.ref.streamId, position: r.ref.position, eventId: r.ref.eventId, type: r.event.type, occurredAt: r.event.data.occurredAt, data: r.event.data });
+
+/** A preview's answer (api.md "Previews"): its events, and the statement of its month as it would read. */
 export const previewJson = (p: { readonly events: ReadonlyArray<Recorded>; readonly statement: Statement | null }) => ({
-  events: p.events.map((r) => ({ streamId: r.ref.streamId, position: r.ref.position, eventId: r.ref.eventId, type: r.event.type, occurredAt: r.event.data.occurredAt, data: r.event.data })),
+  events: p.events.map(previewEventJson),
   statement: p.statement,
 });

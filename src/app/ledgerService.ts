@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
+import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure, Previewed } from '../commands/commandHandler';
+import { decideBatch } from './usageBatch';
 import { decodeOrThrow } from '../commands/decodeRecorded';
 import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
-import { Month } from '../domain/time';
+import { Month, monthOf } from '../domain/time';
 import { accountStatement } from '../projections/accountStatement';
 import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
@@ -169,6 +170,26 @@ export class LedgerService {
     // Caught up to at least what the decision read, so the fold sees the same history.
     await this.catchUp();
     return E.right({ events, statement: (await this.profileStatement(profileId, month, clock().toISOString(), events)) ?? null });
+  }
+
+  /**
+   * Batch usage previewed (api.md "Previews"): each item's result as the batch would decide it now,
+   * nothing appended, and the statement of each month the accepted items are dated in, as it would
+   * read with all of them (month order; none when no item would append anything).
+   */
+  async previewBatch(
+    profileId: string,
+    requests: ReadonlyArray<unknown>,
+    context: CommandContext = {},
+    clock: () => Date = this.clock,
+  ): Promise<{ readonly results: ReadonlyArray<E.Either<CommandFailure, Previewed>>; readonly statements: ReadonlyArray<Statement> }> {
+    const results = await decideBatch(profileId, requests, (commands) => this.handler.previewConsumptions(commands, context, clock));
+    const events = results.flatMap((r) => (E.isRight(r) ? r.right.events : []));
+    const months = [...new Set(events.map((e) => monthOf(e.event.data.occurredAt)))].sort();
+    await this.catchUp();
+    const now = clock().toISOString();
+    const statements = await Promise.all(months.map((m) => this.profileStatement(profileId, m, now, events)));
+    return { results, statements: statements.filter((s): s is Statement => s !== undefined) };
   }
 
   /** Applies every event after the view's checkpoint. Concurrent callers share one pass. */

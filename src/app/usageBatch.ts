@@ -36,13 +36,21 @@ export type ItemResult = E.Either<CommandFailure, CommandOutcome>;
 /**
  * Each request decided as its own ConsumeCredits of the profile, with every rule of a single one;
  * results in the order given. A malformed item is that item's VALIDATION (its own strict codec
- * first, so that no field may name another profile or command; then the command's, in the handler).
+ * first, so that no field may name another profile or command; then the command's, by `decideAll`).
+ * `decideAll` gets the well-formed ones, in order, and answers for each.
  */
-export const consumeBatch = async (handler: CommandHandler, profileId: string, requests: ReadonlyArray<unknown>, context: CommandContext): Promise<ReadonlyArray<ItemResult>> => {
+export const decideBatch = async <R>(
+  profileId: string,
+  requests: ReadonlyArray<unknown>,
+  decideAll: (commands: ReadonlyArray<unknown>) => Promise<ReadonlyArray<E.Either<CommandFailure, R>>>,
+): Promise<ReadonlyArray<E.Either<CommandFailure, R>>> => {
   const items = requests.map((r) => decode(UsageItem, r));
   const valid = items.flatMap((item) => (E.isRight(item) ? [{ ...item.right, profileId, type: 'ConsumeCredits' }] : []));
-  const decided = await handler.executeConsumptions(valid, context);
+  const decided = await decideAll(valid);
   // The decided ones come back in the order of the valid ones.
   let next = 0;
-  return items.map((item) => (E.isLeft(item) ? item : (decided[next++] as ItemResult)));
+  return items.map((item) => (E.isLeft(item) ? item : (decided[next++] as E.Either<CommandFailure, R>)));
 };
+
+export const consumeBatch = (handler: CommandHandler, profileId: string, requests: ReadonlyArray<unknown>, context: CommandContext): Promise<ReadonlyArray<ItemResult>> =>
+  decideBatch(profileId, requests, (commands) => handler.executeConsumptions(commands, context));

@@ -28,6 +28,9 @@ const GRANTS: Readonly<Record<Role, ReadonlyArray<Action>>> = {
   admin: ['query', 'command', 'issueCredit', 'defineTier', 'manageTokens', 'manageWebhooks'],
 };
 
+/** What a role may do, as `GET /v1/me` tells a client (the console offers only those actions). */
+export const grantsOf = (role: Role): ReadonlyArray<Action> => GRANTS[role];
+
 const VERB: Readonly<Record<Action, string>> = {
   query: 'read the ledger',
   command: 'send commands',

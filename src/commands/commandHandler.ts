@@ -70,6 +70,15 @@ export interface Previewed {
   readonly profileId: string | undefined;
 }
 
+/**
+ * What the items of a batch preview before this one decided, standing in for the appends they
+ * would have made: the consumptions each usage stream would have, and the requestIds claimed.
+ */
+interface PendingConsumptions {
+  readonly usage: Map<string, ReadonlyArray<CreditsConsumed>>;
+  readonly claimed: Map<string, CreditsConsumed>;
+}
+
 export interface CommandHandlerDeps {
   readonly store: EventStore;
   /** The server clock, or a scenario's clock (T2, T4). */
@@ -183,6 +192,45 @@ export class CommandHandler {
     const events = 'applied' in decided.right ? [] : wouldAppend(decided.right);
     const month = monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt);
     return E.right({ events, month, profileId: 'profileId' in command && command.type !== 'CreateProfile' ? command.profileId : undefined });
+  }
+
+  /**
+   * Batch usage previewed (api.md "Previews"): each input decided as `preview` decides one
+   * ConsumeCredits, in the order given, on the state the items before it would leave (their
+   * consumptions in the user's usage stream, their requestIds claimed: a later item with the same
+   * requestId is its retry, or REQUEST_ID_REUSED), held here and never in the shared stream cache.
+   * Event ids run across the batch (`preview-1`, `preview-2`, …).
+   */
+  async previewConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}, clock: () => Date = this.deps.clock): Promise<ReadonlyArray<E.Either<CommandFailure, Previewed>>> {
+    await this.initialize();
+    const pending: PendingConsumptions = { usage: new Map(), claimed: new Map() };
+    const results: E.Either<CommandFailure, Previewed>[] = [];
+    let ids = 0;
+    for (const input of inputs) {
+      const resolved = pipe(
+        decode(CommandInput, input),
+        E.chainW((c) => (c.type === 'ConsumeCredits' ? this.resolve(c, clock()) : E.left(domainError('VALIDATION', `type: must be ConsumeCredits, got ${c.type}`)))),
+      );
+      if (E.isLeft(resolved)) {
+        results.push(resolved);
+        continue;
+      }
+      const command = resolved.right.command as CommandOf<'ConsumeCredits'>;
+      const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), true, pending));
+      if (E.isLeft(decided)) {
+        results.push(decided);
+        continue;
+      }
+      const plan = 'applied' in decided.right ? undefined : decided.right;
+      const events = plan === undefined ? [] : wouldAppend(plan).map((r) => ({ ...r, ref: { ...r.ref, eventId: `preview-${++ids}` } }));
+      if (plan !== undefined) {
+        const consumed = plan.events as ReadonlyArray<CreditsConsumed>;
+        pending.usage.set(plan.streamId, [...(pending.usage.get(plan.streamId) ?? []), ...consumed]);
+        for (const id of plan.commandIds) if (consumed[0] !== undefined) pending.claimed.set(id, consumed[0]);
+      }
+      results.push(E.right({ events, month: monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt), profileId: command.profileId }));
+    }
+    return results;
   }
 
   private resolve(input: CommandInput, now: Date = this.deps.clock()): E.Either<DomainError, Resolved> {
@@ -319,12 +367,12 @@ export class CommandHandler {
    * Loads what the command reads, as its decider declares it (domain/reads.ts), into the decider's
    * one state, dates the command if the server dates it, and decides. The plan appends to the
    * stream read at the revision read and guards every other stream read, as read.
+   * `pending`: a batch preview's items before this one (previewConsumptions).
    */
-  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean, pending?: PendingConsumptions): Promise<Decided> {
     await this.cache.refresh();
     const { command: c } = resolved;
     const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
-    // A command the server dates reads the months of its clock's instant: the dating never moves it to another month (T2's lead is within the month it reads).
     switch (c.type) {
       case 'DefineTier': {
         const catalog = await this.catalog();
@@ -335,7 +383,7 @@ export class CommandHandler {
         return this.plan(registryReads, registry, registry.state, registryDecider, issued(dated(c, undefined), now), evolveRegistry, new Map());
       }
       case 'ConsumeCredits':
-        return this.decideConsumption(c, dated, context, now, claimSeen);
+        return this.decideConsumption(c, dated, context, now, claimSeen, pending);
       case 'IssueCredit':
         return this.decideCredit(c, creditReads(c), dated, context, now);
       default:
@@ -386,7 +434,14 @@ export class CommandHandler {
    * is accepted again finds its id claimed at the append, writes nothing, and is decided again with
    * what was recorded under it.
    */
-  private async decideConsumption(c: CommandOf<'ConsumeCredits'>, dated: Dating, context: CommandContext, now: string, claimSeen: boolean): Promise<Decided> {
+  private async decideConsumption(
+    c: CommandOf<'ConsumeCredits'>,
+    dated: Dating,
+    context: CommandContext,
+    now: string,
+    claimSeen: boolean,
+    pending?: PendingConsumptions,
+  ): Promise<Decided> {
     const lifecycle = await this.profile(c.profileId, context);
     if (lifecycle === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
@@ -395,17 +450,23 @@ export class CommandHandler {
     const reads = consumptionReads(command);
     const usageSoFar = this.deps.usageSoFar;
     if (usageSoFar !== undefined) this.cache.seed(reads.writes, () => usageSoFar(c.profileId, c.userId, monthOf(command.occurredAt), reads.writes));
-    const usage: Loaded<UsageState> = await this.cache.load(reads.writes, evolveUsage, initialUsageState);
+    const cached: Loaded<UsageState> = await this.cache.load(reads.writes, evolveUsage, initialUsageState);
+    const ahead = pending?.usage.get(reads.writes) ?? [];
+    const usage = ahead.length === 0 ? cached : { state: ahead.reduce(evolveUsage, cached.state), revision: cached.revision + ahead.length };
     const read = new Map([
       [reads.catalog, catalog.revision],
       [reads.lifecycle, lifecycle.revision],
     ]);
-    const decideAfter = (recorded: ReadonlyArray<RecordedEvent> | undefined): Decided => {
-      const previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed);
+    const decideAfter = (
+      recorded: ReadonlyArray<RecordedEvent> | undefined,
+      previous = recorded?.[0] === undefined ? undefined : (decodeOrThrow(recorded[0]).event as CreditsConsumed),
+    ): Decided => {
       const state: ConsumptionState = { usage: usage.state, catalog: catalog.state, lifecycle: lifecycle.state, previous };
       const decided = this.plan(reads, usage, state, usageDecider, command, evolveUsage, read, [reads.requestId]);
       return E.isRight(decided) && 'events' in decided.right && decided.right.events.length === 0 ? E.right({ applied: recorded ?? [] }) : decided;
     };
+    const claimedBefore = pending?.claimed.get(reads.requestId);
+    if (claimedBefore !== undefined) return decideAfter([], claimedBefore);
     const unseen = claimSeen ? undefined : decideAfter(undefined);
     return unseen !== undefined && E.isRight(unseen) ? unseen : decideAfter(await this.deps.store.readCommand(reads.requestId));
   }

@@ -158,16 +158,18 @@ describe('?preview=true', () => {
   });
 });
 
-test('the OpenAPI document: every command route but the batch takes preview and answers it 200 with a Preview', async () => {
+test('the OpenAPI document: every command route takes preview and answers it 200 with a Preview (the batch with its own)', async () => {
   const document = (await server.request('GET', '/openapi.json')).body;
   const commands = Object.values(document.paths as Record<string, Record<string, { tags: string[]; parameters: { name: string; in: string }[]; responses: Record<string, unknown> }>>)
     .flatMap((p) => Object.values(p))
-    .filter((o) => o.tags.includes('commands') && (o as { operationId?: string }).operationId !== 'ConsumeCreditsBatch');
-  expect(commands).toHaveLength(9);
+    .filter((o) => o.tags.includes('commands'));
+  expect(commands).toHaveLength(10);
   for (const o of commands) {
     expect(o.parameters).toContainEqual(expect.objectContaining({ name: 'preview', in: 'query' }));
-    expect(JSON.stringify(o.responses['200'])).toContain('#/components/schemas/Preview');
+    const preview = (o as { operationId?: string }).operationId === 'ConsumeCreditsBatch' ? 'UsageBatchPreview' : 'Preview';
+    expect(JSON.stringify(o.responses['200'])).toContain(`#/components/schemas/${preview}"`);
   }
+  expect(document.components.schemas.UsageBatchPreview.required).toEqual(['results', 'statements']);
   expect(document.components.schemas.Preview.required).toEqual(['events', 'statement']);
 });
 
@@ -192,18 +194,80 @@ test('on a test clock, a preview decides at the instant the command would move t
     const tooFar = await previewOn({ ...ahead, occurredAt: '2026-05-01T00:04:00Z' }, { 'Test-Clock-Now': '2026-04-30T23:58:30Z' });
     expect(tooFar.body.error.code).toBe('VALIDATION');
     expect(tooFar.body.error.message).toContain('5 minutes');
+    // A batch likewise: decided at its latest date (30 minutes after the clock: no VALIDATION), the clock unmoved.
+    const batch = await clocked.request('POST', '/v1/profiles/p-1/usage/batch?preview=true', {
+      body: { requests: [{ userId: 'carol', credits: '1', requestId: 'r-1', occurredAt: '2026-04-30T23:30:00Z' }, { userId: 'carol', credits: '1', requestId: 'r-2', occurredAt: 'soon' }] },
+    });
+    expect(batch.body.results.map((r: { error: { code: string } }) => r.error.code)).toEqual(['NOT_SUBSCRIBED', 'VALIDATION']);
+    expect(await clockNow()).toBe('2026-04-30T23:00:00.000Z');
+    // The batch itself: a malformed date is its item's VALIDATION, and moves no clock (it was a 500).
+    const real = await clocked.request('POST', '/v1/profiles/p-1/usage/batch', { body: { requests: [{ userId: 'carol', credits: '1', requestId: 'r-2', occurredAt: 'soon' }] } });
+    expect([real.status, real.body.results[0].error.code]).toEqual([200, 'VALIDATION']);
+    expect(await clockNow()).toBe('2026-04-30T23:00:00.000Z');
   } finally {
     await clocked.close();
   }
 });
 
-test('batch usage is not previewed: ?preview=true is refused, never run as the batch', async () => {
-  const before = await head();
-  const answer = await server.request('POST', '/v1/profiles/p-mine/usage/batch?preview=true', {
-    body: { requests: [{ userId: 'alice', credits: '1', requestId: 'r-batch' }] },
-    headers: bearer('admin'),
+describe('batch usage, ?preview=true', () => {
+  const batch = (requests: ReadonlyArray<Record<string, unknown>>, flag?: string) =>
+    server.request('POST', `/v1/profiles/p-other/usage/batch${flag === undefined ? '' : `?preview=${flag}`}`, { body: { requests }, headers: bearer('admin') });
+  const codes = (results: ReadonlyArray<{ ok: boolean; error?: { code: string } }>) => results.map((r) => (r.ok ? 'ok' : r.error?.code));
+
+  test("each item's result as the batch then decides it, each on what the items before it leave, and the statement it then reads; nothing appended", async () => {
+    // p-other at this point: overage off, erin on PRO (1,000 credits, none used), alice on PRO_PLUS.
+    const requests = [
+      { userId: 'erin', credits: '600', requestId: 'rb-1' },
+      { userId: 'erin', credits: '500', requestId: 'rb-2' },
+      { userId: 'alice', credits: '10', requestId: 'rb-3' },
+      { userId: 'erin', credits: '-1', requestId: 'rb-4' },
+      { userId: 'carol', credits: '1', requestId: 'rb-5' },
+      { userId: 'erin', credits: '400', requestId: 'rb-6' },
+    ];
+    const before = await head();
+    const previewed = await batch(requests, 'true');
+    expect(previewed.status).toBe(200);
+    expect(await head()).toBe(before);
+    // The second item exceeds the allowance only because of the first: decided on the state it leaves.
+    expect(codes(previewed.body.results)).toEqual(['ok', 'CREDITS_EXHAUSTED', 'ok', 'VALIDATION', 'NOT_SUBSCRIBED', 'ok']);
+    const ids = previewed.body.results.flatMap((r: { events?: { eventId: string }[] }) => (r.events ?? []).map((e) => e.eventId));
+    expect(ids).toEqual(['preview-1', 'preview-2', 'preview-3']);
+    const real = await batch(requests);
+    expect(withoutIds(previewed.body.results)).toEqual(withoutIds(real.body.results));
+    const read = await get('/v1/profiles/p-other/statements/2026-04');
+    expect(previewed.body.statements).toHaveLength(1);
+    expect(withoutIds(previewed.body.statements[0])).toEqual(withoutIds(read.body));
   });
-  expect(answer.status).toBe(400);
-  expect(answer.body.error.message).toMatch(/^preview: not available on batch usage/);
-  expect(await head()).toBe(before);
+
+  test('a requestId repeated in the batch is its retry (no events), or REQUEST_ID_REUSED with other credits; one already applied likewise', async () => {
+    const before = await head();
+    const previewed = await batch(
+      [
+        { userId: 'alice', credits: '1', requestId: 'rb-7' },
+        { userId: 'alice', credits: '1', requestId: 'rb-7' },
+        { userId: 'alice', credits: '2', requestId: 'rb-7' },
+        // erin has used her allowance, but the requestId is checked first (K2, T5).
+        { userId: 'erin', credits: '1', requestId: 'rb-7' },
+        { userId: 'alice', credits: '10', requestId: 'rb-3' },
+      ],
+      '1',
+    );
+    expect(codes(previewed.body.results)).toEqual(['ok', 'ok', 'REQUEST_ID_REUSED', 'REQUEST_ID_REUSED', 'ok']);
+    expect(previewed.body.results.map((r: { events?: unknown[] }) => r.events?.length)).toEqual([1, 0, undefined, undefined, 0]);
+    expect(await head()).toBe(before);
+  });
+
+  test('refused as the batch is: a malformed body for the whole call, a reader, a bad flag; nothing appended', async () => {
+    const before = await head();
+    const malformed = await server.request('POST', '/v1/profiles/p-other/usage/batch?preview=true', { body: { requests: [] }, headers: bearer('admin') });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'VALIDATION']);
+    const reader = await server.request('POST', '/v1/profiles/p-mine/usage/batch?preview=true', { body: { requests: [{ userId: 'bob', credits: '1', requestId: 'rb-8' }] }, headers: bearer('reader') });
+    expect(reader.body.error.code).toBe('FORBIDDEN');
+    const flag = await batch([{ userId: 'erin', credits: '1', requestId: 'rb-9' }], 'yes');
+    expect(flag.body.error.message).toMatch(/preview/);
+    const outside = await server.request('POST', '/v1/profiles/p-other/usage/batch?preview=true', { body: { requests: [{ userId: 'erin', credits: '1', requestId: 'rb-9' }] }, headers: bearer('ops') });
+    expect(codes(outside.body.results)).toEqual(['PROFILE_NOT_FOUND']);
+    expect(outside.body.statements).toEqual([]);
+    expect(await head()).toBe(before);
+  });
 });

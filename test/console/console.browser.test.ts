@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { Page } from 'playwright-core';
-import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { TokenRegistry } from '../../src/auth/tokenRegistry';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
 import { DeliveryWorker } from '../../src/webhooks/deliveryWorker';
@@ -10,16 +9,14 @@ import { httpSend } from '../../src/webhooks/webhookSender';
 import { WebhookRegistry } from '../../src/webhooks/webhookRegistry';
 import { startReceiver } from '../webhooks/receiver';
 import { MINE, NOW, OTHER, twoAccounts } from '../api/support/twoAccounts';
+import { chromiumSuite, inChromium } from './support/inChromium';
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core), on a real server over a
  * seeded store: what the pages show is what the API answers. One browser for the whole file.
  */
 
-const skip = chromiumMissing();
-// Not console.log: jest hides the console of a file whose tests are all skipped.
-if (skip !== undefined) process.stderr.write(`[console.browser] skipped: ${skip}\n`);
-const suite = skip === undefined ? describe : describe.skip;
+const suite = chromiumSuite('console.browser');
 
 /** Git-ignored: what the pages looked like on the last run, for people. */
 const SCREENSHOTS = join(__dirname, '..', '..', 'artifacts', 'console-screenshots');
@@ -30,7 +27,6 @@ const figure = (text: string | null): string => (text ?? '').replace(/[^0-9.-]/g
 
 suite('the console in Chromium', () => {
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   const api = async (path: string, token?: string) => {
     const answer = await server.request('GET', path, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
@@ -42,20 +38,11 @@ suite('the console in Chromium', () => {
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startServerWithHistory(twoAccounts, NOW);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-  });
-  // A script error in the page fails the test that caused it, even when what it checks still showed.
-  const pageErrors: string[] = [];
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }));
+  inChromium(
+    () => startServerWithHistory(twoAccounts, NOW),
+    (opened) => ({ server, page } = opened),
+  );
 
   describe('in local mode (no tokens)', () => {
     test('/ opens the accounts the caller may see', async () => {

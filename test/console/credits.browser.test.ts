@@ -1,15 +1,13 @@
 import { Page } from 'playwright-core';
-import { Browser, chromiumMissing, launchChromium } from '../../bench/chromium';
 import { startServerWithHistory, TestServer } from '../api/support/ledgerServer';
+import { chromiumSuite, inChromium } from './support/inChromium';
 
 /**
  * Credit notes in the console, in Chromium: a CREDIT line on the profile page, the account page and
  * the invoice links to the line it credits on that line's month, and the credited line says so on
  * its own page, through the line's credits route (the final statement itself is not changed).
  */
-const skip = chromiumMissing();
-if (skip !== undefined) process.stderr.write(`[credits.browser] skipped: ${skip}\n`);
-const suite = skip === undefined ? describe : describe.skip;
+const suite = chromiumSuite('credits.browser');
 
 const ACCOUNT = '111122223333';
 const NOW = new Date('2026-04-10T12:00:00.000Z');
@@ -29,21 +27,11 @@ const squash = (texts: ReadonlyArray<string>) => texts.map((t) => t.replace(/\s+
 
 suite('credit notes in the console', () => {
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    server = await startServerWithHistory(history, NOW);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-  });
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  inChromium(
+    () => startServerWithHistory(history, NOW),
+    (opened) => ({ server, page } = opened),
+  );
 
   test('a CREDIT line links to the line it credits, whose page opens at it and says it was credited', async () => {
     const march = (await server.request('GET', '/v1/profiles/p-1/statements/2026-03')).text;

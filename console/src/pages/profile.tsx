@@ -1,7 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ActingContext, mayCredit, useActing } from '../actions/acting';
+import { CreditForm } from '../actions/creditAction';
+import { ProfileActions } from '../actions/profileActions';
 import { getJson } from '../api';
-import { EventPage, Line, LineCredits, RecordedEvent, StatementPage, UserStatement } from '../codecs';
+import { Caller, EventPage, Line, LineCredits, RecordedEvent, StatementPage, UserStatement } from '../codecs';
 import { amount, instant, monthName } from '../format';
+import { LineColumns } from '../lineColumns';
 import { MonthPicker } from '../monthPicker';
 import { LoadFailure } from '../notVisible';
 import { CURRENT, hrefs, lineAnchor, navigate } from '../router';
@@ -10,6 +14,7 @@ import { Failure, Figure, Loading, StatusBadge, TotalFigure } from './status';
 import { SealNotice } from './seal';
 
 const PAGE = 100;
+
 /** Users a page of the users table shows: a profile of 50,000 users is 29 MB whole, never loaded at once. */
 export const USERS_PAGE = 100;
 
@@ -23,7 +28,8 @@ const CreditOf = ({ lineId }: { lineId: string }) => (
 
 /** A line of a final bill that was credited says so: its credit notes, through the line's credits route, and what is left. */
 const Credited = ({ profileId, month, lineId }: { profileId: string; month: string; lineId: string }) => {
-  const load = useLoad(() => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}/lines/${encodeURIComponent(lineId)}/credits`, LineCredits), [profileId, month, lineId]);
+  const { version } = useActing();
+  const load = useLoad(() => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}/lines/${encodeURIComponent(lineId)}/credits`, LineCredits), [profileId, month, lineId], version);
   if (load.state === 'error') return <Failure error={load.error} />;
   if (load.state !== 'ok' || load.data.credits.length === 0) return null;
   const c = load.data;
@@ -101,8 +107,13 @@ const AuditTrail = ({ profileId, month, line }: { profileId: string; month: stri
 
 const CREDITABLE = new Set(['CHARGE', 'OVERAGE']);
 
-const LineRow = ({ profileId, month, final, line }: { profileId: string; month: string; final: boolean; line: Line }) => {
+const LineRow = ({ profileId, month, final, userId, line }: { profileId: string; month: string; final: boolean; userId: string; line: Line }) => {
   const [open, setOpen] = useState(false);
+  const [crediting, setCrediting] = useState(false);
+  const creditButton = useRef<HTMLButtonElement>(null);
+  const creditable = final && CREDITABLE.has(line.kind);
+  const { caller } = useActing();
+  const creditRow = `credit-${lineAnchor(line.lineId)}`;
   const anchor = lineAnchor(line.lineId);
   const trail = `trail-${anchor}`;
   // Reached by a link to this line (from the credit note that credits it): shown, and marked.
@@ -128,11 +139,35 @@ const LineRow = ({ profileId, month, final, line }: { profileId: string; month: 
             </>
           )}
           {line.credits !== undefined && <CreditOf lineId={line.credits} />}
-          {final && CREDITABLE.has(line.kind) && <Credited profileId={profileId} month={month} lineId={line.lineId} />}
+          {creditable && <Credited profileId={profileId} month={month} lineId={line.lineId} />}
+          {creditable && mayCredit(caller) && (
+            <>
+              {' '}
+              <button type="button" class="link" ref={creditButton} aria-expanded={crediting} aria-controls={crediting ? creditRow : undefined} onClick={() => setCrediting(!crediting)}>
+                Credit…
+              </button>
+            </>
+          )}
         </td>
         <td class="mono">{instant(line.at)}</td>
         <td class="num">{amount(line.amount)}</td>
       </tr>
+      {crediting && (
+        <tr id={creditRow} class="credit-row">
+          <td colSpan={5}>
+            <CreditForm
+              profileId={profileId}
+              month={month}
+              userId={userId}
+              line={line}
+              onClose={() => {
+                setCrediting(false);
+                creditButton.current?.focus();
+              }}
+            />
+          </td>
+        </tr>
+      )}
       {open && (
         <tr id={trail}>
           <td colSpan={5}>
@@ -188,18 +223,12 @@ const UserRows = ({ profileId, month, final, user }: { profileId: string; month:
               <caption class="sr-only">Lines of {user.userId}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">At</th>
-                  <th scope="col" class="num">
-                    Amount (USD)
-                  </th>
+                  <LineColumns />
                 </tr>
               </thead>
               <tbody>
                 {user.lines.map((l) => (
-                  <LineRow key={l.lineId} profileId={profileId} month={month} final={final} line={l} />
+                  <LineRow key={l.lineId} profileId={profileId} month={month} final={final} userId={user.userId} line={l} />
                 ))}
               </tbody>
             </table>
@@ -215,9 +244,14 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
   const [afters, setAfters] = useState<ReadonlyArray<string>>([]);
   const after = afters[afters.length - 1];
   useEffect(() => setAfters([]), [profileId, month]);
+  // Changes made on the page (actions, credits) bump the version: what they change loads again, the page stays.
+  const [version, setVersion] = useState(0);
+  const caller = useLoad(() => getJson('/v1/me', Caller), []);
+  const acting = useMemo(() => ({ caller: caller.state === 'ok' ? caller.data : undefined, version, changed: () => setVersion((v) => v + 1) }), [caller, version]);
   const load = useLoad(
     () => getJson(`/v1/profiles/${encodeURIComponent(profileId)}/statements/${month}?limit=${USERS_PAGE}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`, StatementPage),
     [profileId, month, after],
+    version,
   );
   const firstShown = afters.length * USERS_PAGE + 1;
   useEffect(() => {
@@ -225,7 +259,7 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
   }, [load]);
   const shown = month === CURRENT ? (load.state === 'ok' ? load.data.month : undefined) : month;
   return (
-    <>
+    <ActingContext.Provider value={acting}>
       <header class="page-head">
         <div>
           <p class="crumbs">
@@ -257,6 +291,7 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
             </Figure>
           </section>
           {load.data.seal !== undefined && <SealNotice seal={load.data.seal} />}
+          <ProfileActions profileId={profileId} month={load.data.month} />
           <section aria-labelledby="users">
             <h2 id="users">Users ({load.data.userCount})</h2>
             {load.data.userCount > USERS_PAGE && (
@@ -317,6 +352,6 @@ export const ProfilePage = ({ profileId, month }: { profileId: string; month: st
           </section>
         </>
       )}
-    </>
+    </ActingContext.Provider>
   );
 };

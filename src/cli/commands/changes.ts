@@ -164,7 +164,7 @@ const withFileMode = (single: CliCommand): CliCommand => ({
   help: `${single.help.replace('[--json] [--store URL]\n', `[--json] [--store URL]\n${USAGE_FILE_LINE}\n`)}\n\n${USAGE_FILE_HELP}`,
   run: async (args, io) => {
     if (!args.some((a) => a === '--file' || a.startsWith('--file='))) return single.run(args, io);
-    // As batch usage over HTTP (docs/api.md "Previews"): a file is not previewed.
+    // A file goes in batches of 1,000, and a batch's preview cannot see the batches before it (docs/api.md "Previews").
     if (args.includes('--preview')) throw new UsageError('--preview: not available with --file; preview one request at a time, without --file');
     return runUsageFile(args, io);
   },

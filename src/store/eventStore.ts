@@ -252,9 +252,12 @@ export interface EventStore {
    */
   streamEnds?(): Promise<(streamId: string) => number | undefined>;
   /**
-   * True when appends issued one after another without waiting are applied in the order issued, so
-   * that the second may expect the revision the first makes (a group commit: SQLite, in-memory). A
-   * store without it (a pool of connections) may apply them in any order: its callers wait instead.
+   * True when appends issued one after another without waiting, in one turn of the event loop, are
+   * applied in the order issued, so that the second may expect the revision the first makes (a group
+   * commit: SQLite). Then, once one append to a stream is refused, each later one of the group to that
+   * stream that expects an exact revision is refused too: it was decided on top of the refused one,
+   * and another writer's events at that revision are not the ones it saw. A store without it (a pool
+   * of connections, or one that applies each append when called) is waited on by its callers instead.
    */
   readonly appliesAppendsInOrder?: boolean;
   close(): Promise<void>;

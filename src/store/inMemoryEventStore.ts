@@ -12,8 +12,6 @@ import { CHAIN_ALGORITHM, chainHash, EMPTY_HEAD, LogHead } from './chain';
 
 /** The reference adapter: scratch ledgers (`ledger simulate`) and fast tests. Not durable. */
 export class InMemoryEventStore implements EventStore {
-  /** Each append is applied when called. */
-  readonly appliesAppendsInOrder = true;
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly commands = new Map<string, RecordedEvent[]>();

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import {
   AppendOptions,
   AppendResult,
+  conflict,
   conflictOf,
   EventMetadata,
   EventStore,
@@ -223,9 +224,16 @@ export class SqliteEventStore implements EventStore {
         const append = batch.length === 1 ? appendOne : appendInSavepoint;
         // The transaction holds the write lock: the head (and the chain) moves only by the appends below.
         let head = this.readHead();
+        // Streams with a refused append in this group: a later one expecting an exact revision was decided on top of it.
+        const refused = new Set<string>();
         return batch.map((p): Outcome => {
           try {
+            const expected = p.options.expectedRevision;
+            if (refused.has(p.streamId) && expected.kind === 'exact') {
+              return { ok: true, result: conflict(p.streamId, expected, this.statements.streamHead.get(p.streamId) ?? -1) };
+            }
             const result = append(p, head);
+            if (result.kind !== 'appended') refused.add(p.streamId);
             const last = result.kind === 'appended' ? result.events[result.events.length - 1] : undefined;
             if (last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
             return { ok: true, result };
@@ -233,6 +241,7 @@ export class SqliteEventStore implements EventStore {
             // Some errors (I/O, disk full) make SQLite abandon the whole transaction; then the
             // appends reported ok above are gone too, so the batch must fail as a whole.
             if (append === appendOne || !db.inTransaction) throw error;
+            refused.add(p.streamId);
             return { ok: false, error };
           }
         });

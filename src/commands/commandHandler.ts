@@ -134,6 +134,17 @@ interface Plan {
   readonly remember: () => void;
 }
 
+/**
+ * How a decision reads: `claimSeen`, the ids it claims are looked up first (one was found claimed);
+ * `fresh`, the store is asked first whether anyone else wrote the streams this process knows;
+ * `pending`, a batch preview's items before this one (previewConsumptions).
+ */
+interface Reading {
+  readonly claimSeen: boolean;
+  readonly fresh: boolean;
+  readonly pending?: PendingConsumptions;
+}
+
 /** Dates a server-dated command at its turn, never before what it is checked against; a client's date stands. */
 type Dating = <C extends Command>(command: C, against: Checked | undefined) => C;
 
@@ -187,7 +198,7 @@ export class CommandHandler {
     // The catalog of a fresh ledger is its creation, not the command's effect (a served ledger has it already).
     await this.initialize();
     // `claimSeen`: the requestId index is read first, as the real command's second round would (K2).
-    const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), true));
+    const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), { claimSeen: true, fresh: true }));
     if (E.isLeft(decided)) return decided;
     const events = 'applied' in decided.right ? [] : wouldAppend(decided.right);
     const month = monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt);
@@ -216,7 +227,7 @@ export class CommandHandler {
         continue;
       }
       const command = resolved.right.command as CommandOf<'ConsumeCredits'>;
-      const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), true, pending));
+      const decided = await this.mutex.run(this.lockOf(command), () => this.decide(resolved.right, context, clock().toISOString(), { claimSeen: true, fresh: true, pending }));
       if (E.isLeft(decided)) {
         results.push(decided);
         continue;
@@ -292,7 +303,7 @@ export class CommandHandler {
     for (const { index, resolved } of items) {
       // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
       // then finds its items applied instead of having every append refused and decided again.
-      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), true);
+      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen: true, fresh: true });
       if (E.isLeft(decision)) results[index] = decision;
       else if ('applied' in decision.right) results[index] = E.right({ events: decision.right.applied, duplicate: true });
       else {
@@ -323,18 +334,29 @@ export class CommandHandler {
    * Decide and append until the append lands: after a Conflict (something read has moved), read and
    * decide again, a bounded number of times; after a Duplicate (a concurrent command claimed an id
    * this one claims), decide again with the ids looked up first, and so see it (K2, Idempotency-Key).
+   *
+   * The first decision trusts what this process knows of the streams it reads without asking the
+   * store whether anyone else wrote (on PostgreSQL a round trip per command): an acceptance is checked
+   * by its append anyway, every stream it read being guarded. A refusal is checked by nothing, so it
+   * is answered only from a fresh look at the log.
    */
   private async attempts(resolved: Resolved, context: CommandContext): Promise<Result> {
     let claimsLost = 0;
+    let fresh = false;
     for (let attempt = 1; ; ) {
       if (claimsLost > 0) {
         const previous = await this.appliedUnder(context);
         if (previous !== undefined) return E.right({ events: previous, duplicate: true });
       }
-      const decided = await this.decide(resolved, context, this.deps.clock().toISOString(), claimsLost > 0);
+      const decided = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen: claimsLost > 0, fresh });
+      if (E.isLeft(decided) && !fresh) {
+        fresh = true;
+        continue;
+      }
       if (E.isLeft(decided)) return decided;
       if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
       const result = await this.append(decided.right, context);
+      fresh = true;
       switch (result.kind) {
         case 'appended':
           return E.right({ events: result.events, duplicate: false });
@@ -367,10 +389,9 @@ export class CommandHandler {
    * Loads what the command reads, as its decider declares it (domain/reads.ts), into the decider's
    * one state, dates the command if the server dates it, and decides. The plan appends to the
    * stream read at the revision read and guards every other stream read, as read.
-   * `pending`: a batch preview's items before this one (previewConsumptions).
    */
-  private async decide(resolved: Resolved, context: CommandContext, now: string, claimSeen: boolean, pending?: PendingConsumptions): Promise<Decided> {
-    await this.cache.refresh();
+  private async decide(resolved: Resolved, context: CommandContext, now: string, { claimSeen, fresh, pending }: Reading): Promise<Decided> {
+    if (fresh) await this.cache.refresh();
     const { command: c } = resolved;
     const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
     switch (c.type) {
@@ -609,6 +630,8 @@ export class CommandHandler {
       genesisCatalog.map((e) => ({ eventId: this.newId(), type: e.type, data: e.data, metadata: { schemaVersion: SCHEMA_VERSION, actor: 'system' } })),
       { expectedRevision: ExpectedRevision.noStream },
     );
+    // From here on the cache asks the store what it knows of streams' ends (a lookup kept current by this process's reads and appends).
+    await this.cache.refresh();
     this.catalogSeeded = true;
   }
 }

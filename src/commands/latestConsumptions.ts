@@ -1,5 +1,6 @@
 import { CreditsConsumed, LedgerEvent, Streams } from '../domain/events';
 import { Checked, checked, latestOf } from '../domain/timeOrder';
+import { SliceClock } from '../projections/slices';
 import { EventStore, PrefixGuard, RecordedEvent } from '../store/eventStore';
 
 /** A profile's latest consumption in each month, as of a global position: nothing under its usage streams above it was left out. */
@@ -37,6 +38,8 @@ export class LatestConsumptions {
     const head = await this.store.headPosition();
     const byMonth = new Map(from.byMonth);
     let position = Math.max(from.position, head);
+    // The first look after a start reads every consumption of the profile: others are answered meanwhile.
+    const clock = new SliceClock();
     for await (const e of this.store.readAll({ after: from.position, streamPrefix: prefix })) {
       const event = this.decode(e) as CreditsConsumed;
       const rest = e.streamId.slice(prefix.length);
@@ -45,6 +48,7 @@ export class LatestConsumptions {
       const latest = latestOf(byMonth.get(month), checked(event.data.occurredAt, `the latest consumption of user ${userId}`));
       if (latest !== undefined) byMonth.set(month, latest);
       position = Math.max(position, e.globalPosition);
+      if (clock.due()) await clock.pause();
     }
     const entry = { position, byMonth };
     this.remember(profileId, entry);

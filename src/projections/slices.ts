@@ -43,3 +43,28 @@ export function* mapSliced<A, B>(items: Iterable<A>, f: (a: A) => B): Sliced<B[]
   }
   return out;
 }
+
+/**
+ * For an async loop over many items (events read from a store): `if (clock.due()) await clock.pause()`
+ * after each item gives the event loop a turn once the loop has held it for `sliceMs`; the clock is
+ * read every `checkEvery` items only.
+ */
+export class SliceClock {
+  private started = performance.now();
+  private items = 0;
+
+  constructor(
+    private readonly checkEvery = 100,
+    private readonly sliceMs = SLICE_MS,
+  ) {}
+
+  due(): boolean {
+    this.items += 1;
+    return this.items % this.checkEvery === 0 && performance.now() - this.started >= this.sliceMs;
+  }
+
+  async pause(): Promise<void> {
+    await yieldToEventLoop();
+    this.started = performance.now();
+  }
+}

@@ -42,8 +42,13 @@ export class StreamStateCache<Ev> {
     this.knownEnd = (await this.store.streamEnds?.()) ?? (() => undefined);
   }
 
-  async load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
-    await this.reading.get(streamId);
+  load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
+    const reading = this.reading.get(streamId);
+    return reading === undefined ? this.loadNow(streamId, evolve, initial) : reading.then(() => this.loadNow(streamId, evolve, initial));
+  }
+
+  /** Marks the stream as being read before its first pause, so that a load called meanwhile waits for it. */
+  private async loadNow<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
     const end = this.knownEnd(streamId);

@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/Either';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure } from '../commands/commandHandler';
 import { decodeOrThrow } from '../commands/decodeRecorded';
+import { consumptionBy } from '../commands/latestConsumptions';
+import { Checked } from '../domain/timeOrder';
 import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
@@ -66,6 +68,12 @@ export class LedgerService {
       usageSoFar: (profileId, userId, month, streamId) => {
         const known = this.view.usageSoFar(profileId, userId, month, streamId);
         return known === undefined ? undefined : { state: { consumed: known.credits, lastAt: known.lastAt }, revision: known.revision };
+      },
+      // A big profile's first SetOverage after a start: the view's latest consumptions, not every consumption read.
+      consumptionsSoFar: (profileId) => {
+        const byMonth = new Map<string, Checked>();
+        for (const [month, c] of this.view.latestConsumptions(profileId)) byMonth.set(month, consumptionBy(c.userId, c.at));
+        return { position: this.view.checkpoint, byMonth };
       },
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     });

@@ -22,7 +22,7 @@ import {
 } from '../domain/profileDecider';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
-import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
+import { Checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
@@ -30,7 +30,7 @@ import { usageOfStream } from '../projections/usageOfMonth';
 import { ConcurrencyError, EventMetadata, EventStore, ExpectedRevision, Guard, PrefixGuard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
-import { LatestConsumptions } from './latestConsumptions';
+import { consumptionBy, ConsumptionsSoFar, LatestConsumptions } from './latestConsumptions';
 import { Loaded, StreamStateCache } from './streamStateCache';
 
 /** Who sent a command and under which ids; written into every event's metadata. */
@@ -82,6 +82,8 @@ export interface CommandHandlerDeps {
    * revision it summed to; the handler then reads only what follows instead of the whole month.
    */
   readonly usageSoFar?: (profileId: string, userId: string, month: string, streamId: string) => Loaded<UsageState> | undefined;
+  /** A profile's latest consumption in each month as such a reader knows it: the first SetOverage reads only what follows. */
+  readonly consumptionsSoFar?: (profileId: string) => ConsumptionsSoFar | undefined;
 }
 
 /**
@@ -146,7 +148,7 @@ export class CommandHandler {
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
-    this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event);
+    this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event, undefined, deps.consumptionsSoFar);
     this.newId = deps.newId ?? randomUUID;
     this.maxAttempts = deps.maxAttempts ?? 20;
     this.backoff = deps.backoff ?? jitteredBackoff;
@@ -361,7 +363,7 @@ export class CommandHandler {
           return { streamId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) };
         }),
       );
-      consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${c.userId}`)));
+      consumption = latestOf(...usage.map(({ loaded: { state } }) => (state.lastAt === null ? undefined : consumptionBy(c.userId, state.lastAt))));
       guards.push(...usage.map((u) => Guard.stream(u.streamId, u.loaded.revision)));
     }
     const command = dated(c, lifecycleChecked(profile.state, consumption));

@@ -8,7 +8,7 @@ export interface Loaded<S> {
 }
 
 /** Events read per call: a store reads a page in one synchronous call (SQLite), which must stay short. */
-export const LOAD_PAGE = 500;
+export const LOAD_PAGE = 200;
 
 /**
  * Decider states by stream, kept between commands: a load reads only the events appended since the

@@ -8,6 +8,7 @@ import { ExpectedRevision } from '../src/store/eventStore';
 import { SqliteEventStore } from '../src/store/sqliteEventStore';
 import { appendConsumptions, BulkConsumption, userIdOf } from './bulkHistory';
 import { createToken, startServer } from './processes';
+import { rawScan } from './sqliteBaseline';
 import { percentile } from './stats';
 
 const PROFILE = 'p-big';
@@ -76,9 +77,11 @@ const revisionsOf = async (store: SqliteEventStore, users: number): Promise<Map<
  * What a profile of `users` users costs the server, which runs in its own process: the whole
  * statement cold (folded, then written out) and warm, every page of `PAGE` users, and the profile
  * GET, while a prober asks for the catalog every 10 ms; then a burst of one consumption per user
- * written by another process, which the server's read model catches up on. `eventLoopMaxStallMs` is
- * the longest the server's loop was held through all of it; `bigProfileProbeMaxMs` the slowest
- * catalog answer the prober saw meanwhile.
+ * written by another process, which the server's read model catches up on; then the first profile
+ * command since the start (a Subscribe: the whole lifecycle folded, `bigProfileFirstCommandPerRawRead`
+ * against reading its rows bare) and the first SetOverage. `eventLoopMaxStallMs` is the longest the
+ * server's loop was held through all of it; `bigProfileProbeMaxMs` the slowest catalog answer the
+ * prober saw meanwhile.
  */
 export const measureBigProfile = async (storePath: string, users: number) => {
   const built = performance.now();
@@ -88,11 +91,15 @@ export const measureBigProfile = async (storePath: string, users: number) => {
   const server = await startServer(storePath);
   const month = monthOf(new Date().toISOString());
   const base = `${server.base}/v1/profiles/${PROFILE}/statements/${month}`;
-  const timed = async (url: string): Promise<{ ms: number; bytes: number; body: string }> => {
+  const timed = async (url: string, method = 'GET', command?: object): Promise<{ ms: number; bytes: number; body: string }> => {
     const started = performance.now();
-    const response = await fetch(url, { headers: { authorization } });
+    const response = await fetch(url, {
+      method,
+      headers: { authorization, ...(command === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(command === undefined ? {} : { body: JSON.stringify(command) }),
+    });
     const body = await response.text();
-    if (response.status !== 200) throw new Error(`big profile: GET ${url} answered ${response.status}: ${body.slice(0, 300)}`);
+    if (!response.ok) throw new Error(`big profile: ${method} ${url} answered ${response.status}: ${body.slice(0, 300)}`);
     return { ms: performance.now() - started, bytes: Buffer.byteLength(body), body };
   };
   let probing = true;
@@ -123,6 +130,14 @@ export const measureBigProfile = async (storePath: string, users: number) => {
     await appendBurst(storePath, users, 1, 'burst', Date.now() - 60_000, Date.now() - 1000);
     const caughtUp = await timed(`${base}?limit=${PAGE}`);
     const burstStallMs = await server.eventLoopMaxStallMs();
+    // The first profile command since the start: the handler holds nothing of the profile yet, and
+    // folds its whole lifecycle; then the first SetOverage, which reads every consumption of the profile.
+    const firstCommand = await timed(`${server.base}/v1/profiles/${PROFILE}/subscriptions`, 'POST', { userId: userIdOf(users), tier: 'PRO' });
+    const firstSetOverage = await timed(`${server.base}/v1/profiles/${PROFILE}/overage`, 'PUT', { enabled: true });
+    const commandStallMs = await server.eventLoopMaxStallMs();
+    // Beside it: reading the lifecycle's rows bare, as the store's query does, parsing their JSON (best of 3).
+    const reads = [0, 1, 2].map(() => rawScan(storePath, Streams.profile(PROFILE)));
+    const lifecycleRawReadMs = Math.min(...reads.map((r) => r.ms));
     return {
       bigProfileUsers: users,
       bigProfileBuildSeconds: buildSeconds,
@@ -137,7 +152,13 @@ export const measureBigProfile = async (storePath: string, users: number) => {
       bigProfileProbeMaxMs: Math.max(...probes),
       bigProfileStatementStallMs: statementStallMs,
       bigProfileBurstStallMs: burstStallMs,
-      eventLoopMaxStallMs: Math.max(statementStallMs, burstStallMs),
+      bigProfileFirstCommandMs: firstCommand.ms,
+      bigProfileFirstSetOverageMs: firstSetOverage.ms,
+      bigProfileLifecycleEvents: reads[0]?.events ?? 0,
+      bigProfileLifecycleRawReadMs: lifecycleRawReadMs,
+      bigProfileFirstCommandPerRawRead: firstCommand.ms / lifecycleRawReadMs,
+      bigProfileCommandStallMs: commandStallMs,
+      eventLoopMaxStallMs: Math.max(statementStallMs, burstStallMs, commandStallMs),
     };
   } finally {
     probing = false;

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CommandContext, CommandHandler, CommandHandlerDeps, CommandOutcome, CommandFailure, Previewed } from '../commands/commandHandler';
 import { decideBatch } from './usageBatch';
 import { decodeOrThrow } from '../commands/decodeRecorded';
+import { consumptionBy } from '../commands/latestConsumptions';
+import { Checked } from '../domain/timeOrder';
 import { CreditIssued, isLedgerStream, Recorded, Streams } from '../domain/events';
 import { decode } from '../domain/validation';
 import { ProfileInfo } from '../domain/registryDecider';
@@ -11,8 +12,7 @@ import { accountStatement } from '../projections/accountStatement';
 import { CatalogOffer, catalogOffer } from '../projections/catalogOffer';
 import { LedgerView } from '../projections/ledgerView';
 import { statementFold, StatementInput } from '../projections/monthlyStatement';
-import { inSlices, SLICE_MS } from '../projections/slices';
-import { performance } from 'node:perf_hooks';
+import { inSlices, SliceClock } from '../projections/slices';
 import { ProfileNow, profileNowFold } from '../projections/profileNow';
 import { AccountStatement, Statement, statusOf } from '../projections/statementTypes';
 import { ViewSnapshot } from '../projections/viewSnapshot';
@@ -69,6 +69,12 @@ export class LedgerService {
       usageSoFar: (profileId, userId, month, streamId) => {
         const known = this.view.usageSoFar(profileId, userId, month, streamId);
         return known === undefined ? undefined : { state: { consumed: known.credits, lastAt: known.lastAt }, revision: known.revision };
+      },
+      // A big profile's first SetOverage after a start: the view's latest consumptions, not every consumption read.
+      consumptionsSoFar: (profileId) => {
+        const byMonth = new Map<string, Checked>();
+        for (const [month, c] of this.view.latestConsumptions(profileId)) byMonth.set(month, consumptionBy(c.userId, c.at));
+        return { position: this.view.checkpoint, byMonth };
       },
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     });
@@ -210,7 +216,8 @@ export class LedgerService {
   private async readForward(): Promise<void> {
     const head = this.options.onProgress === undefined ? 0 : await this.store.headPosition();
     let read = 0;
-    let slice = performance.now();
+    // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
+    const clock = new SliceClock(CATCH_UP_CHECK);
     // Pages of CATCH_UP_PAGE: a store reads a page in one synchronous call (SQLite), which must stay short.
     for (let page = CATCH_UP_PAGE; page === CATCH_UP_PAGE; ) {
       page = 0;
@@ -220,11 +227,7 @@ export class LedgerService {
         read += 1;
         page += 1;
         if (this.options.onProgress !== undefined && read % 10_000 === 0) this.options.onProgress(read, head);
-        // A long catch-up (a burst of writes, another process's) lets other requests in every few ms.
-        if (read % CATCH_UP_CHECK === 0 && performance.now() - slice >= SLICE_MS) {
-          await yieldToEventLoop();
-          slice = performance.now();
-        }
+        if (clock.due()) await clock.pause();
       }
     }
     this.options.onProgress?.(read, head);

@@ -23,7 +23,7 @@ import {
 } from '../domain/profileDecider';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
-import { Checked, checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
+import { Checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { catalogReads, consumptionReads, creditReads, guardedStreams, lifecycleReads, Reads, ReadsOf, registryReads } from '../domain/reads';
 import { ConsumptionState, evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
@@ -32,7 +32,7 @@ import { usageOfStream } from '../projections/usageOfMonth';
 import { AppendResult, EventMetadata, EventStore, ExpectedRevision, Guard, PrefixGuard, RecordedEvent } from '../store/eventStore';
 import { decodeOrThrow } from './decodeRecorded';
 import { KeyedMutex } from './keyedMutex';
-import { LatestConsumptions } from './latestConsumptions';
+import { consumptionBy, ConsumptionsSoFar, LatestConsumptions } from './latestConsumptions';
 import { Loaded, StreamStateCache } from './streamStateCache';
 
 /** Who sent a command and under which ids; written into every event's metadata. */
@@ -93,6 +93,8 @@ export interface CommandHandlerDeps {
    * revision it summed to; the handler then reads only what follows instead of the whole month.
    */
   readonly usageSoFar?: (profileId: string, userId: string, month: string, streamId: string) => Loaded<UsageState> | undefined;
+  /** A profile's latest consumption in each month as such a reader knows it: the first SetOverage reads only what follows. */
+  readonly consumptionsSoFar?: (profileId: string) => ConsumptionsSoFar | undefined;
 }
 
 /**
@@ -168,7 +170,7 @@ export class CommandHandler {
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.cache = new StreamStateCache(deps.store, (e) => decodeOrThrow(e).event);
-    this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event);
+    this.consumptions = new LatestConsumptions(deps.store, (e) => decodeOrThrow(e).event, undefined, deps.consumptionsSoFar);
     this.newId = deps.newId ?? randomUUID;
     this.maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = deps.backoff ?? jitteredBackoff;
@@ -435,8 +437,9 @@ export class CommandHandler {
       consumption = latestOf(...reads.consumptions.months.map(consumptions.latestIn));
       prefixGuards = [consumptions.guard];
     } else {
+      const { userId } = reads.consumptions;
       const usage = await Promise.all(reads.consumptions.usage.map(async (streamId) => ({ streamId, loaded: await this.cache.load(streamId, evolveUsage, initialUsageState) })));
-      consumption = latestOf(...usage.map((u) => checked(u.loaded.state.lastAt, `the latest consumption of user ${reads.consumptions.of === 'user' ? reads.consumptions.userId : ''}`)));
+      consumption = latestOf(...usage.map(({ loaded: { state } }) => (state.lastAt === null ? undefined : consumptionBy(userId, state.lastAt))));
       for (const u of usage) read.set(u.streamId, u.loaded.revision);
     }
     const state: LifecycleState = { lifecycle: lifecycle.state, catalog: catalog.state, consumption };

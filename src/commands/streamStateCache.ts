@@ -1,3 +1,4 @@
+import { SliceClock } from '../projections/slices';
 import { EventStore, RecordedEvent } from '../store/eventStore';
 
 export interface Loaded<S> {
@@ -6,14 +7,23 @@ export interface Loaded<S> {
   readonly revision: number;
 }
 
+/** Events read per call: a store reads a page in one synchronous call (SQLite), which must stay short. */
+export const LOAD_PAGE = 200;
+
 /**
  * Decider states by stream, kept between commands: a load reads only the events appended since the
  * cached revision, so a busy stream is not replayed for every command. Bounded, least recently used
  * first out. States are immutable, so a cached one is never changed by a rejected decision.
  * `Ev` is the family of events its streams hold (ledger events, API tokens), read with `decode`.
+ *
+ * A long stream (a 50,000-user profile's lifecycle, after a start) is read in pages, giving the
+ * event loop a turn every few ms so that other requests are answered meanwhile; a load of a stream
+ * that another load is reading waits for it and goes on from where it ended, so the stream is read once.
  */
 export class StreamStateCache<Ev> {
   private readonly entries = new Map<string, Loaded<unknown>>();
+  /** Streams being read, each until its read ends, failed or not (a failed read is its caller's to report). */
+  private readonly reading = new Map<string, Promise<void>>();
   /** From the store's last look for other writers (`refresh`): streams known to have no events from a revision on. */
   private knownEnd: (streamId: string) => number | undefined = () => undefined;
 
@@ -32,13 +42,42 @@ export class StreamStateCache<Ev> {
     this.knownEnd = (await this.store.streamEnds?.()) ?? (() => undefined);
   }
 
-  async load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
+  load<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
+    const reading = this.reading.get(streamId);
+    return reading === undefined ? this.loadNow(streamId, evolve, initial) : reading.then(() => this.loadNow(streamId, evolve, initial));
+  }
+
+  /** Marks the stream as being read before its first pause, so that a load called meanwhile waits for it. */
+  private async loadNow<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
     const end = this.knownEnd(streamId);
     if (end !== undefined && end <= from.revision + 1) return this.remember(streamId, from);
-    const fresh = await this.store.readStream(streamId, { fromRevision: from.revision + 1 });
-    return this.remember(streamId, this.foldIn(from, fresh, evolve));
+    const read = this.readOn(streamId, from, evolve);
+    const done = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reading.set(streamId, done);
+    try {
+      return await read;
+    } finally {
+      if (this.reading.get(streamId) === done) this.reading.delete(streamId);
+    }
+  }
+
+  /** Folds the stream's events after `from` into it, page by page, remembering each page's state. */
+  private async readOn<S, E extends Ev>(streamId: string, from: Loaded<S>, evolve: (s: S, e: E) => S): Promise<Loaded<S>> {
+    const clock = new SliceClock(1);
+    let loaded = from;
+    for (;;) {
+      const page = await this.store.readStream(streamId, { fromRevision: loaded.revision + 1, limit: LOAD_PAGE });
+      const folded = this.foldIn(loaded, page, evolve);
+      const gap = folded.revision !== loaded.revision + page.length;
+      loaded = this.remember(streamId, folded);
+      if (page.length < LOAD_PAGE || gap) return loaded;
+      if (clock.due()) await clock.pause();
+    }
   }
 
   /**

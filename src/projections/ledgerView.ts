@@ -6,7 +6,7 @@ import { tierVersionOf } from '../domain/tier';
 import { Month, monthEnd, monthOf, nextMonth, toMillis } from '../domain/time';
 import { StatementInput } from './monthlyStatement';
 import { StatementSeal } from './statementTypes';
-import { UsageAggregate, UsageOfMonth } from './usageOfMonth';
+import { later, UsageAggregate, UsageOfMonth } from './usageOfMonth';
 import { ViewSnapshot } from './viewSnapshot';
 
 interface ProfileRecord {
@@ -210,6 +210,26 @@ export class LedgerView {
     const u = this.usage.get(`${profileId}/${month}`)?.get(userId);
     const revision = u?.revisionOf(streamId);
     return u === undefined || revision === undefined ? undefined : { ...u.total, revision };
+  }
+
+  /**
+   * The profile's latest consumption in each month, and whose, as of the checkpoint: what a SetOverage
+   * is checked against (T2), so that the first one after a start looks at the view's sums rather than
+   * reading every consumption of the profile. A look costs one step per user-month of the profile.
+   */
+  latestConsumptions(profileId: string): ReadonlyMap<Month, { readonly at: string; readonly userId: string }> {
+    const latest = new Map<Month, { readonly at: string; readonly userId: string }>();
+    const prefix = `${profileId}/`;
+    for (const [key, byUser] of this.usage) {
+      if (!key.startsWith(prefix)) continue;
+      let found: { at: string; userId: string } | undefined;
+      for (const [userId, u] of byUser) {
+        const { lastAt } = u.total;
+        if (found === undefined || later(lastAt, found.at) !== found.at) found = { at: lastAt, userId };
+      }
+      if (found !== undefined) latest.set(key.slice(prefix.length), found);
+    }
+    return latest;
   }
 
   /** Profiles created before the month's end, since a later one cannot be on its statement (T3). */

@@ -7,7 +7,7 @@ import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthOf, previousMonth, toMillis } from '../domain/time';
 import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
-import { PAUSE_EVERY, Sliced, mapSliced, whole } from './slices';
+import { PAUSE_EVERY, Sliced, mapSliced, reduceSliced, whole } from './slices';
 import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
@@ -251,6 +251,7 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
   const billedUsers = [...users].filter(([, u]) => u.lines.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   yield;
   const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, input.usage.get(userId)));
+  const total = yield* reduceSliced(byUser, (t, u) => t.plus(u.total), ZERO);
   const statement: Statement = {
     profileId: input.profile.profileId,
     accountId: input.profile.accountId,
@@ -258,7 +259,7 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
     month: input.month,
     currency: 'USD',
     status: statusOf(input.month, input.now),
-    total: format2(sum(byUser.map((u) => u.total))),
+    total: format2(total),
     users: byUser.map((u) => u.statement),
   };
   yield* statementInvariantChecks(statement, input.usage);

@@ -43,3 +43,39 @@ export function* mapSliced<A, B>(items: Iterable<A>, f: (a: A) => B): Sliced<B[]
   }
   return out;
 }
+
+/**
+ * For an async loop over many items (events read from a store): `if (clock.due()) await clock.pause()`
+ * after each item gives the event loop a turn once the loop has held it for `sliceMs`; the clock is
+ * read every `checkEvery` items only.
+ */
+export class SliceClock {
+  private started = performance.now();
+  private items = 0;
+
+  constructor(
+    private readonly checkEvery = 100,
+    private readonly sliceMs = SLICE_MS,
+  ) {}
+
+  due(): boolean {
+    this.items += 1;
+    return this.items % this.checkEvery === 0 && performance.now() - this.started >= this.sliceMs;
+  }
+
+  async pause(): Promise<void> {
+    await yieldToEventLoop();
+    this.started = performance.now();
+  }
+}
+
+/** Folds `items` in order, pausing every PAUSE_EVERY items: a sum over a big profile's users. */
+export function* reduceSliced<A, B>(items: Iterable<A>, f: (b: B, a: A) => B, initial: B): Sliced<B> {
+  let b = initial;
+  let n = 0;
+  for (const a of items) {
+    b = f(b, a);
+    if (++n % PAUSE_EVERY === 0) yield;
+  }
+  return b;
+}

@@ -1,17 +1,25 @@
 import { assertInvariant } from '../domain/invariant';
-import { centsOf, Dec, format2, sum, toCents } from '../domain/money';
+import { centsOf, Dec, format2, toCents, ZERO } from '../domain/money';
 import { LineId, statementOfLine } from '../domain/lineId';
-import { PAUSE_EVERY, Sliced, whole } from './slices';
+import { PAUSE_EVERY, reduceSliced, Sliced, whole } from './slices';
 import { Statement, StatementLine } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
 
-/** Cents of wire-form amounts; one that is not an exact decimal with 2 places breaks L5 itself. */
-const cents = (where: string, amounts: ReadonlyArray<string>): bigint =>
-  amounts.reduce((total, a) => {
-    const c = centsOf(a);
-    assertInvariant(c !== undefined, 'L5', () => `${where}: amount ${JSON.stringify(a)} is not an exact decimal with 2 places`);
-    return total + c;
-  }, 0n);
+/** Cents of a wire-form amount; one that is not an exact decimal with 2 places breaks L5 itself. */
+const amountCents = (where: string, a: string): bigint => {
+  const c = centsOf(a);
+  assertInvariant(c !== undefined, 'L5', () => `${where}: amount ${JSON.stringify(a)} is not an exact decimal with 2 places`);
+  return c;
+};
+
+const cents = (where: string, amounts: ReadonlyArray<string>): bigint => amounts.reduce((total, a) => total + amountCents(where, a), 0n);
+
+/** `cents` over a big profile's amounts, pausing as it goes. */
+const centsSliced = (where: string, amounts: Iterable<string>): Sliced<bigint> => reduceSliced(amounts, (total: bigint, a: string) => total + amountCents(where, a), 0n);
+
+function* lineAmounts(s: Statement): Iterable<string> {
+  for (const u of s.users) for (const l of u.lines) yield l.amount;
+}
 
 const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100));
 
@@ -29,8 +37,8 @@ const show = (c: bigint): string => format2(new Dec(c.toString()).dividedBy(100)
 export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<string, UsageOfMonth>): Sliced<void> {
   const where = `statement of ${s.profileId} for ${s.month}`;
   const total = cents(where, [s.total]);
-  const userTotals = cents(where, s.users.map((u) => u.total));
-  const lineTotal = cents(where, s.users.flatMap((u) => u.lines.map((l) => l.amount)));
+  const userTotals = yield* centsSliced(where, s.users.map((u) => u.total));
+  const lineTotal = yield* centsSliced(where, lineAmounts(s));
   assertInvariant(userTotals === total && lineTotal === total, 'L5', () => `${where}: total ${s.total}, users ${show(userTotals)}, lines ${show(lineTotal)}`);
   yield;
   const placed = new Set<string>();
@@ -55,9 +63,9 @@ export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<strin
     assertInvariant(placed.has(userId), 'L6', () => `${where}: user ${userId} consumed ${format2(u.credits)} credits in ${u.count} events but is billed nothing`);
   }
   yield;
-  const used = cents(where, s.users.map((u) => u.creditsUsed));
+  const used = yield* centsSliced(where, s.users.map((u) => u.creditsUsed));
   // Credits have at most 2 places (K2), so their sum is exact in cents.
-  const consumed = toCents(sum([...usage.values()].map((u) => u.credits)));
+  const consumed = toCents(yield* reduceSliced(usage.values(), (t: Dec, u) => t.plus(u.credits), ZERO));
   assertInvariant(used === BigInt(consumed.times(100).toFixed(0)), 'L6', () => `${where}: creditsUsed add up to ${show(used)}, the month's consumption to ${format2(consumed)}`);
 }
 

@@ -22,7 +22,7 @@ interface Run {
 }
 
 /** Same-length instants in the wire form compare as text; anything else by the clock. */
-const later = (a: string, b: string): string => ((a.length === b.length ? a >= b : toMillis(a) >= toMillis(b)) ? a : b);
+export const later = (a: string, b: string): string => ((a.length === b.length ? a >= b : toMillis(a) >= toMillis(b)) ? a : b);
 
 /**
  * The running aggregate the read model keeps per user-month: updated as each consumption arrives,

@@ -1,5 +1,7 @@
+import { groupKey } from '../../src/domain/assignment';
+import { fold } from '../../src/domain/decider';
 import { ProfileCreated, ProfileEvent } from '../../src/domain/events';
-import { profileDecider, ProfileCommand } from '../../src/domain/profileDecider';
+import { evolveProfile, profileDecider, ProfileCommand } from '../../src/domain/profileDecider';
 import { issuedSpec } from '../support/deciderSpecification';
 import { catalogWith, genesis, profileCreated, tierDefined } from '../support/fixtures';
 
@@ -144,4 +146,39 @@ describe('profile decider: time (T2, T4, T5)', () => {
       .given([])
       .when(cmd({ type: 'Unsubscribe' }))
       .thenFails('PROFILE_NOT_FOUND'));
+});
+
+describe('profile decider: the fold of a big profile (issue 18 item 5)', () => {
+  const lifecycleOf = (users: number): ReadonlyArray<ProfileCreated | ProfileEvent> => [
+    created,
+    ...Array.from({ length: users }, (_, i): ProfileEvent => ({ type: 'UserSubscribed', data: { ...base, userId: `u-${i}`, tier: 'PRO', occurredAt: '2026-03-02T00:00:00.000Z' } })),
+  ];
+
+
+  /** Map entries written while folding: a fold that copies a Map of the users per event writes users²/2 of them. */
+  const entriesWritten = (events: ReadonlyArray<ProfileCreated | ProfileEvent>): number => {
+    const set = jest.spyOn(Map.prototype, 'set');
+    try {
+      fold(profileDecider, events);
+      return set.mock.calls.length;
+    } finally {
+      set.mockRestore();
+    }
+  };
+
+  test('folding four times the users writes four times the entries, not sixteen', () => {
+    const small = entriesWritten(lifecycleOf(500));
+    expect(small).toBeGreaterThanOrEqual(500);
+    expect(entriesWritten(lifecycleOf(2000))).toBeLessThanOrEqual(4.4 * small);
+  });
+
+  test('an event leaves the state before it as it was, and shares every other user with it', () => {
+    const before = fold(profileDecider, lifecycleOf(100)).lifecycle;
+    const bob = before.users.get('u-7');
+    const after = evolveProfile(before, { type: 'SubscriptionUpgraded', data: { ...base, userId: 'u-3', fromTier: 'PRO', tier: 'POWER', occurredAt: at } });
+    expect(after.users.get('u-7')).toBe(bob);
+    expect(before.users.get('u-3')?.latest.assignments.get(groupKey(null))?.tier).toBe('PRO');
+    expect(after.users.get('u-3')?.latest.assignments.get(groupKey(null))?.tier).toBe('POWER');
+    expect(before.users.size).toBe(100);
+  });
 });

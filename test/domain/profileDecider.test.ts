@@ -154,7 +154,6 @@ describe('profile decider: the fold of a big profile (issue 18 item 5)', () => {
     ...Array.from({ length: users }, (_, i): ProfileEvent => ({ type: 'UserSubscribed', data: { ...base, userId: `u-${i}`, tier: 'PRO', occurredAt: '2026-03-02T00:00:00.000Z' } })),
   ];
 
-
   /** Map entries written while folding: a fold that copies a Map of the users per event writes users²/2 of them. */
   const entriesWritten = (events: ReadonlyArray<ProfileCreated | ProfileEvent>): number => {
     const set = jest.spyOn(Map.prototype, 'set');

@@ -58,6 +58,11 @@ suite('actions in the console, in Chromium', () => {
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const isFocused = (l: Locator) => l.evaluate((el) => el === el.ownerDocument.activeElement);
+  /** The element's text once it reads `expected`, else what it reads after 5 s: some texts are filled in after a fetch. */
+  const textOnceItIs = async (l: Locator, expected: string): Promise<string | null> => {
+    for (let i = 0; i < 50 && (await l.textContent()) !== expected; i++) await page.waitForTimeout(100);
+    return l.textContent();
+  };
 
   /** The users table and the total as shown, in the API's form. */
   const shown = async () => ({
@@ -98,7 +103,7 @@ suite('actions in the console, in Chromium', () => {
       const user = page.getByLabel('User', { exact: true });
       expect(await isFocused(user)).toBe(true);
       await user.fill('bob');
-      expect(await page.locator('[id="action-user-hint"]').textContent()).toBe('bob holds direct: Pro.');
+      expect(await textOnceItIs(page.locator('[id="action-user-hint"]'), 'bob holds direct: Pro.')).toBe('bob holds direct: Pro.');
       await page.getByLabel('Tier').selectOption('PRO_PLUS');
       await page.getByRole('button', { name: 'Preview', exact: true }).click();
       await page.getByTestId('confirm').waitFor();
@@ -148,7 +153,7 @@ suite('actions in the console, in Chromium', () => {
       await page.getByLabel('Tier').selectOption('PRO');
       await page.getByRole('button', { name: 'Preview', exact: true }).click();
       await page.getByTestId('confirm').waitFor();
-      expect(await page.getByTestId('no-line-change').textContent()).toBe('No line of May 2026 changes.');
+      expect(await textOnceItIs(page.getByTestId('no-line-change'), 'No line of May 2026 changes.')).toBe('No line of May 2026 changes.');
       expect(squash(await page.getByTestId('rule').innerText())).toBe('Pro+ stays paid in full this month, and its credits stay until the month ends; the assignment is Pro from June 2026 (rule M4).');
       await page.getByRole('button', { name: 'Confirm: downgrade bob to Pro' }).click();
       await page.getByTestId('action-done').waitFor();
@@ -224,7 +229,8 @@ suite('actions in the console, in Chromium', () => {
       await page.getByRole('button', { name: 'alice' }).click();
       const row = page.locator(`[id="line-${lineId}"]`);
       await row.getByRole('button', { name: 'Credit…' }).click();
-      expect(await page.locator(`[id="credit-amount-${lineId}-hint"]`).textContent()).toBe('200.00 of 200.00 left to credit.');
+      const left = '200.00 of 200.00 left to credit.';
+      expect(await textOnceItIs(page.locator(`[id="credit-amount-${lineId}-hint"]`), left)).toBe(left);
       await page.getByLabel('Amount (USD)').fill('12.5');
       await page.getByLabel('Reason').fill('outage on 2026-04-20');
       await page.getByRole('button', { name: 'Preview', exact: true }).click();

@@ -59,8 +59,8 @@ const inCanonicalOrder = (value: unknown): boolean => {
     case 'object': {
       if (value === null) return true;
       if (Array.isArray(value)) {
-        // A hole is null to JSON.stringify and skipped by the library: left to the library.
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !inCanonicalOrder(value[i])) return false;
+        // A hole reads as undefined: left to the library, which skips it where JSON.stringify writes null.
+        for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
         return true;
       }
       if (Object.getPrototypeOf(value) !== Object.prototype) return false;
@@ -119,12 +119,12 @@ export const canonicalEvent = (e: ChainedFields, payload = canonicalPayload(e)):
  * SHA-256 of the previous hash's bytes and the canonical text's UTF-8, in one buffer and one call: a
  * Hash object per event (createHash, two updates, digest) costs about half again as much. A previous
  * hash that is not 64 hex digits (a stored one that was tampered with, which verify chains on from)
- * gives its bytes up to the first that is not hex, as Buffer.from would.
+ * gives its bytes up to the first pair that is not hex, as Buffer.from would.
  */
 const sha256After = (previous: string, canonical: string): string => {
   const length = Buffer.byteLength(canonical, 'utf8');
-  const bytes = Buffer.allocUnsafe(32 + length);
-  const written = bytes.write(previous, 0, 32, 'hex');
+  const bytes = Buffer.allocUnsafe((previous.length >>> 1) + length);
+  const written = bytes.write(previous, 0, 'hex');
   bytes.write(canonical, written, length, 'utf8');
   return hash('sha256', bytes.subarray(0, written + length), 'hex');
 };

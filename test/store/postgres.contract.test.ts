@@ -1,10 +1,11 @@
 import { Client } from 'pg';
-import { ExpectedRevision } from '../../src/store/eventStore';
+import { CHAIN_ALGORITHM, chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
+import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
 import { collect, describeEventStoreContract, newEvent } from './contract';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
-import { postgresSkipReason, testDatabase } from './postgresDatabase';
+import { databaseBeforeChain, postgresSkipReason, testDatabase } from './postgresDatabase';
 
 const skip = postgresSkipReason('postgres.contract');
 let db: ScratchDatabase;
@@ -32,6 +33,37 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (3)');
     } finally {
       await fresh.drop();
+    }
+  });
+
+  test('a database written by main before the chain (test/fixtures/before-chain.postgres.sql) is chained once, says so, and the next append continues the chain', async () => {
+    const old = await databaseBeforeChain('before_chain');
+    try {
+      const store = await PostgresEventStore.open(old.url());
+      const events = await collect(store.readAll());
+      expect(events).toHaveLength(41);
+      expect(events.map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, events));
+      expect(new Set(events.map((e) => e.chainAlgorithm))).toEqual(new Set([CHAIN_ALGORITHM]));
+      const last = events[40] as RecordedEvent;
+      const migration = await store.chainMigration();
+      expect(migration).toEqual({ chainedAt: expect.any(String), position: 40, chainHash: last.chainHash, events: 41 });
+      const appended = (await store.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+      expect(appended.globalPosition).toBe(41);
+      expect(appended.chainHash).toBe(chainHash(last.chainHash as string, appended));
+      await store.close();
+
+      // Once: reopening neither chains again nor moves the record; the appended event reads back as written.
+      const reopened = await PostgresEventStore.open(old.url());
+      expect(await reopened.chainMigration()).toEqual(migration);
+      expect(await reopened.logHead()).toEqual({ position: 41, chainHash: appended.chainHash });
+      expect((await collect(reopened.readAll())).map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, [...events, appended]));
+      await reopened.close();
+      const client = new Client({ connectionString: old.url() });
+      await client.connect();
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 3 }]);
+      await client.end();
+    } finally {
+      await old.drop();
     }
   });
 

@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import { Client } from 'pg';
 import { CHAIN_ALGORITHM, chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
 import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
@@ -65,6 +66,19 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     } finally {
       await old.drop();
     }
+  });
+
+  test('data and metadata are stored as their RFC 8785 JSON, the bytes the chain covers', async () => {
+    const store = await PostgresEventStore.open(db.url());
+    const event = { ...newEvent({ zeta: [{ b: 1, a: 'x' }], alpha: 0.5, '10': true, '9': null }), metadata: { schemaVersion: 1, correlationId: 'c', actor: 'a' } };
+    await store.append(`canonical-${event.eventId}`, [event], { expectedRevision: ExpectedRevision.noStream });
+    await store.close();
+    const client = new Client({ connectionString: db.url() });
+    await client.connect();
+    const { rows } = await client.query('SELECT data::text AS data, metadata::text AS metadata FROM ledger_events WHERE event_id = $1', [event.eventId]);
+    await client.end();
+    expect(rows).toEqual([{ data: canonicalize(event.data), metadata: canonicalize(event.metadata) }]);
+    expect(rows[0].data).toBe('{"10":true,"9":null,"alpha":0.5,"zeta":[{"a":"x","b":1}]}');
   });
 
   test('every connection commits synchronously, even where the database says otherwise', async () => {

@@ -44,10 +44,10 @@ const occurredAtOf = (data: unknown): string | null => {
 };
 
 /**
- * True when JSON.stringify already writes `value` as RFC 8785 does: plain JSON (finite numbers, no
- * undefined, no toJSON) whose every object has its keys in UTF-16 code unit order. JCS is
- * JSON.stringify's own serialisation of strings and numbers (RFC 8785 3.2.2) with the keys so sorted
- * (3.2.3); the stores write data and metadata in that form, so what they read back is already in it.
+ * RFC 8785 (JCS) is JSON.stringify's own serialisation of strings and numbers (3.2.2) with every
+ * object's keys in UTF-16 code unit order (3.2.3). So plain JSON (finite numbers, no undefined, no
+ * toJSON) whose keys are in that order is written by JSON.stringify as it is; the stores write data
+ * and metadata in that form, so what they read back is already in it.
  */
 const inCanonicalOrder = (value: unknown): boolean => {
   switch (typeof value) {
@@ -63,12 +63,10 @@ const inCanonicalOrder = (value: unknown): boolean => {
         for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
         return true;
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-      const object = value as Record<string, unknown>;
-      if (typeof object.toJSON === 'function') return false;
+      if (!isPlainObject(value)) return false;
       let previous: string | undefined;
-      for (const key of Object.keys(object)) {
-        if ((previous !== undefined && !(previous < key)) || !inCanonicalOrder(object[key])) return false;
+      for (const key of Object.keys(value)) {
+        if ((previous !== undefined && !(previous < key)) || !inCanonicalOrder(value[key])) return false;
         previous = key;
       }
       return true;
@@ -78,9 +76,54 @@ const inCanonicalOrder = (value: unknown): boolean => {
   }
 };
 
-/** RFC 8785 JSON of a JSON value. */
+const isPlainObject = (value: object): value is Record<string, unknown> =>
+  Object.getPrototypeOf(value) === Object.prototype && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+
+/**
+ * Plain JSON in any key order, copied with every object's keys inserted in JCS order, which
+ * JSON.stringify then keeps: one native serialisation into one flat string, where the library
+ * builds each object from many small strings (about a third more time, and garbage, per append).
+ * Undefined for anything else, and for keys JavaScript would not keep in insertion order (array
+ * indices, which an object lists first, and `__proto__`, which an assignment does not create).
+ */
+const inCanonicalOrderCopy = (value: unknown): unknown => {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : undefined;
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        const copy: unknown[] = [];
+        for (let i = 0; i < value.length; i++) {
+          const item = inCanonicalOrderCopy(value[i]);
+          if (item === undefined) return undefined;
+          copy.push(item);
+        }
+        return copy;
+      }
+      if (!isPlainObject(value)) return undefined;
+      const copy: Record<string, unknown> = {};
+      for (const key of Object.keys(value).sort()) {
+        const first = key.charCodeAt(0);
+        const item = first >= 48 && first <= 57 ? undefined : key === '__proto__' ? undefined : inCanonicalOrderCopy(value[key]);
+        if (item === undefined) return undefined;
+        copy[key] = item;
+      }
+      return copy;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/** RFC 8785 JSON of a JSON value: JSON.stringify of it, or of its copy in key order, else the canonicalize library. */
 export const canonicalJson = (value: unknown): string => {
   if (inCanonicalOrder(value)) return JSON.stringify(value);
+  const copy = inCanonicalOrderCopy(value);
+  if (copy !== undefined) return JSON.stringify(copy);
   const text = canonicalize(value);
   if (text === undefined) throw new Error('a value with no JSON form cannot be chained');
   return text;
@@ -115,6 +158,9 @@ export const canonicalEvent = (e: ChainedFields, payload = canonicalPayload(e)):
   return `${head}${e.globalPosition}${middle}${e.position}${tail}`;
 };
 
+/** Where the hash input is assembled: reused, since hashing is synchronous; an event too big for it gets its own. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
 /**
  * SHA-256 of the previous hash's bytes and the canonical text's UTF-8, in one buffer and one call: a
  * Hash object per event (createHash, two updates, digest) costs about half again as much. A previous
@@ -122,11 +168,12 @@ export const canonicalEvent = (e: ChainedFields, payload = canonicalPayload(e)):
  * gives its bytes up to the first pair that is not hex, as Buffer.from would.
  */
 const sha256After = (previous: string, canonical: string): string => {
-  const length = Buffer.byteLength(canonical, 'utf8');
-  const bytes = Buffer.allocUnsafe((previous.length >>> 1) + length);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const room = (previous.length >>> 1) + 3 * canonical.length;
+  const bytes = room <= scratch.length ? scratch : Buffer.allocUnsafe(room);
   const written = bytes.write(previous, 0, 'hex');
-  bytes.write(canonical, written, length, 'utf8');
-  return hash('sha256', bytes.subarray(0, written + length), 'hex');
+  const end = written + bytes.write(canonical, written, 'utf8');
+  return hash('sha256', bytes.subarray(0, end), 'hex');
 };
 
 /** The chain hash of an event, given the hash of the one before it (lowercase hex); `payload` as canonicalEvent's. */

@@ -69,10 +69,11 @@ const outcome = (f: () => unknown): unknown => {
 };
 
 /**
- * canonicalJson writes a value already in JCS key order with JSON.stringify, anything else with the
- * library: both paths held to the RFC's examples, and to the library on any value.
+ * canonicalJson writes plain JSON with JSON.stringify (of the value if its keys are in JCS order, else
+ * of a copy with its keys inserted in that order), anything else with the library: every path held
+ * to the RFC's examples, and to the library on any value.
  */
-describe('canonicalJson: JSON.stringify for values already in RFC 8785 order, the library otherwise', () => {
+describe('canonicalJson: JSON.stringify of the value or of its copy in RFC 8785 key order, the library otherwise', () => {
   const examples: ReadonlyArray<readonly [string, string]> = [
     [
       '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}',
@@ -87,6 +88,13 @@ describe('canonicalJson: JSON.stringify for values already in RFC 8785 order, th
     expect(canonicalJson(JSON.parse(input))).toBe(expected);
     // Its own output parsed again: keys in order, but for "1", which JavaScript puts first (integer keys).
     expect(canonicalJson(JSON.parse(expected))).toBe(expected);
+  });
+
+  test('keys JavaScript does not keep in insertion order: array indices, __proto__', () => {
+    const value = JSON.parse('{"b": 1, "10": 2, "9": 3, "__proto__": 4, "a": {"2": 5, "10": 6}}') as unknown;
+    expect(canonicalJson(value)).toBe('{"10":2,"9":3,"__proto__":4,"a":{"10":6,"2":5},"b":1}');
+    expect(canonicalJson(value)).toBe(canonicalize(value));
+    expect(canonicalJson(JSON.parse('{"b": 1, "__proto__": {"d": 2, "c": 3}}'))).toBe('{"__proto__":{"c":3,"d":2},"b":1}');
   });
 
   test('numbers as Appendix B writes them, on both paths', () => {
@@ -160,6 +168,14 @@ describe('the chain (billing-rules F1)', () => {
         expect(chainHash(first, b)).toBe(second);
       }),
     );
+  });
+
+  test('events of any size and characters of every UTF-8 length', () => {
+    const e = (text: string) => ({ globalPosition: 7, streamId: 's', position: 2, eventId: 'e', type: 'T', data: { text }, metadata: { schemaVersion: 1 } });
+    const previous = 'ab'.repeat(32);
+    for (const text of ['', 'a\u00e9\u20ac\ud83d\ude00', '\u20ac'.repeat(30_000), 'x'.repeat(200_000)]) {
+      expect(chainHash(previous, e(text))).toBe(createHash('sha256').update(Buffer.from(previous, 'hex')).update(canonicalEvent(e(text)), 'utf8').digest('hex'));
+    }
   });
 
   test('after a stored hash that is not 64 hex digits (one tampered with, which verify chains on from), the bytes up to its first non-hex digit', () => {

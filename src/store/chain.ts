@@ -82,7 +82,8 @@ const isPlainObject = (value: object): value is Record<string, unknown> =>
 /**
  * Plain JSON in any key order, copied with every object's keys inserted in JCS order, which
  * JSON.stringify then keeps: one native serialisation into one flat string, where the library
- * builds each object from many small strings (about a third more time, and garbage, per append).
+ * builds each object from many small strings (in a loop, 4.2 µs against 5.0 µs for an event's
+ * data and metadata, and less garbage).
  * Undefined for anything else, and for keys JavaScript would not keep in insertion order (array
  * indices, which an object lists first, and `__proto__`, which an assignment does not create).
  */

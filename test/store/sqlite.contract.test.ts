@@ -86,6 +86,10 @@ describe('SQLite file store', () => {
     const reopened = new SqliteEventStore(file);
     expect(await reopened.chainMigration()).toEqual(migration);
     expect(await reopened.logHead()).toEqual({ position: 40, chainHash: events[40]?.chainHash });
+    // The next append continues the chain from the migrated head.
+    const appended = (await reopened.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+    expect(appended.globalPosition).toBe(41);
+    expect(appended.chainHash).toBe(chainHash(events[40]?.chainHash as string, appended));
     await reopened.close();
   });
 

@@ -13,7 +13,7 @@ import {
   RecordedEvent,
   StoreFault,
 } from './eventStore';
-import { canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
+import { CanonicalPayload, canonicalPayload, canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
 
 /**
  * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
@@ -644,6 +644,8 @@ export class PostgresEventStore implements EventStore {
     const prefixGuards = options.prefixGuards ?? [];
     const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
     const recordedAt = this.clock().toISOString();
+    // Serialised once, for the chain and the row: the stored JSON is the canonical JSON the hash covers.
+    const payloads = events.map(canonicalPayload);
     const { rows } = await client.query<{ state: AppendState }>({
       name: 'ledger_append',
       text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[], $19, $20, $21, $22) AS state',
@@ -663,10 +665,10 @@ export class PostgresEventStore implements EventStore {
         recordedAt,
         events.map((e) => e.eventId),
         events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data ?? null)),
-        events.map((e) => JSON.stringify(e.metadata)),
+        payloads.map((p) => p.data),
+        payloads.map((p) => p.metadata),
         CHAIN_ALGORITHM,
-        ...piecesOf(streamId, events),
+        ...piecesOf(streamId, events, payloads),
       ],
     });
     const state = (rows[0] as { state: AppendState }).state;
@@ -739,8 +741,8 @@ interface AppendState {
 }
 
 /** Each event's canonical JSON around its positions, as ledger_append's three arrays. */
-const piecesOf = (streamId: string, events: ReadonlyArray<NewEvent>): [string[], string[], string[]] => {
-  const pieces = events.map((e) => canonicalPieces({ streamId, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }));
+const piecesOf = (streamId: string, events: ReadonlyArray<NewEvent>, payloads: ReadonlyArray<CanonicalPayload>): [string[], string[], string[]] => {
+  const pieces = events.map((e, i) => canonicalPieces({ streamId, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }, payloads[i]));
   return [pieces.map((p) => p[0]), pieces.map((p) => p[1]), pieces.map((p) => p[2])];
 };
 

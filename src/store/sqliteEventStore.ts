@@ -14,7 +14,7 @@ import {
   RecordedEvent,
   StoreFault,
 } from './eventStore';
-import { CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
+import { canonicalPayload, CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
 import { missingWalWarning } from './sqliteWal';
 
 export const DEFAULT_SQLITE_PATH = './data/ledger.db';
@@ -435,7 +435,9 @@ export class SqliteEventStore implements EventStore {
     let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
       const fields = { streamId, position: current + 1 + i, globalPosition: head.position + 1 + i, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata };
-      previous = chainHash(previous, fields);
+      // Serialised once, for the chain and the row: the stored JSON is the canonical JSON the hash covers.
+      const payload = canonicalPayload(fields);
+      previous = chainHash(previous, fields, payload);
       const event: RecordedEvent = { ...fields, recordedAt, chainHash: previous, chainAlgorithm: CHAIN_ALGORITHM };
       this.statements.insert.run(
         event.globalPosition,
@@ -443,8 +445,8 @@ export class SqliteEventStore implements EventStore {
         event.position,
         e.eventId,
         e.type,
-        JSON.stringify(event.data),
-        JSON.stringify(e.metadata),
+        payload.data,
+        payload.metadata,
         recordedAt,
         null,
         event.chainHash,

@@ -15,7 +15,7 @@ import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 import { loadScenarios } from '../support/scenarios';
 import { runScenario } from '../../src/simulation/runScenario';
 import { collect } from '../store/contract';
-import { postgresSkipReason, testDatabase } from '../store/postgresDatabase';
+import { databaseBeforeChain, postgresSkipReason, testDatabase } from '../store/postgresDatabase';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 
 /** billing-rules F3: each way of altering the log fails verify with the right break; the honest log verifies. */
@@ -198,5 +198,22 @@ const skip = postgresSkipReason('verifyLog');
     expect(report.ok).toBe(false);
     expect(report.chain.first).toMatchObject({ position: target.globalPosition, streamId: 'profile/p-iad/usage/alice/2026-04' });
     await store.close();
+  });
+
+  test('a database written by main before the chain verifies after its migration, which it reports, and after the appends that follow', async () => {
+    const old = await databaseBeforeChain('verify_before_chain');
+    try {
+      const store = await PostgresEventStore.open(old.url());
+      expect(await verifyLog(store)).toMatchObject({ ok: true, events: 41, chain: { breaks: 0 }, unreadable: { events: 0 }, migration: { position: 40, events: 41 } });
+      // A command through today's ledger after the migration: the chain goes on from the migrated head.
+      const ledger = await new LedgerService(store, { clock: () => new Date('2026-02-20T10:00:00Z') }).open();
+      expect(E.isRight(await ledger.execute({ type: 'ConsumeCredits', profileId: 'p-0', userId: 'u-1', credits: '1.5', requestId: 'after-the-migration' }, { actor: 'test' }))).toBe(true);
+      const report = await verifyLog(store);
+      expect(report).toMatchObject({ ok: true, chain: { breaks: 0 }, migration: { position: 40, events: 41 } });
+      expect(report.events).toBeGreaterThan(41);
+      await store.close();
+    } finally {
+      await old.drop();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { canonicalEvent, canonicalPieces, chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
+import { canonicalEvent, canonicalJson, canonicalPieces, chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
 
 /** RFC 8785's own examples (sections 3.2.2, 3.2.3 and Appendix B), written out here. */
 describe('RFC 8785 canonical JSON (the canonicalize package)', () => {
@@ -59,6 +59,74 @@ describe('RFC 8785 canonical JSON (the canonicalize package)', () => {
   });
 });
 
+/** What a function answers, or that it threw. */
+const outcome = (f: () => unknown): unknown => {
+  try {
+    return f();
+  } catch {
+    return 'threw';
+  }
+};
+
+/**
+ * canonicalJson writes plain JSON with JSON.stringify (of the value if its keys are in JCS order, else
+ * of a copy with its keys inserted in that order), anything else with the library: every path held
+ * to the RFC's examples, and to the library on any value.
+ */
+describe('canonicalJson: JSON.stringify of the value or of its copy in RFC 8785 key order, the library otherwise', () => {
+  const examples: ReadonlyArray<readonly [string, string]> = [
+    [
+      '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}',
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    ],
+    [
+      '{"\\u20ac": "Euro Sign", "\\r": "Carriage Return", "\\ufb33": "Hebrew Letter Dalet With Dagesh", "1": "One", "\\ud83d\\ude00": "Emoji: Grinning Face", "\\u0080": "Control", "\\u00f6": "Latin Small Letter O With Diaeresis"}',
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    ],
+  ];
+  test.each(examples)('RFC 8785 3.2.2 and 3.2.3: %s', (input, expected) => {
+    expect(canonicalJson(JSON.parse(input))).toBe(expected);
+    // Its own output parsed again: keys in order, but for "1", which JavaScript puts first (integer keys).
+    expect(canonicalJson(JSON.parse(expected))).toBe(expected);
+  });
+
+  test('keys JavaScript does not keep in insertion order: array indices, __proto__', () => {
+    const value = JSON.parse('{"b": 1, "10": 2, "9": 3, "__proto__": 4, "a": {"2": 5, "10": 6}}') as unknown;
+    expect(canonicalJson(value)).toBe('{"10":2,"9":3,"__proto__":4,"a":{"10":6,"2":5},"b":1}');
+    expect(canonicalJson(value)).toBe(canonicalize(value));
+    expect(canonicalJson(JSON.parse('{"b": 1, "__proto__": {"d": 2, "c": 3}}'))).toBe('{"__proto__":{"c":3,"d":2},"b":1}');
+  });
+
+  test('numbers as Appendix B writes them, on both paths', () => {
+    expect(canonicalJson({ a: 1e21, b: -0, c: 5e-324, d: 333333333.33333329 })).toBe('{"a":1e+21,"b":0,"c":5e-324,"d":333333333.3333333}');
+    expect(canonicalJson({ d: 1e21, c: -0, b: 5e-324, a: 333333333.33333329 })).toBe('{"a":333333333.3333333,"b":5e-324,"c":0,"d":1e+21}');
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow();
+    expect(() => canonicalJson([Number.POSITIVE_INFINITY])).toThrow();
+  });
+
+  test('the library\'s answer for any JSON value, and for the same value read back from its canonical JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const expected = canonicalize(value);
+        expect(canonicalJson(value)).toBe(expected);
+        expect(canonicalJson(JSON.parse(expected as string))).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the library\'s answer (or a throw) for values that are not plain JSON: undefined, holes, dates, null prototypes, boxed values', () => {
+    const odd = fc.anything({ withBoxedValues: true, withDate: true, withNullPrototype: true, withSparseArray: true, withMap: false, withSet: false, withBigInt: false, withTypedArray: false });
+    fc.assert(
+      fc.property(odd, (value) => {
+        const expected = outcome(() => canonicalize(value) ?? 'threw');
+        expect(outcome(() => canonicalJson(value))).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 const json = fc.jsonValue() as fc.Arbitrary<unknown>;
 const event = fc.record({
   globalPosition: fc.nat(),
@@ -100,5 +168,20 @@ describe('the chain (billing-rules F1)', () => {
         expect(chainHash(first, b)).toBe(second);
       }),
     );
+  });
+
+  test('events of any size and characters of every UTF-8 length', () => {
+    const e = (text: string) => ({ globalPosition: 7, streamId: 's', position: 2, eventId: 'e', type: 'T', data: { text }, metadata: { schemaVersion: 1 } });
+    const previous = 'ab'.repeat(32);
+    for (const text of ['', 'a\u00e9\u20ac\ud83d\ude00', '\u20ac'.repeat(30_000), 'x'.repeat(200_000)]) {
+      expect(chainHash(previous, e(text))).toBe(createHash('sha256').update(Buffer.from(previous, 'hex')).update(canonicalEvent(e(text)), 'utf8').digest('hex'));
+    }
+  });
+
+  test('after a stored hash that is not 64 hex digits (one tampered with, which verify chains on from), the bytes up to its first non-hex digit', () => {
+    const e = { globalPosition: 1, streamId: 's', position: 0, eventId: 'e', type: 'T', data: {}, metadata: {} };
+    for (const previous of ['', 'ab', `${'0'.repeat(10)}zz${'0'.repeat(52)}`, 'f'.repeat(70)]) {
+      expect(chainHash(previous, e)).toBe(createHash('sha256').update(Buffer.from(previous, 'hex')).update(canonicalEvent(e), 'utf8').digest('hex'));
+    }
   });
 });

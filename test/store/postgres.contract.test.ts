@@ -1,10 +1,12 @@
+import canonicalize from 'canonicalize';
 import { Client } from 'pg';
-import { ExpectedRevision } from '../../src/store/eventStore';
+import { CHAIN_ALGORITHM, chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
+import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
 import { collect, describeEventStoreContract, newEvent } from './contract';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
-import { postgresSkipReason, testDatabase } from './postgresDatabase';
+import { databaseBeforeChain, postgresSkipReason, testDatabase } from './postgresDatabase';
 
 const skip = postgresSkipReason('postgres.contract');
 let db: ScratchDatabase;
@@ -33,6 +35,50 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     } finally {
       await fresh.drop();
     }
+  });
+
+  test('a database written by main before the chain (test/fixtures/before-chain.postgres.sql) is chained once, says so, and the next append continues the chain', async () => {
+    const old = await databaseBeforeChain('before_chain');
+    try {
+      const store = await PostgresEventStore.open(old.url());
+      const events = await collect(store.readAll());
+      expect(events).toHaveLength(41);
+      expect(events.map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, events));
+      expect(new Set(events.map((e) => e.chainAlgorithm))).toEqual(new Set([CHAIN_ALGORITHM]));
+      const last = events[40] as RecordedEvent;
+      const migration = await store.chainMigration();
+      expect(migration).toEqual({ chainedAt: expect.any(String), position: 40, chainHash: last.chainHash, events: 41 });
+      const appended = (await store.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+      expect(appended.globalPosition).toBe(41);
+      expect(appended.chainHash).toBe(chainHash(last.chainHash as string, appended));
+      await store.close();
+
+      // Once: reopening neither chains again nor moves the record; the appended event reads back as written.
+      const reopened = await PostgresEventStore.open(old.url());
+      expect(await reopened.chainMigration()).toEqual(migration);
+      expect(await reopened.logHead()).toEqual({ position: 41, chainHash: appended.chainHash });
+      expect((await collect(reopened.readAll())).map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, [...events, appended]));
+      await reopened.close();
+      const client = new Client({ connectionString: old.url() });
+      await client.connect();
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 3 }]);
+      await client.end();
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('data and metadata are stored as their RFC 8785 JSON, the bytes the chain covers', async () => {
+    const store = await PostgresEventStore.open(db.url());
+    const event = { ...newEvent({ zeta: [{ b: 1, a: 'x' }], alpha: 0.5, '10': true, '9': null }), metadata: { schemaVersion: 1, correlationId: 'c', actor: 'a' } };
+    await store.append(`canonical-${event.eventId}`, [event], { expectedRevision: ExpectedRevision.noStream });
+    await store.close();
+    const client = new Client({ connectionString: db.url() });
+    await client.connect();
+    const { rows } = await client.query('SELECT data::text AS data, metadata::text AS metadata FROM ledger_events WHERE event_id = $1', [event.eventId]);
+    await client.end();
+    expect(rows).toEqual([{ data: canonicalize(event.data), metadata: canonicalize(event.metadata) }]);
+    expect(rows[0].data).toBe('{"10":true,"9":null,"alpha":0.5,"zeta":[{"a":"x","b":1}]}');
   });
 
   test('every connection commits synchronously, even where the database says otherwise', async () => {

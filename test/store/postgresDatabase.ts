@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 
 /**
@@ -18,3 +21,16 @@ export const postgresSkipReason = (file: string): string | undefined => {
 };
 
 export const testDatabase = (label: string): Promise<ScratchDatabase> => ScratchDatabase.create(adminUrl(), `test_${label}`);
+
+/** A database as main wrote it before the hash chain: test/fixtures/before-chain.postgres.sql, loaded in one transaction. */
+export const databaseBeforeChain = async (label: string): Promise<ScratchDatabase> => {
+  const db = await testDatabase(label);
+  const client = new Client({ connectionString: db.url() });
+  await client.connect();
+  try {
+    await client.query(readFileSync(join(__dirname, '..', 'fixtures', 'before-chain.postgres.sql'), 'utf8'));
+  } finally {
+    await client.end();
+  }
+  return db;
+};

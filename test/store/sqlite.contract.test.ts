@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import canonicalize from 'canonicalize';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,26 @@ describe('SQLite file store', () => {
     const reopened = new SqliteEventStore(file);
     expect(await reopened.chainMigration()).toEqual(migration);
     expect(await reopened.logHead()).toEqual({ position: 40, chainHash: events[40]?.chainHash });
+    // The next append continues the chain from the migrated head.
+    const appended = (await reopened.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+    expect(appended.globalPosition).toBe(41);
+    expect(appended.chainHash).toBe(chainHash(events[40]?.chainHash as string, appended));
+    await reopened.close();
+  });
+
+  test('data and metadata are stored as their RFC 8785 JSON, the bytes the chain covers', async () => {
+    const file = freshFile();
+    const store = new SqliteEventStore(file);
+    const event = { ...newEvent({ zeta: [{ b: 1, a: 'x' }], alpha: 0.5, '10': true, '9': null }), metadata: { schemaVersion: 1, correlationId: 'c', actor: 'a' } };
+    const [written] = (await store.append('s', [event], { expectedRevision: ExpectedRevision.noStream })).events;
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    const row = raw.prepare<[], { data: string; metadata: string }>('SELECT data, metadata FROM events').get();
+    raw.close();
+    expect(row).toEqual({ data: canonicalize(event.data), metadata: canonicalize(event.metadata) });
+    expect(row?.data).toBe('{"10":true,"9":null,"alpha":0.5,"zeta":[{"a":"x","b":1}]}');
+    const reopened = new SqliteEventStore(file);
+    expect(await collect(reopened.readAll())).toEqual([written]);
     await reopened.close();
   });
 

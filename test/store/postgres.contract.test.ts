@@ -4,7 +4,7 @@ import { CHAIN_ALGORITHM, chainAfter, chainHash, GENESIS_HASH } from '../../src/
 import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
-import { collect, describeEventStoreContract, newEvent } from './contract';
+import { collect, describeEventStoreContract, newEvent, written } from './contract';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { databaseBeforeChain, postgresSkipReason, testDatabase } from './postgresDatabase';
 
@@ -48,7 +48,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       const last = events[40] as RecordedEvent;
       const migration = await store.chainMigration();
       expect(migration).toEqual({ chainedAt: expect.any(String), position: 40, chainHash: last.chainHash, events: 41 });
-      const appended = (await store.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+      const appended = (await written(store.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream }))).events[0] as RecordedEvent;
       expect(appended.globalPosition).toBe(41);
       expect(appended.chainHash).toBe(chainHash(last.chainHash as string, appended));
       await store.close();

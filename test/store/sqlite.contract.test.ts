@@ -89,7 +89,7 @@ describe('SQLite file store', () => {
     expect(await reopened.chainMigration()).toEqual(migration);
     expect(await reopened.logHead()).toEqual({ position: 40, chainHash: events[40]?.chainHash });
     // The next append continues the chain from the migrated head.
-    const appended = (await reopened.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream })).events[0] as RecordedEvent;
+    const appended = (await written(reopened.append('after-the-migration', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.noStream }))).events[0] as RecordedEvent;
     expect(appended.globalPosition).toBe(41);
     expect(appended.chainHash).toBe(chainHash(events[40]?.chainHash as string, appended));
     await reopened.close();
@@ -99,7 +99,7 @@ describe('SQLite file store', () => {
     const file = freshFile();
     const store = new SqliteEventStore(file);
     const event = { ...newEvent({ zeta: [{ b: 1, a: 'x' }], alpha: 0.5, '10': true, '9': null }), metadata: { schemaVersion: 1, correlationId: 'c', actor: 'a' } };
-    const [written] = (await store.append('s', [event], { expectedRevision: ExpectedRevision.noStream })).events;
+    const [stored] = (await written(store.append('s', [event], { expectedRevision: ExpectedRevision.noStream }))).events;
     await store.close();
     const raw = new Database(file, { readonly: true });
     const row = raw.prepare<[], { data: string; metadata: string }>('SELECT data, metadata FROM events').get();
@@ -107,7 +107,7 @@ describe('SQLite file store', () => {
     expect(row).toEqual({ data: canonicalize(event.data), metadata: canonicalize(event.metadata) });
     expect(row?.data).toBe('{"10":true,"9":null,"alpha":0.5,"zeta":[{"a":"x","b":1}]}');
     const reopened = new SqliteEventStore(file);
-    expect(await collect(reopened.readAll())).toEqual([written]);
+    expect(await collect(reopened.readAll())).toEqual([stored]);
     await reopened.close();
   });
 

@@ -89,8 +89,16 @@ const isDecided = (a: Answer): boolean => {
   return a.status < 500 && !(a.status >= 400 && (code === 'VALIDATION' || code === 'CONFLICT' || code === 'IDEMPOTENCY_KEY_REUSED'));
 };
 
-export const RecordedResponse = t.type({ requestHash: t.string, status: t.number, body: t.unknown });
+/**
+ * A decided answer as recorded for its key. `text`: the body exactly as first sent, so that a replay
+ * answers the same bytes whatever key order the store keeps event data in (SQLite and PostgreSQL keep
+ * RFC 8785 order); `body`: how records written before `text` existed hold it.
+ */
+export const RecordedResponse = t.intersection([t.type({ requestHash: t.string, status: t.number }), t.partial({ text: t.string, body: t.unknown })]);
 export type RecordedResponse = t.TypeOf<typeof RecordedResponse>;
+
+/** The recorded answer; JSON.parse keeps the text's key order, which the server's serialisation then reproduces. */
+const answerOf = (r: RecordedResponse): Answer => ({ status: r.status, body: r.text === undefined ? r.body : (JSON.parse(r.text) as unknown) });
 
 const KeyClaim = t.type({ requestHash: t.string });
 
@@ -133,14 +141,14 @@ export class IdempotencyRecords {
   ): Promise<{ readonly answer: Answer; readonly replayed: boolean; readonly reused: boolean }> {
     const holder = await this.claim(request.actor, request.key, request.requestHash);
     if (holder.requestHash !== request.requestHash) return { answer: failedAnswer(reuseOf(request.key)), replayed: false, reused: true };
-    if (holder.response !== undefined) return { answer: { status: holder.response.status, body: holder.response.body }, replayed: true, reused: false };
+    if (holder.response !== undefined) return { answer: answerOf(holder.response), replayed: true, reused: false };
     // Ours, or a same-body request still running or cut short: running it again is safe, its events are claimed under the key's command id.
     const kept = await this.keep(request, holder, await execute(keyedContext(request)), onUnrecorded);
-    return { answer: { status: kept.status, body: kept.body }, replayed: false, reused: false };
+    return { answer: answerOf(kept), replayed: false, reused: false };
   }
 
   private async keep(request: KeyedRequest, claim: KeyHolder, answer: Answer, onUnrecorded: (err: unknown) => void): Promise<RecordedResponse> {
-    const mine = { requestHash: request.requestHash, ...answer };
+    const mine: RecordedResponse = { requestHash: request.requestHash, status: answer.status, text: JSON.stringify(answer.body) };
     try {
       if (!isDecided(answer)) {
         await this.release(request.actor, request.key, claim);

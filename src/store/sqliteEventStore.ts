@@ -381,13 +381,19 @@ export class SqliteEventStore implements EventStore {
   /**
    * Another process holds the write lock: the appends past their bound answer STORE_BUSY, the others
    * go back to the head of the queue (before any that arrived meanwhile, which join their retry).
+   * As in a commit, a later append to a stream whose append was given up, expecting an exact
+   * revision, is given up too: it was decided on top of that one.
    */
   private retryLater(batch: ReadonlyArray<PendingAppend>, error: unknown): void {
     const now = Date.now();
     const waiting: PendingAppend[] = [];
+    const givenUp = new Set<string>();
     for (const p of batch) {
-      if (this.closed || p.deadline <= now) p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
-      else waiting.push(p);
+      const onTopOfGivenUp = givenUp.has(p.streamId) && p.options.expectedRevision.kind === 'exact';
+      if (this.closed || p.deadline <= now || onTopOfGivenUp) {
+        givenUp.add(p.streamId);
+        p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
+      } else waiting.push(p);
     }
     this.queue = [...waiting, ...this.queue];
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush(BUSY_RETRY_PAUSE_MS);

@@ -293,7 +293,13 @@ export class CommandHandler {
           return this.consumeInOrder(group, false);
         })
         .then(
-          (settled) => settled.forEach((s, i) => (s.ok ? group[i]?.resolve(s.result) : group[i]?.reject(s.error))),
+          (settled) =>
+            group.forEach((w, i) => {
+              const s = settled[i];
+              if (s === undefined) w.reject(new InvariantViolation('group', `consumption ${i} of ${group.length} of ${lock} was left without an answer`));
+              else if (s.ok) w.resolve(s.result);
+              else w.reject(s.error);
+            }),
           (error: unknown) => group.forEach((w) => w.reject(error)),
         );
     });
@@ -327,9 +333,11 @@ export class CommandHandler {
           // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
           // then finds its items applied instead of having every append refused and decided again.
           const settled = await this.consumeInOrder(items, true);
-          settled.forEach((s, i) => {
+          items.forEach(({ index }, i) => {
+            const s = settled[i];
+            if (s === undefined) throw new InvariantViolation('group', `batch item ${index} of ${lock} was left without an answer`);
             if (!s.ok) throw s.error;
-            results[(items[i] as { index: number }).index] = s.result;
+            results[index] = s.result;
           });
         }),
       ),

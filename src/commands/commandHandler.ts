@@ -24,7 +24,7 @@ import {
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
 import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
 import { Checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
-import { catalogReads, consumptionReads, creditReads, guardedStreams, lifecycleReads, Reads, ReadsOf, registryReads } from '../domain/reads';
+import { catalogReads, consumeCommandId, consumptionReads, creditReads, guardedStreams, lifecycleReads, Reads, ReadsOf, registryReads } from '../domain/reads';
 import { ConsumptionState, evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
 import { decode } from '../domain/validation';
 import { userStatementOf } from '../projections/monthlyStatement';
@@ -72,10 +72,11 @@ export interface Previewed {
 
 /**
  * What the items of a batch preview before this one decided, standing in for the appends they
- * would have made: the consumptions each usage stream would have, and the requestIds claimed.
+ * would have made: the consumptions each usage stream would have, and the requestIds claimed. A
+ * group of consumptions being executed has only claims here: its usage ahead is in the state cache.
  */
 interface PendingConsumptions {
-  readonly usage: Map<string, ReadonlyArray<CreditsConsumed>>;
+  readonly usage?: Map<string, ReadonlyArray<CreditsConsumed>>;
   readonly claimed: Map<string, CreditsConsumed>;
 }
 
@@ -139,12 +140,28 @@ interface Plan {
 /**
  * How a decision reads: `claimSeen`, the ids it claims are looked up first (one was found claimed);
  * `fresh`, the store is asked first whether anyone else wrote the streams this process knows;
- * `pending`, a batch preview's items before this one (previewConsumptions).
+ * `pending`, what the earlier consumptions of a group (consumeInOrder) or of a batch preview
+ * (previewConsumptions) would have appended.
  */
 interface Reading {
   readonly claimSeen: boolean;
   readonly fresh: boolean;
   readonly pending?: PendingConsumptions;
+}
+
+/** A consumption decided in a group under its user's lock (a batch's items, or single requests that arrived together), with its sender. */
+interface Consumption {
+  readonly resolved: Resolved;
+  readonly context: CommandContext;
+}
+
+/** What became of one consumption of a group: its result, or what was thrown for it alone. */
+type Settled = { readonly ok: true; readonly result: Result } | { readonly ok: false; readonly error: unknown };
+
+/** A single request's consumption waiting for its user's lock, and its caller's promise. */
+interface Waiting extends Consumption {
+  readonly resolve: (result: Result) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** Dates a server-dated command at its turn, never before what it is checked against; a client's date stands. */
@@ -163,6 +180,8 @@ export class CommandHandler {
   private readonly cache: StreamStateCache<LedgerEvent>;
   private readonly consumptions: LatestConsumptions;
   private readonly mutex = new KeyedMutex();
+  /** By lock: the single consumptions that arrived while the lock was held; they are decided together when it is free. */
+  private readonly waiting = new Map<string, Waiting[]>();
   private readonly newId: () => string;
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
@@ -216,7 +235,8 @@ export class CommandHandler {
    */
   async previewConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}, clock: () => Date = this.deps.clock): Promise<ReadonlyArray<E.Either<CommandFailure, Previewed>>> {
     await this.initialize();
-    const pending: PendingConsumptions = { usage: new Map(), claimed: new Map() };
+    const usage = new Map<string, ReadonlyArray<CreditsConsumed>>();
+    const pending: PendingConsumptions = { usage, claimed: new Map() };
     const results: E.Either<CommandFailure, Previewed>[] = [];
     let ids = 0;
     for (const input of inputs) {
@@ -238,7 +258,7 @@ export class CommandHandler {
       const events = plan === undefined ? [] : wouldAppend(plan).map((r) => ({ ...r, ref: { ...r.ref, eventId: `preview-${++ids}` } }));
       if (plan !== undefined) {
         const consumed = plan.events as ReadonlyArray<CreditsConsumed>;
-        pending.usage.set(plan.streamId, [...(pending.usage.get(plan.streamId) ?? []), ...consumed]);
+        usage.set(plan.streamId, [...(usage.get(plan.streamId) ?? []), ...consumed]);
         for (const id of plan.commandIds) if (consumed[0] !== undefined) pending.claimed.set(id, consumed[0]);
       }
       results.push(E.right({ events, month: monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt), profileId: command.profileId }));
@@ -256,13 +276,47 @@ export class CommandHandler {
     return E.right({ command: { ...input, ...group, occurredAt } as Command, serverDated: input.occurredAt === undefined });
   }
 
-  /** `locked`: the caller already holds the command's lock (a batch, below). */
-  private async run(resolved: Resolved, context: CommandContext, locked = false): Promise<Result> {
+  private async run(resolved: Resolved, context: CommandContext): Promise<Result> {
     const previous = await this.appliedUnder(context);
     if (previous !== undefined) return E.right({ events: previous, duplicate: true });
     await this.initialize();
-    const attempts = () => this.attempts(resolved, context);
-    return locked ? attempts() : this.mutex.run(this.lockOf(resolved.command), attempts);
+    if (resolved.command.type === 'ConsumeCredits' && this.deps.store.appliesAppendsInOrder === true) return this.consumeTogether(resolved, context);
+    return this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context));
+  }
+
+  /**
+   * A hot user (issue 18): consumptions of one user that arrive while the user's lock is held (by the
+   * commit of the ones before) wait together, and once the lock is theirs are decided one after
+   * another on the state each leaves, their appends committed together, as a batch's items are
+   * (consumeInOrder): one commit for all instead of one each, and still one decision at a time.
+   */
+  private consumeTogether(resolved: Resolved, context: CommandContext): Promise<Result> {
+    const lock = this.lockOf(resolved.command);
+    return new Promise((resolve, reject) => {
+      const waiting = this.waiting.get(lock);
+      if (waiting !== undefined) {
+        waiting.push({ resolved, context, resolve, reject });
+        return;
+      }
+      const group: Waiting[] = [{ resolved, context, resolve, reject }];
+      this.waiting.set(lock, group);
+      void this.mutex
+        .run(lock, () => {
+          // From now on, arrivals wait for the next turn of the lock.
+          this.waiting.delete(lock);
+          return this.consumeInOrder(group, false);
+        })
+        .then(
+          (settled) =>
+            group.forEach((w, i) => {
+              const s = settled[i];
+              if (s === undefined) w.reject(new InvariantViolation('group', `consumption ${i} of ${group.length} of ${lock} was left without an answer`));
+              else if (s.ok) w.resolve(s.result);
+              else w.reject(s.error);
+            }),
+          (error: unknown) => group.forEach((w) => w.reject(error)),
+        );
+    });
   }
 
   /** What was appended under the request's Idempotency-Key, if anything. */
@@ -272,64 +326,129 @@ export class CommandHandler {
 
   /**
    * Batch usage (api.md): each input decided as its own ConsumeCredits with every rule, results in
-   * input order. The items of one user are decided one after another under the user's lock, each on
-   * the state the ones before it leave, and their appends are issued without waiting for each other:
-   * on a store that applies appends in order (a group commit), every accepted item of the batch is
-   * in one commit. Should an append be refused (another process moved a stream, a requestId claimed
-   * twice), the state it was decided on was wrong, and so may be every later decision of that user:
-   * those items are decided again, one at a time, as single commands. Users run side by side.
+   * input order. The items of one user are decided in order under the user's lock (consumeInOrder:
+   * on a group-commit store, every accepted item of the batch in one commit). Users run side by side.
    */
   async executeConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}): Promise<ReadonlyArray<Result>> {
     const results: Result[] = new Array<Result>(inputs.length);
-    const byUser = new Map<string, { index: number; resolved: Resolved }[]>();
+    const byUser = new Map<string, { index: number; resolved: Resolved; context: CommandContext }[]>();
     for (const [index, input] of inputs.entries()) {
       const resolved = pipe(decode(CommandInput, input), E.chainW((c) => (c.type === 'ConsumeCredits' ? this.resolve(c) : E.left(domainError('VALIDATION', `type: must be ConsumeCredits, got ${c.type}`)))));
       if (E.isLeft(resolved)) results[index] = resolved;
       else {
         const lock = this.lockOf(resolved.right.command);
-        byUser.set(lock, [...(byUser.get(lock) ?? []), { index, resolved: resolved.right }]);
+        byUser.set(lock, [...(byUser.get(lock) ?? []), { index, resolved: resolved.right, context }]);
       }
     }
     await this.initialize();
-    await Promise.all([...byUser].map(([lock, items]) => this.mutex.run(lock, () => this.consumeInOrder(items, context, results))));
+    await Promise.all(
+      [...byUser].map(([lock, items]) =>
+        this.mutex.run(lock, async () => {
+          // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
+          // then finds its items applied instead of having every append refused and decided again.
+          const settled = await this.consumeInOrder(items, true);
+          items.forEach(({ index }, i) => {
+            const s = settled[i];
+            if (s === undefined) throw new InvariantViolation('group', `batch item ${index} of ${lock} was left without an answer`);
+            if (!s.ok) throw s.error;
+            results[index] = s.result;
+          });
+        }),
+      ),
+    );
     return results;
   }
 
-  private async consumeInOrder(items: ReadonlyArray<{ index: number; resolved: Resolved }>, context: CommandContext, results: Result[]): Promise<void> {
-    // A store that may apply appends out of order: each item as a single command, after the one before.
+  /**
+   * Consumptions of one user, under the user's lock, in order. On a store that applies appends in
+   * order (a group commit), each is decided on the state the ones before it leave and their appends
+   * are issued without waiting for each other, so that every accepted one is in one commit. Should
+   * an append be refused (another process moved a stream, a requestId claimed twice), the state it
+   * was decided on was wrong, and so may be every later decision: those are decided again, one at a
+   * time, as single commands. What is thrown for one (a store fault) is that one's alone.
+   * `claimSeen`: each requestId is looked up before deciding, rather than only after a refusal.
+   */
+  private async consumeInOrder(items: ReadonlyArray<Consumption>, claimSeen: boolean): Promise<ReadonlyArray<Settled>> {
+    const settled = new Array<Settled>(items.length);
+    const attempt = async (i: number, claimsLost = 0) => {
+      const { resolved, context } = items[i] as Consumption;
+      try {
+        settled[i] = { ok: true, result: await this.attempts(resolved, context, claimsLost) };
+      } catch (error) {
+        settled[i] = { ok: false, error };
+      }
+    };
+    // A store that may apply appends out of order: each as a single command, after the one before.
     if (this.deps.store.appliesAppendsInOrder !== true) {
-      for (const { index, resolved } of items) results[index] = await this.run(resolved, context, true);
-      return;
+      for (const i of items.keys()) await attempt(i);
+      return settled;
     }
-    const pending: { index: number; streamId: string; appended: Promise<AppendResult> }[] = [];
-    for (const { index, resolved } of items) {
-      // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
-      // then finds its items applied instead of having every append refused and decided again.
-      const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen: true, fresh: true });
-      if (E.isLeft(decision)) results[index] = decision;
-      else if ('applied' in decision.right) results[index] = E.right({ events: decision.right.applied, duplicate: true });
-      else {
-        const plan = decision.right;
-        const appended = this.append(plan, context);
-        // The user's next item is decided as if this one were in; if it is not, the next one's expected revision fails too.
-        plan.remember();
-        pending.push({ index, streamId: plan.streamId, appended });
+    const pending: { i: number; streamId: string; appended: Promise<AppendResult> }[] = [];
+    // The requestIds the appends issued claim, and by which one: a later one with the same id is its
+    // retry or REQUEST_ID_REUSED (K2, before the user's state), although nothing is committed yet.
+    const claims: PendingConsumptions = { claimed: new Map() };
+    const claimer = new Map<string, number>();
+    const retries: { i: number; of: number }[] = [];
+    for (const [i, { resolved, context }] of items.entries()) {
+      try {
+        const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen, fresh: true, pending: claims });
+        if (E.isLeft(decision)) settled[i] = { ok: true, result: decision };
+        else if ('applied' in decision.right) {
+          const of = claimer.get(consumeCommandId((resolved.command as CommandOf<'ConsumeCredits'>).profileId, (resolved.command as CommandOf<'ConsumeCredits'>).requestId));
+          if (decision.right.applied.length === 0 && of !== undefined) retries.push({ i, of });
+          else settled[i] = { ok: true, result: E.right({ events: decision.right.applied, duplicate: true }) };
+        } else {
+          const plan = decision.right;
+          const appended = this.append(plan, context);
+          // Awaited below, after the others are issued; a rejection is handled there.
+          appended.catch(() => undefined);
+          // The user's next one is decided as if this one were in; if it is not, the next one's expected revision fails too.
+          plan.remember();
+          pending.push({ i, streamId: plan.streamId, appended });
+          for (const id of plan.commandIds) {
+            claims.claimed.set(id, plan.events[0] as CreditsConsumed);
+            claimer.set(id, i);
+          }
+        }
+      } catch (error) {
+        settled[i] = { ok: false, error };
       }
     }
-    const fresh = new Set<number>();
     let wrongFrom = Infinity;
-    for (const { index, streamId, appended } of pending) {
-      const outcome = await appended;
-      if (outcome.kind === 'appended') {
-        results[index] = E.right({ events: outcome.events, duplicate: false });
-        fresh.add(index);
-      } else {
+    /** Appends that landed, or failed with a fault that is their answer. */
+    const done = new Set<number>();
+    const lostClaims = new Set<number>();
+    for (const { i, streamId, appended } of pending) {
+      try {
+        const outcome = await appended;
+        if (outcome.kind === 'appended') {
+          settled[i] = { ok: true, result: E.right({ events: outcome.events, duplicate: false }) };
+          done.add(i);
+        } else {
+          if (outcome.kind === 'duplicate') lostClaims.add(i);
+          this.cache.forget(streamId);
+          wrongFrom = Math.min(wrongFrom, i);
+        }
+      } catch (error) {
+        // Not written: the state remembered with it is not the stream's.
         this.cache.forget(streamId);
-        wrongFrom = Math.min(wrongFrom, index);
+        settled[i] = { ok: false, error };
+        done.add(i);
+        wrongFrom = Math.min(wrongFrom, i);
       }
     }
-    // From the first refused append on, what was decided may rest on a state that never was: decided again.
-    for (const { index, resolved } of items) if (index >= wrongFrom && !fresh.has(index)) results[index] = await this.run(resolved, context, true);
+    // A retry of one that landed answers its events.
+    for (const { i, of } of retries) {
+      const original = settled[of];
+      if (done.has(of) && original?.ok === true && E.isRight(original.result)) {
+        settled[i] = { ok: true, result: E.right({ events: original.result.right.events, duplicate: true }) };
+        done.add(i);
+      }
+    }
+    // From the first refused append on, what was decided may rest on a state that never was: decided
+    // again (one whose id another claimed looks it up first, as a single command's second try does).
+    for (const i of items.keys()) if (i >= wrongFrom && !done.has(i)) await attempt(i, lostClaims.has(i) ? 1 : 0);
+    return settled;
   }
 
   /**
@@ -342,8 +461,7 @@ export class CommandHandler {
    * by its append anyway, every stream it read being guarded. A refusal is checked by nothing, so it
    * is answered only from a fresh look at the log.
    */
-  private async attempts(resolved: Resolved, context: CommandContext): Promise<Result> {
-    let claimsLost = 0;
+  private async attempts(resolved: Resolved, context: CommandContext, claimsLost = 0): Promise<Result> {
     let fresh = false;
     for (let attempt = 1; ; ) {
       if (claimsLost > 0) {
@@ -475,7 +593,7 @@ export class CommandHandler {
     const usageSoFar = this.deps.usageSoFar;
     if (usageSoFar !== undefined) this.cache.seed(reads.writes, () => usageSoFar(c.profileId, c.userId, monthOf(command.occurredAt), reads.writes));
     const cached: Loaded<UsageState> = await this.cache.load(reads.writes, evolveUsage, initialUsageState);
-    const ahead = pending?.usage.get(reads.writes) ?? [];
+    const ahead = pending?.usage?.get(reads.writes) ?? [];
     const usage = ahead.length === 0 ? cached : { state: ahead.reduce(evolveUsage, cached.state), revision: cached.revision + ahead.length };
     const read = new Map([
       [reads.catalog, catalog.revision],

@@ -215,7 +215,7 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = prepareStatements(db);
-    const appendOne = (p: PendingAppend, head: LogHead) => this.appendNow(p.streamId, p.events, p.options, head);
+    const appendOne = (p: PendingAppend, head: LogHead, revisions: Map<string, number>) => this.appendNow(p.streamId, p.events, p.options, head, revisions);
     // Each append of a group runs in its own savepoint so that a failing one rolls back alone; one
     // alone in its transaction (a single caller's) needs none: its failure rolls back the transaction.
     const appendInSavepoint = db.transaction(appendOne);
@@ -224,6 +224,9 @@ export class SqliteEventStore implements EventStore {
         const append = batch.length === 1 ? appendOne : appendInSavepoint;
         // The transaction holds the write lock: the head (and the chain) moves only by the appends below.
         let head = this.readHead();
+        // Streams' revisions as this group's appends found or made them: one read of each per commit,
+        // where a group of one user's consumptions would read the same guarded streams for each append.
+        const revisions = new Map<string, number>();
         // Streams with a refused append in this group: a later one expecting an exact revision was decided on top of it.
         const refused = new Set<string>();
         return batch.map((p): Outcome => {
@@ -232,7 +235,7 @@ export class SqliteEventStore implements EventStore {
             if (refused.has(p.streamId) && expected.kind === 'exact') {
               return { ok: true, result: conflict(p.streamId, expected, this.statements.streamHead.get(p.streamId) ?? -1) };
             }
-            const result = append(p, head);
+            const result = append(p, head, revisions);
             if (result.kind !== 'appended') refused.add(p.streamId);
             const last = result.kind === 'appended' ? result.events[result.events.length - 1] : undefined;
             if (last !== undefined) head = { position: last.globalPosition, chainHash: last.chainHash as string };
@@ -381,13 +384,19 @@ export class SqliteEventStore implements EventStore {
   /**
    * Another process holds the write lock: the appends past their bound answer STORE_BUSY, the others
    * go back to the head of the queue (before any that arrived meanwhile, which join their retry).
+   * As in a commit, a later append to a stream whose append was given up, expecting an exact
+   * revision, is given up too: it was decided on top of that one.
    */
   private retryLater(batch: ReadonlyArray<PendingAppend>, error: unknown): void {
     const now = Date.now();
     const waiting: PendingAppend[] = [];
+    const givenUp = new Set<string>();
     for (const p of batch) {
-      if (this.closed || p.deadline <= now) p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
-      else waiting.push(p);
+      const onTopOfGivenUp = givenUp.has(p.streamId) && p.options.expectedRevision.kind === 'exact';
+      if (this.closed || p.deadline <= now || onTopOfGivenUp) {
+        givenUp.add(p.streamId);
+        p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
+      } else waiting.push(p);
     }
     this.queue = [...waiting, ...this.queue];
     if (this.queue.length > 0 && !this.closed) this.scheduleFlush(BUSY_RETRY_PAUSE_MS);
@@ -417,14 +426,22 @@ export class SqliteEventStore implements EventStore {
    * Runs inside the batch's write transaction, which serialises it against every other writer;
    * `head` is the log's last event and its chain hash.
    */
-  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: LogHead): AppendResult {
+  private appendNow(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions, head: LogHead, revisions: Map<string, number>): AppendResult {
     const commandIds = options.commandIds ?? [];
     for (const id of commandIds) {
       const previous = this.commandEvents(id);
       const last = previous?.[previous.length - 1];
       if (previous !== undefined && last !== undefined) return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
     }
-    const revisionOf = (id: string) => this.statements.streamHead.get(id) ?? -1;
+    // Read within the transaction, which only the appends of this group change: each updates its stream below, once written.
+    const revisionOf = (id: string) => {
+      let revision = revisions.get(id);
+      if (revision === undefined) {
+        revision = this.statements.streamHead.get(id) ?? -1;
+        revisions.set(id, revision);
+      }
+      return revision;
+    };
     const refused = conflictOf(streamId, options, {
       revisionOf,
       firstUnder: (prefix, after) => this.statements.firstUnder.get(after, prefix, prefixEnd(prefix)) ?? undefined,
@@ -458,6 +475,8 @@ export class SqliteEventStore implements EventStore {
       this.statements.upsertStream.run(streamId, current + events.length);
       for (const id of commandIds) this.statements.insertCommand.run(id, head.position + 1, events.length);
     }
+    // Only now: an append that throws above is rolled back (its savepoint), and the stream with it.
+    revisions.set(streamId, current + events.length);
     return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
   }
 }

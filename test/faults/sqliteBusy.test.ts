@@ -2,7 +2,10 @@ import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { HttpAnswer, send, startServerWithHistory, TestServer } from '../api/support/ledgerServer';
+import { ExpectedRevision, StoreFault } from '../../src/store/eventStore';
+import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
 /**
  * Issue 17, problem 2: another process holding the SQLite write lock. Writes wait for it without
@@ -83,4 +86,33 @@ test('a write waits out the bound and answers STORE_BUSY; reads are served meanw
   } finally {
     if (holderAlive) await released(holder);
   }
+});
+
+test('an append queued behind one given up on the locked database, expecting the revision that one would make, is given up with it', async () => {
+  const file = join(dir, 'given-up.db');
+  const store = new SqliteEventStore(file, { busyBoundMs: 100 });
+  const holder = new Database(file);
+  holder.exec('BEGIN IMMEDIATE');
+  const event = (id: string) => [{ eventId: id, type: 'Noted', data: { id }, metadata: { schemaVersion: 1 } }];
+  const first = store.append('s-1', event('e-1'), { expectedRevision: ExpectedRevision.noStream });
+  const firstSettled = first.then(
+    () => 'appended',
+    (e: unknown) => (e instanceof StoreFault ? e.kind : 'other'),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 90));
+  // Decided on top of the first, as the handler decides a group of one user's consumptions.
+  const second = store.append('s-1', event('e-2'), { expectedRevision: ExpectedRevision.exact(0) }).then(
+    () => 'appended',
+    (e: unknown) => (e instanceof StoreFault ? e.kind : 'other'),
+  );
+  expect(await firstSettled).toBe('busy');
+  // The lock released and another writer's event at revision 0 right away: the second must not land on it.
+  holder.exec('COMMIT');
+  holder.close();
+  const other = new SqliteEventStore(file);
+  expect((await other.append('s-1', event('e-other'), { expectedRevision: ExpectedRevision.noStream })).kind).toBe('appended');
+  await other.close();
+  expect(await second).toBe('busy');
+  expect((await store.readStream('s-1')).map((e) => e.eventId)).toEqual(['e-other']);
+  await store.close();
 });

@@ -7,7 +7,8 @@ import { EventStore } from '../../src/store/eventStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
 /**
- * The first decision of a command trusts what its process knows of the streams it reads, without
+ * Lifecycle commands here: on SQLite a user's consumptions are decided in groups (consumeInOrder), each
+ * after a look, which costs a pragma there. The first decision of a command trusts what its process knows of the streams it reads, without
  * asking the store whether another process wrote since (a round trip per command on PostgreSQL):
  * an acceptance is checked by its append, a refusal is answered only after a fresh look.
  */
@@ -45,16 +46,16 @@ test('two processes on one file: no look for others before an acceptance; a refu
     await ok(nodeA, { type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1' });
     await ok(nodeA, { type: 'Subscribe', profileId: 'p-1', userId: 'alice', tier: 'PRO' });
     const before = a.looks();
-    await ok(nodeA, { type: 'ConsumeCredits', profileId: 'p-1', userId: 'alice', credits: '1', requestId: 'r-1' });
+    await ok(nodeA, { type: 'Upgrade', profileId: 'p-1', userId: 'alice', tier: 'POWER' });
     expect(a.looks()).toBe(before);
 
-    // Node B subscribes bob: node A's knowledge of the lifecycle is stale, and would refuse bob (NOT_SUBSCRIBED).
+    // Node B subscribes bob: node A's knowledge of the lifecycle is stale, and would refuse bob's upgrade (NOT_SUBSCRIBED).
     await ok(nodeB, { type: 'Subscribe', profileId: 'p-1', userId: 'bob', tier: 'PRO' });
-    await ok(nodeA, { type: 'ConsumeCredits', profileId: 'p-1', userId: 'bob', credits: '1', requestId: 'r-2' });
+    await ok(nodeA, { type: 'Upgrade', profileId: 'p-1', userId: 'bob', tier: 'POWER' });
     expect(a.looks()).toBeGreaterThan(before);
 
     // And a refusal that stands is still given, after its fresh look.
-    expect(await nodeA?.execute({ type: 'ConsumeCredits', profileId: 'p-1', userId: 'carol', credits: '1', requestId: 'r-3' })).toMatchObject(E.left({ code: 'NOT_SUBSCRIBED' }));
+    expect(await nodeA?.execute({ type: 'Upgrade', profileId: 'p-1', userId: 'carol', tier: 'POWER' })).toMatchObject(E.left({ code: 'NOT_SUBSCRIBED' }));
   } finally {
     await Promise.all([a.store.close(), b.close()]);
   }

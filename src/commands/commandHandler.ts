@@ -476,16 +476,19 @@ export class CommandHandler {
       if (E.isLeft(decided)) return decided;
       if ('applied' in decided.right) return E.right({ events: decided.right.applied, duplicate: true });
       const result = await this.append(decided.right, context);
-      fresh = true;
       switch (result.kind) {
         case 'appended':
           return E.right({ events: result.events, duplicate: false });
         case 'duplicate':
           // Ids looked up and found free, then claimed before the append, twice over: no store does that.
           if (++claimsLost > 2) throw new InvariantViolation('K2', `a command kept losing its ids to others: ${JSON.stringify(resolved.command)}`);
+          fresh = true;
           break;
         case 'conflict':
           if (attempt >= this.maxAttempts) return E.left({ code: 'CONFLICT' as const, message: `${result.message}; gave up after ${attempt} attempts` });
+          // Only the stream the conflict names is read again: a retry that had to look at every stream
+          // took several round trips to the other node's one, and kept losing to it (postgresOutage).
+          this.cache.markMoved(result.streamId);
           await this.backoff(attempt++);
       }
     }

@@ -26,6 +26,8 @@ export class StreamStateCache<Ev> {
   private readonly reading = new Map<string, Promise<void>>();
   /** From the store's last look for other writers (`refresh`): streams known to have no events from a revision on. */
   private knownEnd: (streamId: string) => number | undefined = () => undefined;
+  /** Streams an append found moved by another writer: their next load reads past what is cached, whatever `knownEnd` says. */
+  private readonly movedStreams = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -51,7 +53,7 @@ export class StreamStateCache<Ev> {
   private async loadNow<S, E extends Ev>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId) as Loaded<S> | undefined;
     const from = cached ?? { state: initial, revision: -1 };
-    const end = this.knownEnd(streamId);
+    const end = this.movedStreams.delete(streamId) ? undefined : this.knownEnd(streamId);
     if (end !== undefined && end <= from.revision + 1) return this.remember(streamId, from);
     const read = this.readOn(streamId, from, evolve);
     const done = read.then(
@@ -97,6 +99,14 @@ export class StreamStateCache<Ev> {
     if (this.entries.has(streamId)) return;
     const loaded = known();
     if (loaded !== undefined) this.remember(streamId, loaded);
+  }
+
+  /**
+   * Another writer moved the stream (an append's Conflict names it): its next load reads what follows
+   * the cached state, without a look at every stream (a retry then costs one read, not one per stream).
+   */
+  markMoved(streamId: string): void {
+    this.movedStreams.add(streamId);
   }
 
   /** Drops what is known of a stream: the next load reads it from the start. */

@@ -476,8 +476,8 @@ export class PostgresEventStore implements EventStore {
           this.ownPositions.push(...result.events.map((e) => e.globalPosition));
           this.knowEnd(streamId, result.nextExpectedRevision + 1);
         }
-        // A refused expectation means another writer moved a stream this process thought it knew.
-        if (result.kind === 'conflict') this.ends.clear();
+        // A refused expectation means another writer moved the stream it names, which this process thought it knew.
+        if (result.kind === 'conflict') this.ends.delete(result.streamId);
         return result;
       } catch (error) {
         // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.

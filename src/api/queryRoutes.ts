@@ -5,7 +5,7 @@ import * as t from 'io-ts';
 import { exportStatements, knownAccountStatement, lineCredits, lineEvents, profileEvents, profileNow, profileStatement, statementLine } from '../app/ledgerQueries';
 import { LedgerService } from '../app/ledgerService';
 import { AccountId, Identifier, integerText, MonthOrCurrent } from '../domain/fields';
-import { Month, monthOf } from '../domain/time';
+import { monthOf } from '../domain/time';
 import { billingExportCsv } from '../projections/billingExport';
 import { LineId } from '../domain/lineId';
 import { ApiError } from './apiError';

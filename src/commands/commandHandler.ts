@@ -22,7 +22,7 @@ import {
   ProfileState,
 } from '../domain/profileDecider';
 import { emptyRegistry, evolveRegistry, ProfileInfo, registryDecider } from '../domain/registryDecider';
-import { canonicalInstant, Month, monthOf, nextMonth } from '../domain/time';
+import { canonicalInstant, Month, monthOf } from '../domain/time';
 import { Checked, CLOCK_LEAD_MS, latestOf, serverInstant } from '../domain/timeOrder';
 import { catalogReads, consumeCommandId, consumptionReads, creditReads, guardedStreams, lifecycleReads, Reads, ReadsOf, registryReads } from '../domain/reads';
 import { ConsumptionState, evolveUsage, initialUsageState, usageDecider, UsageState } from '../domain/usageDecider';
@@ -394,7 +394,8 @@ export class CommandHandler {
         const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen, fresh: true, pending: claims });
         if (E.isLeft(decision)) settled[i] = { ok: true, result: decision };
         else if ('applied' in decision.right) {
-          const of = claimer.get(consumeCommandId((resolved.command as CommandOf<'ConsumeCredits'>).profileId, (resolved.command as CommandOf<'ConsumeCredits'>).requestId));
+          const c = resolved.command;
+          const of = c.type === 'ConsumeCredits' ? claimer.get(consumeCommandId(c.profileId, c.requestId)) : undefined;
           if (decision.right.applied.length === 0 && of !== undefined) retries.push({ i, of });
           else settled[i] = { ok: true, result: E.right({ events: decision.right.applied, duplicate: true }) };
         } else {

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { Map as PersistentMap } from 'immutable';
-import { describeAssignment, GroupKey, groupKey } from './assignment';
+import { describeAssignment, groupKey } from './assignment';
 import { Catalog, emptyCatalog, tiersInEffect } from './catalog';
 import { CommandOf } from './commands';
 import { Decider, Issued } from './decider';

@@ -29,8 +29,6 @@ import {
   conflictOf,
   EventMetadata,
   EventStore,
-  Guard,
-  PrefixGuard,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,

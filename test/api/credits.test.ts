@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { MINE, NOW, OTHER, startCreditHistory } from './support/creditHistory';
+import { MINE, NOW, startCreditHistory } from './support/creditHistory';
 import { HttpAnswer, TestServer } from './support/ledgerServer';
 
 /**

@@ -41,7 +41,6 @@ const PROCESSES = 2;
 const PROFILE = 'p1';
 const USERS = ['u1', 'u2', 'u3'];
 const SECOND = 1000;
-const LEAD = 5 * 60 * SECOND;
 /** Below the seal delay of F2 (10 minutes), as a deployment keeps it. */
 const MAX_SKEW = 90 * SECOND;
 /** Month ends crossed: April into May, December into January, a leap and a common February. */

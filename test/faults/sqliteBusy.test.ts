@@ -90,16 +90,22 @@ test('a write waits out the bound and answers STORE_BUSY; reads are served meanw
 
 test('an append queued behind one given up on the locked database, expecting the revision that one would make, is given up with it', async () => {
   const file = join(dir, 'given-up.db');
-  const store = new SqliteEventStore(file, { busyBoundMs: 100 });
+  // A bound far longer than the pause below, so that a loaded machine still queues the second
+  // append while the first is retrying (the premise, checked below).
+  const store = new SqliteEventStore(file, { busyBoundMs: 1000 });
   const holder = new Database(file);
   holder.exec('BEGIN IMMEDIATE');
   const event = (id: string) => [{ eventId: id, type: 'Noted', data: { id }, metadata: { schemaVersion: 1 } }];
   const first = store.append('s-1', event('e-1'), { expectedRevision: ExpectedRevision.noStream });
+  let firstDone = false;
   const firstSettled = first.then(
     () => 'appended',
     (e: unknown) => (e instanceof StoreFault ? e.kind : 'other'),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 90));
+  ).finally(() => {
+    firstDone = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(firstDone).toBe(false);
   // Decided on top of the first, as the handler decides a group of one user's consumptions.
   const second = store.append('s-1', event('e-2'), { expectedRevision: ExpectedRevision.exact(0) }).then(
     () => 'appended',

@@ -145,7 +145,7 @@ export class LedgerService {
 
   /** Not through saveSnapshot from inside a catch-up, which would wait for itself. */
   private async writeSnapshot(snapshots: SnapshotStore, key: SealKey): Promise<void> {
-    await snapshots.save(seal(key, JSON.stringify(this.view.snapshot())));
+    await snapshots.save(await inSlices(seal(key, await inSlices(this.view.snapshotText()))));
     this.sinceSnapshot = 0;
   }
 
@@ -303,10 +303,22 @@ export class LedgerService {
     const inputs = this.view.statementVersion(profileId, month);
     if (inputs === undefined) return Promise.resolve(undefined);
     // A preview's statement (pending events) is folded for that request alone, never cached.
-    const statement =
-      pending.length > 0 ? inSlices(statementFold(this.view.statementInput(profileId, month, now, pending) as StatementInput)) : this.cachedStatement(profileId, month, now, inputs);
+    const statement = pending.length > 0 ? this.foldStatement(profileId, month, now, pending) : this.cachedStatement(profileId, month, now, inputs);
     const seal = this.view.sealOf(profileId, month);
     return seal === undefined ? statement : statement.then((s) => (s.status !== 'final' ? s : { ...s, seal }));
+  }
+
+  /**
+   * The statement folded from the view as it stands now (its input taken in the first slice), in
+   * slices: a profile of 50,000 users does not hold other requests for its whole fold.
+   */
+  private foldStatement(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): Promise<Statement> {
+    const view = this.view;
+    return inSlices(
+      (function* () {
+        return yield* statementFold((yield* view.readStatementInput(profileId, month, now, pending)) as StatementInput);
+      })(),
+    );
   }
 
   private cachedStatement(profileId: string, month: Month, now: string, inputs: string): Promise<Statement> {
@@ -314,10 +326,9 @@ export class LedgerService {
     const version = `${inputs}/${statusOf(month, now)}`;
     const cached = this.statements.get(key);
     this.statements.delete(key);
-    // Folded in slices, so that a profile of 50,000 users does not hold other requests for its whole
-    // fold; requests arriving meanwhile share the fold in flight. The input is taken now: the view
-    // may move on while the fold runs, and the version names this input.
-    const statement = cached?.version === version ? cached.statement : inSlices(statementFold(this.view.statementInput(profileId, month, now) as StatementInput));
+    // Requests arriving meanwhile share the fold in flight. The input is taken now: the view may
+    // move on while the fold runs, and the version names this input.
+    const statement = cached?.version === version ? cached.statement : this.foldStatement(profileId, month, now);
     this.statements.set(key, { version, statement });
     // A failed fold (a broken invariant) is not kept for the next request.
     statement.catch(() => {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { SCHEMA_VERSION, Streams } from '../domain/events';
+import { Sliced } from '../projections/slices';
 import { EventStore, ExpectedRevision } from '../store/eventStore';
 
 /**
@@ -47,7 +48,15 @@ export const snapshotKeyForSaving = async (store: EventStore): Promise<SealKey> 
 
 const macOf = (key: SealKey, body: string): Buffer => createHmac('sha256', key).update(body).digest();
 
-export const seal = (key: SealKey, body: string): string => `${SEAL_PREFIX}${macOf(key, body).toString('hex')}\n${body}`;
+/** A snapshot's pieces with its seal as the first: the MAC computed piece by piece, in slices. */
+export function* seal(key: SealKey, body: ReadonlyArray<string>): Sliced<string[]> {
+  const mac = createHmac('sha256', key);
+  for (const piece of body) {
+    mac.update(piece);
+    yield;
+  }
+  return [`${SEAL_PREFIX}${mac.digest('hex')}\n`, ...body];
+}
 
 /** The body of a sealed snapshot if its seal matches it under `key`; else why not. */
 export const unseal = (key: SealKey | undefined, sealed: string): E.Either<string, string> => {

@@ -8,7 +8,8 @@ export interface SnapshotStore {
   readonly name: string;
   /** The saved snapshot, undefined if there is none; cleans up what interrupted saves left behind. */
   load(): Promise<string | undefined>;
-  save(json: string): Promise<void>;
+  /** Saves the pieces of its text, in order (written one by one: a big view's text is large). */
+  save(pieces: ReadonlyArray<string>): Promise<void>;
 }
 
 /** `{file}.{pid}.tmp`: a save in progress, or what a save interrupted by a crash left behind. */
@@ -42,12 +43,13 @@ export class FileSnapshotStore implements SnapshotStore {
     }
   }
 
-  async save(json: string): Promise<void> {
+  async save(pieces: ReadonlyArray<string>): Promise<void> {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     const tmp = tempFileOf(this.file, process.pid);
     const handle = await fs.promises.open(tmp, 'w');
     try {
-      await handle.writeFile(json);
+      // writeFile on a handle writes from where the last write ended, and all of it.
+      for (const piece of pieces) await handle.writeFile(piece);
       await handle.sync();
     } finally {
       await handle.close();

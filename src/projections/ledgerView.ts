@@ -5,6 +5,7 @@ import { ProfileInfo, profileInfoOf } from '../domain/registryDecider';
 import { tierVersionOf } from '../domain/tier';
 import { Month, monthEnd, monthOf, nextMonth, toMillis } from '../domain/time';
 import { StatementInput } from './monthlyStatement';
+import { PAUSE_EVERY, Sliced, whole } from './slices';
 import { StatementSeal } from './statementTypes';
 import { later, UsageAggregate, UsageOfMonth } from './usageOfMonth';
 import { ViewSnapshot } from './viewSnapshot';
@@ -30,6 +31,11 @@ export class LedgerView {
   private readonly kept: Recorded[] = [];
   /** `profileId/month` → the month's seal (F2); the first one counts, a second is a break that verify reports. */
   private readonly seals = new Map<string, StatementSeal>();
+  /**
+   * `profileId/month` → the statement inputs being copied in slices from that month's usage: each keeps
+   * the usage of a user as it was when its copy began, saved before the first change to it.
+   */
+  private readonly copies = new Map<string, Set<Map<string, UsageOfMonth>>>();
   private position = -1;
   private positionEventId = '';
 
@@ -47,20 +53,28 @@ export class LedgerView {
     return view;
   }
 
-  snapshot(): ViewSnapshot {
-    return {
-      version: 2,
-      checkpoint: this.position,
-      checkpointEventId: this.positionEventId,
-      events: this.kept,
-      usage: [...this.usage].flatMap(([key, byUser]) => {
-        const [profileId, month] = key.split('/') as [string, string];
-        return [...byUser].map(([userId, aggregate]) => {
-          const u = aggregate.read();
-          return { profileId, month, userId, credits: u.credits.toFixed(), lastAt: u.lastAt, count: u.count, ranges: u.ranges };
-        });
-      }),
-    };
+  /**
+   * The view as a snapshot's JSON text, in pieces made in slices: one JSON.stringify of a big view
+   * (every lifecycle event kept, every user-month's usage) would hold the event loop for seconds.
+   */
+  *snapshotText(): Sliced<string[]> {
+    const head: Omit<ViewSnapshot, 'events' | 'usage'> = { version: 2, checkpoint: this.position, checkpointEventId: this.positionEventId };
+    const pieces = [`${JSON.stringify(head).slice(0, -1)},"events":`];
+    yield* jsonArray(pieces, this.kept);
+    pieces.push(',"usage":');
+    yield* jsonArray(pieces, this.usageRows());
+    pieces.push('}');
+    return pieces;
+  }
+
+  private *usageRows(): Generator<ViewSnapshot['usage'][number]> {
+    for (const [key, byUser] of this.usage) {
+      const [profileId, month] = key.split('/') as [string, string];
+      for (const [userId, aggregate] of byUser) {
+        const u = aggregate.read();
+        yield { profileId, month, userId, credits: u.credits.toFixed(), lastAt: u.lastAt, count: u.count, ranges: u.ranges };
+      }
+    }
   }
 
   /** Global position of the last event applied; -1 before any. */
@@ -93,7 +107,10 @@ export class LedgerView {
         this.usage.set(key, byUser);
         const acc = byUser.get(e.data.userId);
         if (acc === undefined) byUser.set(e.data.userId, UsageAggregate.of(r.ref, new Dec(e.data.credits), e.data.occurredAt));
-        else acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
+        else {
+          for (const before of this.copies.get(key) ?? []) if (!before.has(e.data.userId)) before.set(e.data.userId, acc.read());
+          acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
+        }
         break;
       }
       case 'CreditIssued':
@@ -159,19 +176,43 @@ export class LedgerView {
     return (this.accounts.get(accountId) ?? []).map((id) => (this.profiles.get(id) as ProfileRecord).info);
   }
 
+  /** What the statement fold needs, at once (readStatementInput). */
+  statementInput(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): StatementInput | undefined {
+    return whole(this.readStatementInput(profileId, month, now, pending));
+  }
+
   /**
-   * What the statement fold needs: its cost grows with the profile's users, not with their requests.
+   * What the statement fold needs, as the view stands when the first slice runs: its cost grows with
+   * the profile's users, not with their requests. The users' usage is copied in slices (a profile of
+   * 50,000 users must not hold the event loop), and the view may apply events between two slices:
+   * users added since are left out, and a user changed since is copied as saved before the change.
    * `pending`: events not in the log (a preview's), taken as if applied after everything applied.
    */
-  statementInput(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): StatementInput | undefined {
+  *readStatementInput(profileId: string, month: Month, now: string, pending: ReadonlyArray<Recorded> = []): Sliced<StatementInput | undefined> {
     const p = this.profiles.get(profileId);
     if (p === undefined) return undefined;
-    const usage = new Map<string, UsageOfMonth>();
-    const aggregates = this.usage.get(`${profileId}/${month}`) ?? new Map<string, UsageAggregate>();
-    for (const [userId, u] of aggregates) usage.set(userId, u.read());
     let catalog = this.catalog;
     const lifecycle: Recorded<ProfileEvent>[] = [...p.lifecycle];
     const credits: Recorded<CreditIssued>[] = [...p.credits];
+    const key = `${profileId}/${month}`;
+    const usage = new Map<string, UsageOfMonth>();
+    const aggregates = this.usage.get(key);
+    if (aggregates !== undefined) {
+      const users = aggregates.size;
+      const before = new Map<string, UsageOfMonth>();
+      const copying = this.copies.get(key) ?? new Set<Map<string, UsageOfMonth>>();
+      this.copies.set(key, copying.add(before));
+      try {
+        for (const [userId, u] of aggregates) {
+          if (usage.size === users) break;
+          usage.set(userId, before.get(userId) ?? u.read());
+          if (usage.size % PAUSE_EVERY === 0) yield;
+        }
+      } finally {
+        copying.delete(before);
+        if (copying.size === 0) this.copies.delete(key);
+      }
+    }
     for (const r of pending) {
       const e = r.event;
       if (e.type === 'TierDefined') catalog = withDefinition(catalog, tierVersionOf(e, r.ref));
@@ -236,4 +277,24 @@ export class LedgerView {
   profilesBilledIn(accountId: string, month: Month): ReadonlyArray<ProfileInfo> {
     return this.profilesOfAccount(accountId).filter((p) => toMillis(p.createdAt) < toMillis(monthEnd(month)));
   }
+}
+
+/** `items` as a JSON array appended to `pieces`, a piece of PAUSE_EVERY items between two pauses. */
+function* jsonArray(pieces: string[], items: Iterable<unknown>): Sliced<void> {
+  let batch: string[] = [];
+  let first = true;
+  const flush = () => {
+    pieces.push(`${first ? '[' : ','}${batch.join(',')}`);
+    first = false;
+    batch = [];
+  };
+  for (const item of items) {
+    batch.push(JSON.stringify(item));
+    if (batch.length === PAUSE_EVERY) {
+      flush();
+      yield;
+    }
+  }
+  if (batch.length > 0 || first) flush();
+  pieces.push(']');
 }

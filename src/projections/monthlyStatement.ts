@@ -7,7 +7,7 @@ import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthOf, previousMonth, toMillis } from '../domain/time';
 import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
-import { PAUSE_EVERY, Sliced, mapSliced, reduceSliced, whole } from './slices';
+import { PAUSE_EVERY, Sliced, mapSliced, reduceSliced, sortSliced, whole } from './slices';
 import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
@@ -248,8 +248,10 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
   const months = yield* userMonths(input.lifecycle, input.month);
   const users = new Map(yield* mapSliced(months, ([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))] as const));
   for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noLines, r));
-  const billedUsers = [...users].filter(([, u]) => u.lines.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  yield;
+  const billedUsers = yield* sortSliced(
+    [...users].filter(([, u]) => u.lines.length > 0),
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
   const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, input.usage.get(userId)));
   const total = yield* reduceSliced(byUser, (t, u) => t.plus(u.total), ZERO);
   const statement: Statement = {

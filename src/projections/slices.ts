@@ -79,3 +79,41 @@ export function* reduceSliced<A, B>(items: Iterable<A>, f: (b: B, a: A) => B, in
   }
   return b;
 }
+
+/** How many items a run of `sortSliced` sorts at once: a few milliseconds of the native sort. */
+const SORTED_RUN = 2048;
+
+/**
+ * `items` sorted by `compare` (stable), pausing between steps: runs of SORTED_RUN sorted natively,
+ * then merged pairwise, pausing every PAUSE_EVERY items moved. The whole users of a big profile
+ * sorted at once would hold the event loop for tens of milliseconds.
+ */
+export function* sortSliced<A>(items: ReadonlyArray<A>, compare: (a: A, b: A) => number): Sliced<A[]> {
+  let runs: A[][] = [];
+  for (let i = 0; i < items.length; i += SORTED_RUN) {
+    runs.push(items.slice(i, i + SORTED_RUN).sort(compare));
+    yield;
+  }
+  while (runs.length > 1) {
+    const merged: A[][] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      const a = runs[r] as A[];
+      const b = runs[r + 1];
+      if (b === undefined) {
+        merged.push(a);
+        continue;
+      }
+      const out: A[] = new Array<A>(a.length + b.length);
+      let i = 0;
+      let j = 0;
+      for (let k = 0; k < out.length; k++) {
+        // Ties take from the earlier run: the sort stays stable, as Array.prototype.sort is.
+        out[k] = j >= b.length || (i < a.length && compare(a[i] as A, b[j] as A) <= 0) ? (a[i++] as A) : (b[j++] as A);
+        if (k % PAUSE_EVERY === PAUSE_EVERY - 1) yield;
+      }
+      merged.push(out);
+    }
+    runs = merged;
+  }
+  return runs[0] ?? [];
+}

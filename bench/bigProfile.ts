@@ -111,7 +111,7 @@ export const measureBigProfile = async (storePath: string, users: number) => {
     }
   })();
   try {
-    await server.eventLoopMaxStallMs();
+    await server.loopHeld();
     const cold = await timed(base);
     const statement = JSON.parse(cold.body) as { users: unknown[] };
     if (statement.users.length !== users) throw new Error(`big profile: ${statement.users.length} users on the statement of ${users}`);
@@ -125,16 +125,16 @@ export const measureBigProfile = async (storePath: string, users: number) => {
     } while (after !== null);
     if (pages.length !== Math.ceil(users / PAGE)) throw new Error(`big profile: ${pages.length} pages of ${PAGE} for ${users} users`);
     const profile = await timed(`${server.base}/v1/profiles/${PROFILE}`);
-    const statementStallMs = await server.eventLoopMaxStallMs();
+    const statementHeld = await server.loopHeld();
     // Another process writes a burst; the next statement catches the read model up, then refolds.
     await appendBurst(storePath, users, 1, 'burst', Date.now() - 60_000, Date.now() - 1000);
     const caughtUp = await timed(`${base}?limit=${PAGE}`);
-    const burstStallMs = await server.eventLoopMaxStallMs();
+    const burstHeld = await server.loopHeld();
     // The first profile command since the start: the handler holds nothing of the profile yet, and
     // folds its whole lifecycle; then the first SetOverage, which reads every consumption of the profile.
     const firstCommand = await timed(`${server.base}/v1/profiles/${PROFILE}/subscriptions`, 'POST', { userId: userIdOf(users), tier: 'PRO' });
     const firstSetOverage = await timed(`${server.base}/v1/profiles/${PROFILE}/overage`, 'PUT', { enabled: true });
-    const commandStallMs = await server.eventLoopMaxStallMs();
+    const commandHeld = await server.loopHeld();
     // Beside it: reading the lifecycle's rows bare, as the store's query does, parsing their JSON (best of 3).
     const reads = [0, 1, 2].map(() => rawScan(storePath, Streams.profile(PROFILE)));
     const lifecycleRawReadMs = Math.min(...reads.map((r) => r.ms));
@@ -150,15 +150,18 @@ export const measureBigProfile = async (storePath: string, users: number) => {
       bigProfileGetBytes: profile.bytes,
       bigProfileAfterBurstMs: caughtUp.ms,
       bigProfileProbeMaxMs: Math.max(...probes),
-      bigProfileStatementStallMs: statementStallMs,
-      bigProfileBurstStallMs: burstStallMs,
+      bigProfileStatementStallMs: statementHeld.eventLoopMaxStallMs,
+      bigProfileStatementLongestGcMs: statementHeld.longestGcMs,
+      bigProfileBurstStallMs: burstHeld.eventLoopMaxStallMs,
+      bigProfileBurstLongestGcMs: burstHeld.longestGcMs,
       bigProfileFirstCommandMs: firstCommand.ms,
       bigProfileFirstSetOverageMs: firstSetOverage.ms,
       bigProfileLifecycleEvents: reads[0]?.events ?? 0,
       bigProfileLifecycleRawReadMs: lifecycleRawReadMs,
       bigProfileFirstCommandPerRawRead: firstCommand.ms / lifecycleRawReadMs,
-      bigProfileCommandStallMs: commandStallMs,
-      eventLoopMaxStallMs: Math.max(statementStallMs, burstStallMs, commandStallMs),
+      bigProfileCommandStallMs: commandHeld.eventLoopMaxStallMs,
+      bigProfileCommandLongestGcMs: commandHeld.longestGcMs,
+      eventLoopMaxStallMs: Math.max(statementHeld.eventLoopMaxStallMs, burstHeld.eventLoopMaxStallMs, commandHeld.eventLoopMaxStallMs),
     };
   } finally {
     probing = false;

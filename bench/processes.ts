@@ -33,10 +33,15 @@ export const createToken = async (storePath: string): Promise<string> =>
     await ledgerJson<{ token: string }>(['token', 'create', '--name', 'bench', '--role', 'admin', '--rate', String(MAX_RATE), '--json', '--store', `sqlite:${storePath}`])
   ).token;
 
+export interface LoopHeld {
+  readonly eventLoopMaxStallMs: number;
+  readonly longestGcMs: number;
+}
+
 export interface RunningServer {
   readonly base: string;
-  /** The longest the server's event loop was held since the last call (or since it listened). */
-  eventLoopMaxStallMs(): Promise<number>;
+  /** The longest the server's event loop was held since the last call (or since it listened), and its longest garbage collection. */
+  loopHeld(): Promise<LoopHeld>;
   stop(): Promise<void>;
 }
 
@@ -60,9 +65,9 @@ const startProcess = (entry: string, args: ReadonlyArray<string>): Promise<Runni
       const { port } = JSON.parse(line) as { port: number };
       resolve({
         base: `http://127.0.0.1:${port}`,
-        eventLoopMaxStallMs: () =>
+        loopHeld: () =>
           new Promise((answer) => {
-            lines.once('line', (stall) => answer((JSON.parse(stall) as { eventLoopMaxStallMs: number }).eventLoopMaxStallMs));
+            lines.once('line', (held) => answer(JSON.parse(held) as LoopHeld));
             child.kill('SIGUSR2');
           }),
         stop: async () => {

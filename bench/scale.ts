@@ -40,7 +40,8 @@ export const SCALES: Readonly<Record<Scale['name'], Scale>> = {
     httpSeconds: 5,
     httpConnections: 16,
     concurrentCommands: 3_200,
-    repeats: 1,
+    // Three, as the full run: one sample of an fsync-bound figure or of its baseline moved a ratio by 2× here.
+    repeats: 3,
     pairs: 3,
     batches: 20,
     bigProfileUsers: 10_000,

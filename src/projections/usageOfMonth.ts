@@ -34,8 +34,6 @@ export class UsageAggregate {
   private count = 0;
   private lastAt: string;
   private readonly runs: Run[] = [];
-  /** The run each stream's next position may extend. */
-  private readonly openRuns = new Map<string, Run>();
 
   private constructor(credits: Dec, lastAt: string) {
     this.credits = credits;
@@ -52,11 +50,7 @@ export class UsageAggregate {
   /** As saved in a read-model snapshot. */
   static restore(u: UsageOfMonth): UsageAggregate {
     const a = new UsageAggregate(u.credits, u.lastAt);
-    for (const r of u.ranges) {
-      const run = { ...r };
-      a.runs.push(run);
-      a.openRuns.set(r.streamId, run);
-    }
+    for (const r of u.ranges) a.runs.push({ ...r });
     a.count = u.count;
     return a;
   }
@@ -88,16 +82,21 @@ export class UsageAggregate {
     return { credits: this.credits, count: this.count, lastAt: this.lastAt, ranges: this.runs.map((r) => ({ ...r })) };
   }
 
+  /**
+   * The stream's last run takes the position if it follows on. Found by a scan from the end rather
+   * than a map per aggregate: a user-month has a run or two, and a big profile's 50,000 aggregates
+   * would otherwise be 50,000 more maps for the collector to trace.
+   */
   private extend(streamId: string, position: number): void {
-    const open = this.openRuns.get(streamId);
-    if (open !== undefined && open.toPosition + 1 === position) {
-      open.toPosition = position;
-      open.count += 1;
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const run = this.runs[i] as Run;
+      if (run.streamId !== streamId) continue;
+      if (run.toPosition + 1 !== position) break;
+      run.toPosition = position;
+      run.count += 1;
       return;
     }
-    const run: Run = { streamId, fromPosition: position, toPosition: position, count: 1 };
-    this.runs.push(run);
-    this.openRuns.set(streamId, run);
+    this.runs.push({ streamId, fromPosition: position, toPosition: position, count: 1 });
   }
 }
 

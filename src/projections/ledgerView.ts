@@ -108,7 +108,7 @@ export class LedgerView {
         const acc = byUser.get(e.data.userId);
         if (acc === undefined) byUser.set(e.data.userId, UsageAggregate.of(r.ref, new Dec(e.data.credits), e.data.occurredAt));
         else {
-          for (const before of this.copies.get(key) ?? []) if (!before.has(e.data.userId)) before.set(e.data.userId, acc.read());
+          if (this.copies.size > 0) for (const before of this.copies.get(key) ?? []) if (!before.has(e.data.userId)) before.set(e.data.userId, acc.read());
           acc.add(r.ref, new Dec(e.data.credits), e.data.occurredAt);
         }
         break;

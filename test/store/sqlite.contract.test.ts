@@ -18,6 +18,18 @@ describeEventStoreContract('SQLite file', () => openStore(`sqlite:${freshFile()}
 describeEventStoreContract('SQLite in memory', () => openStore('sqlite::memory:'));
 
 describe('SQLite file store', () => {
+  test('reads a stream up to every limit, beyond the limits it keeps a statement for', async () => {
+    const store = new SqliteEventStore(freshFile());
+    await written(store.append('s', Array.from({ length: 30 }, (_, n) => newEvent({ n })), { expectedRevision: ExpectedRevision.noStream }));
+    // 40 limits: the first ones get a statement of their own, the rest the bound LIMIT; the answers must not tell.
+    for (let limit = 0; limit < 40; limit++) {
+      for (const from of [0, 7, 29]) {
+        expect((await store.readStream('s', { fromRevision: from, limit })).map((e) => e.position)).toEqual(Array.from({ length: Math.max(0, Math.min(limit, 30 - from)) }, (_, i) => from + i));
+      }
+    }
+    await store.close();
+  });
+
   test('creates its folder and keeps the log across reopening', async () => {
     const file = join(dir, 'nested', 'deeper', 'ledger.db');
     const first = new SqliteEventStore(file);

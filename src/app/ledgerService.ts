@@ -56,6 +56,11 @@ export class LedgerService {
   private readonly statements = new Map<string, { readonly version: string; readonly statement: Promise<Statement> }>();
   private readonly clock: () => Date;
   private catchingUp: Promise<void> | undefined;
+  /**
+   * The view's writers, one after another: catch-up passes and snapshot saves. A save makes the
+   * view's text in slices, so no pass may change the view until it is done.
+   */
+  private viewWork: Promise<void> = Promise.resolve();
 
   constructor(
     readonly store: EventStore,
@@ -140,7 +145,10 @@ export class LedgerService {
     // The key first: created by this save, its event is then inside the checkpoint, not read again on the next start.
     const key = await snapshotKeyForSaving(this.store);
     await this.catchUp();
-    await this.writeSnapshot(this.options.snapshots, key);
+    const snapshots = this.options.snapshots;
+    const save = this.viewWork.then(() => this.writeSnapshot(snapshots, key));
+    this.viewWork = save.catch(() => undefined);
+    await save;
   }
 
   /** Not through saveSnapshot from inside a catch-up, which would wait for itself. */
@@ -201,9 +209,11 @@ export class LedgerService {
   /** Applies every event after the view's checkpoint. Concurrent callers share one pass. */
   catchUp(): Promise<void> {
     if (this.catchingUp === undefined) {
-      this.catchingUp = this.readForward().finally(() => {
+      const pass = this.viewWork.then(() => this.readForward()).finally(() => {
         this.catchingUp = undefined;
       });
+      this.catchingUp = pass;
+      this.viewWork = pass.catch(() => undefined);
     }
     return this.catchingUp;
   }

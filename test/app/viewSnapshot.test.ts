@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { LedgerService } from '../../src/app/ledgerService';
-import { FileSnapshotStore } from '../../src/app/snapshotStore';
+import { FileSnapshotStore, SnapshotStore } from '../../src/app/snapshotStore';
 import { EventStore, ReadAllOptions, RecordedEvent } from '../../src/store/eventStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
@@ -41,6 +41,40 @@ describe('read model snapshot with its checkpoint', () => {
     await ledger.close();
     return statement;
   };
+
+  test('a catch-up waits while a snapshot is being saved: the text, made in slices, is of one state of the view', async () => {
+    const file = path.join(dir, 'ledger.db');
+    let started: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    let holding = true;
+    const saving = new Promise<void>((resolve) => (started = resolve));
+    const held: SnapshotStore = {
+      name: 'held',
+      load: async () => undefined,
+      save: async () => {
+        if (!holding) return;
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    const ledger = await new LedgerService(new SqliteEventStore(file), { clock, snapshots: held }).open();
+    await ok(ledger, { type: 'CreateProfile', profileId: 'p-1', accountId: '111122223333', region: 'us-east-1', occurredAt: '2026-04-01T00:00:00Z' });
+    const other = await new LedgerService(new SqliteEventStore(file), { clock }).open();
+    const save = ledger.saveSnapshot();
+    await saving;
+    const before = ledger.eventsApplied;
+    await ok(other, { type: 'Subscribe', profileId: 'p-1', userId: 'alice', tier: 'PRO', occurredAt: '2026-04-01T01:00:00Z' });
+    const caughtUp = ledger.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ledger.eventsApplied).toBe(before);
+    holding = false;
+    release();
+    await save;
+    await caughtUp;
+    expect(ledger.eventsApplied).toBe(before + 1);
+    await other.close();
+    await ledger.close();
+  });
 
   test('a restart resumes from the snapshot and reads only what came after it', async () => {
     const file = path.join(dir, 'ledger.db');

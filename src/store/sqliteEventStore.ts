@@ -233,9 +233,8 @@ export class SqliteEventStore implements EventStore {
         const refused = new Set<string>();
         return batch.map((p): Outcome => {
           try {
-            const expected = p.options.expectedRevision;
-            if (refused.has(p.streamId) && expected.kind === 'exact') {
-              return { ok: true, result: conflict(p.streamId, expected, this.statements.streamHead.get(p.streamId) ?? -1) };
+            if (decidedOnTopOf(refused, p)) {
+              return { ok: true, result: conflict(p.streamId, p.options.expectedRevision, this.statements.streamHead.get(p.streamId) ?? -1) };
             }
             const result = append(p, head, revisions);
             if (result.kind !== 'appended') refused.add(p.streamId);
@@ -394,8 +393,7 @@ export class SqliteEventStore implements EventStore {
     const waiting: PendingAppend[] = [];
     const givenUp = new Set<string>();
     for (const p of batch) {
-      const onTopOfGivenUp = givenUp.has(p.streamId) && p.options.expectedRevision.kind === 'exact';
-      if (this.closed || p.deadline <= now || onTopOfGivenUp) {
+      if (this.closed || p.deadline <= now || decidedOnTopOf(givenUp, p)) {
         givenUp.add(p.streamId);
         p.reject(busyFault(`append to ${p.streamId} (retried for ${this.busyBoundMs} ms)`, error));
       } else waiting.push(p);
@@ -498,6 +496,12 @@ export class SqliteEventStore implements EventStore {
     return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
   }
 }
+
+/**
+ * An append that expects an exact revision of a stream whose earlier append in the same group did
+ * not land (refused, failed, given up): it was decided on top of that one, and cannot land either.
+ */
+const decidedOnTopOf = (failed: ReadonlySet<string>, p: PendingAppend): boolean => failed.has(p.streamId) && p.options.expectedRevision.kind === 'exact';
 
 const MAX_KNOWN_ENDS = 100_000;
 const MAX_LIMITED_READS = 16;

@@ -222,6 +222,14 @@ export interface ReadAllOptions {
   readonly streamPrefix?: string;
 }
 
+/**
+ * An append that expects an exact revision of a stream whose earlier append in the same group did
+ * not land (refused, failed, given up): it was decided on top of that one, and cannot land either
+ * (see `appliesAppendsInOrder`).
+ */
+export const decidedOnTopOf = (failed: ReadonlySet<string>, append: { readonly streamId: string; readonly options: AppendOptions }): boolean =>
+  failed.has(append.streamId) && append.options.expectedRevision.kind === 'exact';
+
 export interface EventStore {
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order; an empty array for a stream that does not exist. */

@@ -3,7 +3,9 @@ import { DatabaseError, Pool, PoolClient, PoolConfig, QueryConfig, QueryResult, 
 import {
   AppendOptions,
   AppendResult,
+  conflict,
   conflictOf,
+  decidedOnTopOf,
   EventMetadata,
   EventStore,
   ExpectedRevision,
@@ -13,16 +15,16 @@ import {
   RecordedEvent,
   StoreFault,
 } from './eventStore';
-import { CanonicalPayload, canonicalPayload, canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
+import { canonicalPayload, canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
 
 /**
  * Schema versions, applied in order on open (see `migrate`); `ledger_schema.version` is the number
  * already applied. Append only: never edit a released entry, add a new one.
  *
- * Why a function: an append is then one statement, so one round trip and its own (implicit)
- * transaction. It takes the append's advisory locks one by one in the order given (which a single
- * SELECT does not promise), reads what the checks need, and writes only if they hold; either way it
- * returns what it read, and the port's TypeScript checks decide the outcome.
+ * Why a function: a group of appends is then one statement, so one round trip and its own (implicit)
+ * transaction. It takes the advisory locks one by one in the order given (which a single SELECT does
+ * not promise), reads what each append's checks need, and writes only if they hold; either way it
+ * returns what it read, and the port's TypeScript checks decide each outcome.
  */
 const MIGRATIONS: ReadonlyArray<string | ((client: PoolClient) => Promise<void>)> = [
   `CREATE SEQUENCE ledger_global_position MINVALUE 0 START 0;
@@ -133,6 +135,10 @@ const MIGRATIONS: ReadonlyArray<string | ((client: PoolClient) => Promise<void>)
   // Prefix guards (a SetOverage's "no consumption under the profile since P"), checked under the allocation lock.
   async (client) => {
     await client.query(APPEND_WITH_PREFIX_GUARDS);
+  },
+  // Group commit: the appends a node has queued, in one transaction (issue 18).
+  async (client) => {
+    await client.query(APPEND_GROUP);
   },
 ];
 
@@ -282,6 +288,102 @@ const APPEND_WITH_PREFIX_GUARDS = `
      RETURN state || jsonb_build_object('first', first::text, 'hashes', to_jsonb(hashes));
    END $$;`;
 
+/**
+ * ledger_append_group: the appends one node has queued, in order, in one transaction: one commit
+ * (one WAL flush) and one hold of the allocation lock for all of them, where the chain held that lock
+ * through a commit per append, so that appends from every caller of every node waited for each other's
+ * flush (32 callers: no faster than one). The locks of every append of the group are taken first, in
+ * one ascending order (locksFor), so two groups never wait for each other in a cycle; then the
+ * allocation lock; then each append as ledger_append did it: what its checks read (seeing the group's
+ * earlier appends), and the write if they hold. An append that expects an exact revision of a stream
+ * whose earlier append did not land, in this group or (`refuse`) in an earlier one, is refused: it was
+ * decided on top of that one (EventStore.appliesAppendsInOrder). Returns each append's state, in order.
+ */
+const APPEND_GROUP = `
+   DROP FUNCTION ledger_append(bigint, bigint[], boolean[], text[], text, text, integer, text[], text[], integer[], text[], text[], bigint[], timestamptz, text[], text[], json[], json[], text, text[], text[], text[]);
+   CREATE FUNCTION ledger_append_group(
+     allocation_lock bigint, lock_keys bigint[], lock_exclusive boolean[], recorded timestamptz, algorithm text, appends jsonb
+   ) RETURNS jsonb LANGUAGE plpgsql AS $$
+   DECLARE
+     a        jsonb;
+     stream   text;
+     n        integer;
+     state    jsonb;
+     current  integer;
+     xid      xid8;
+     first    bigint;
+     hash     bytea;
+     hashes   text[];
+     holds    boolean;
+     refused  text[] := '{}';
+     states   jsonb[] := '{}';
+   BEGIN
+     FOR i IN 1 .. coalesce(array_length(lock_keys, 1), 0) LOOP
+       IF lock_exclusive[i] THEN PERFORM pg_advisory_xact_lock(lock_keys[i]); ELSE PERFORM pg_advisory_xact_lock_shared(lock_keys[i]); END IF;
+     END LOOP;
+     -- The transaction id and the positions, together under the allocation lock: see docs/stores.md, "Global order".
+     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+       RAISE EXCEPTION 'ledger_append_group must make the first write of its transaction: the global order relies on it';
+     END IF;
+     PERFORM pg_advisory_xact_lock(allocation_lock);
+     xid := pg_current_xact_id();
+     -- Every earlier holder of the lock has committed or rolled back: the last row is the previous event.
+     SELECT decode(e.chain_hash, 'hex') INTO hash FROM ledger_events e ORDER BY e.global_position DESC LIMIT 1;
+     hash := coalesce(hash, decode(repeat('00', 32), 'hex'));
+     FOR a IN SELECT value FROM jsonb_array_elements(appends) LOOP
+       stream := a->>'stream';
+       n := jsonb_array_length(a->'eventIds');
+       -- A new statement, so a new snapshot (READ COMMITTED): it sees what every earlier holder of these locks committed.
+       SELECT jsonb_build_object(
+         'command', (SELECT jsonb_build_object('first', c.first_global_position::text, 'count', c.count)
+                     FROM jsonb_array_elements_text(a->'commandIds') WITH ORDINALITY AS u(id, ord) JOIN ledger_commands c ON c.command_id = u.id
+                     ORDER BY u.ord LIMIT 1),
+         'revisions', (SELECT coalesce(jsonb_object_agg(s.stream_id, s.revision), '{}') FROM ledger_streams s
+                       WHERE s.stream_id = stream OR s.stream_id IN (SELECT g->>'streamId' FROM jsonb_array_elements(a->'guards') AS g)))
+         INTO state;
+       current := coalesce((state->'revisions'->>stream)::integer, -1);
+       IF (a->>'refuse')::boolean OR (stream = ANY(refused) AND a->>'expectedKind' = 'exact') THEN
+         state := state || '{"onTopOfRefused": true}';
+         holds := false;
+       ELSE
+         holds := state->'command' = 'null'
+           AND ledger_expectation_holds(a->>'expectedKind', (a->>'expectedRevision')::integer, current)
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a->'guards') AS g
+                           WHERE NOT ledger_expectation_holds(g->>'kind', (g->>'revision')::integer, coalesce((state->'revisions'->>(g->>'streamId'))::integer, -1)));
+         IF holds AND jsonb_array_length(a->'prefixGuards') > 0 THEN
+           -- Under the allocation lock: every event below the positions this append will take is visible.
+           state := state || jsonb_build_object('firstUnder',
+             (SELECT jsonb_agg((SELECT e.global_position::text FROM ledger_events e
+                                WHERE e.global_position > (g->>'after')::bigint AND e.stream_id >= g->>'prefix' AND e.stream_id < g->>'end'
+                                ORDER BY e.global_position LIMIT 1) ORDER BY ord)
+              FROM jsonb_array_elements(a->'prefixGuards') WITH ORDINALITY AS x(g, ord)));
+           holds := NOT EXISTS (SELECT 1 FROM jsonb_array_elements(state->'firstUnder') AS f WHERE f <> 'null');
+         END IF;
+       END IF;
+       IF NOT holds THEN
+         refused := refused || stream;
+       ELSIF n > 0 THEN
+         first := nextval('ledger_global_position');
+         IF n > 1 THEN PERFORM setval('ledger_global_position', first + n - 1); END IF;
+         hashes := '{}';
+         FOR i IN 1 .. n LOOP
+           hash := sha256(hash || convert_to((a->'heads'->>(i - 1)) || (first + i - 1)::text || (a->'middles'->>(i - 1)) || (current + i)::text || (a->'tails'->>(i - 1)), 'UTF8'));
+           hashes := hashes || encode(hash, 'hex');
+         END LOOP;
+         INSERT INTO ledger_events (global_position, transaction_id, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm)
+           SELECT first + i - 1, xid, stream, current + i, a->'eventIds'->>(i - 1), a->'types'->>(i - 1),
+                  (a->'datas'->>(i - 1))::json, (a->'metadatas'->>(i - 1))::json, recorded, hashes[i], algorithm
+           FROM generate_series(1, n) AS i;
+         INSERT INTO ledger_streams (stream_id, revision) VALUES (stream, current + n)
+           ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision;
+         INSERT INTO ledger_commands (command_id, first_global_position, count) SELECT c, first, n FROM jsonb_array_elements_text(a->'commandIds') AS c;
+         state := state || jsonb_build_object('first', first::text, 'hashes', to_jsonb(hashes));
+       END IF;
+       states := states || state;
+     END LOOP;
+     RETURN to_jsonb(states);
+   END $$;`;
+
 /** Advisory lock keys of their own: a 64-bit hash of a namespaced name. */
 const lockKey = (name: string): string => createHash('sha256').update(`ledger:${name}`).digest().readBigInt64BE(0).toString();
 const MIGRATION_LOCK = lockKey('migration');
@@ -424,10 +526,11 @@ export const poolConfigFrom = (url: string): PoolConfig => {
 };
 
 /**
- * PostgreSQL store: several ledger processes share one database (docs/stores.md). An append is one
- * statement, `ledger_append`, in its own transaction: advisory locks on what it reads and writes,
- * taken in one order; then what its checks read; then the write if they hold. Readers see the log only up to the last position below which no append is
- * still in flight, so a checkpoint never passes an event that commits later.
+ * PostgreSQL store: several ledger processes share one database (docs/stores.md). The appends a
+ * process has queued are one statement, `ledger_append_group`, in one transaction (group commit):
+ * advisory locks on what they read and write, taken in one order; then, append by append, what its
+ * checks read and the write if they hold. Readers see the log only up to the last position below
+ * which no append is still in flight, so a checkpoint never passes an event that commits later.
  */
 export class PostgresEventStore implements EventStore {
   private readonly clock: () => Date;
@@ -442,6 +545,10 @@ export class PostgresEventStore implements EventStore {
   private accountedUpTo = -1;
   /** Positions this process appended above `accountedUpTo`: the settled head passing them is no news. */
   private ownPositions: number[] = [];
+  /** Appends issued while a group is being committed: the next group. */
+  private queue: PendingAppend[] = [];
+  private flushing = false;
+  readonly appliesAppendsInOrder = true;
 
   private constructor(
     private readonly pool: Pool,
@@ -466,35 +573,89 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(pool, options);
   }
 
-  async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+  append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, options, refuse: false, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // The next turn of the event loop: the appends issued in this one go together.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /**
+   * Group commit: the appends queued, all in one transaction, one group at a time, in the order
+   * issued; those queued meanwhile form the next group. A sequential caller's append is a group of one.
+   */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      const outcomes = await this.commitGroup(group);
+      const failed = new Set<string>();
+      outcomes.forEach((outcome, i) => {
+        const p = group[i] as PendingAppend;
+        if (outcome.ok && outcome.result.kind === 'appended') {
+          this.ownPositions.push(...outcome.result.events.map((e) => e.globalPosition));
+          this.knowEnd(p.streamId, outcome.result.nextExpectedRevision + 1);
+        } else failed.add(p.streamId);
+        // A refused expectation means another writer moved the stream it names, which this process thought it knew.
+        if (outcome.ok && outcome.result.kind === 'conflict') this.ends.delete(outcome.result.streamId);
+      });
+      // Issued before these answers: one expecting what a failed append would have made was decided on top of it.
+      for (const p of this.queue) if (decidedOnTopOf(failed, p)) p.refuse = true;
+      outcomes.forEach((outcome, i) => {
+        const p = group[i] as PendingAppend;
+        if (outcome.ok) p.resolve(outcome.result);
+        else p.reject(outcome.error);
+      });
+    }
+    this.flushing = false;
+  }
+
+  /** One group's outcomes, in order; never throws. */
+  private async commitGroup(group: ReadonlyArray<PendingAppend>): Promise<Outcome[]> {
     for (;;) {
-      const { client, release } = await checkOut(this.pool, `append to ${streamId}`);
+      let checkedOut: Awaited<ReturnType<typeof checkOut>>;
+      try {
+        checkedOut = await checkOut(this.pool, `append to ${group.map((p) => p.streamId).join(', ')}`);
+      } catch (error) {
+        return group.map(() => ({ ok: false, error }));
+      }
+      const { client, release } = checkedOut;
       let broken: Error | undefined;
       try {
-        const result = await this.appendWith(client, streamId, events, options);
-        if (result.kind === 'appended') {
-          this.ownPositions.push(...result.events.map((e) => e.globalPosition));
-          this.knowEnd(streamId, result.nextExpectedRevision + 1);
-        }
-        // A refused expectation means another writer moved the stream it names, which this process thought it knew.
-        if (result.kind === 'conflict') this.ends.delete(result.streamId);
-        return result;
+        return await this.appendGroupWith(client, group);
       } catch (error) {
         // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.
         if (isConnectionFault(error)) {
           broken = error as Error;
-          throw asFault(`append to ${streamId}`, error);
+          const fault = asFault(`append to ${group.map((p) => p.streamId).join(', ')}`, error);
+          return group.map(() => ({ ok: false, error: fault }));
         }
-        // ledger_append holds the allocation lock (session level) only between statements that cannot
-        // fail in practice; should one have, the lock must not outlive this append.
+        // The transaction rolled back; its advisory locks went with it, but a connection in an unknown state is not reused.
         if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
         // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
-        if (!isDeadlock(error)) throw error;
+        if (!isDeadlock(error)) return group.length === 1 ? [{ ok: false, error }] : this.commitEachAlone(group);
       } finally {
         // A connection in an unknown state is closed rather than given to the next caller.
         release(broken);
       }
     }
+  }
+
+  /** A group that failed as a whole, again one append at a time: what made it fail fails alone. */
+  private async commitEachAlone(group: ReadonlyArray<PendingAppend>): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const failed = new Set<string>();
+    for (const p of group) {
+      if (decidedOnTopOf(failed, p)) p.refuse = true;
+      const [outcome] = (await this.commitGroup([p])) as [Outcome];
+      if (!outcome.ok || outcome.result.kind !== 'appended') failed.add(p.streamId);
+      outcomes.push(outcome);
+    }
+    return outcomes;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadonlyArray<RecordedEvent>> {
@@ -638,89 +799,119 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async appendWith(client: PoolClient, streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
-    const commandIds = options.commandIds ?? [];
-    const guards = options.guards ?? [];
-    const prefixGuards = options.prefixGuards ?? [];
-    const [lockKeys, lockExclusive] = locksFor(streamId, commandIds, guards);
+  private async appendGroupWith(client: PoolClient, group: ReadonlyArray<PendingAppend>): Promise<Outcome[]> {
+    const [lockKeys, lockExclusive] = locksFor(group.map((p) => ({ streamId: p.streamId, commandIds: p.options.commandIds ?? [], guards: p.options.guards ?? [] })));
     const recordedAt = this.clock().toISOString();
-    // Serialised once, for the chain and the row: the stored JSON is the canonical JSON the hash covers.
-    const payloads = events.map(canonicalPayload);
-    const { rows } = await client.query<{ state: AppendState }>({
-      name: 'ledger_append',
-      text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::json[], $18::json[], $19, $20, $21, $22) AS state',
-      values: [
-        ALLOCATION_LOCK,
-        lockKeys,
-        lockExclusive,
-        commandIds,
-        streamId,
-        ...expectationArgs(options.expectedRevision),
-        guards.map((g) => g.streamId),
-        guards.map((g) => expectationArgs(g.expectedRevision)[0]),
-        guards.map((g) => expectationArgs(g.expectedRevision)[1]),
-        prefixGuards.map((g) => g.streamPrefix),
-        prefixGuards.map((g) => prefixEnd(g.streamPrefix)),
-        prefixGuards.map((g) => g.after),
-        recordedAt,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        payloads.map((p) => p.data),
-        payloads.map((p) => p.metadata),
-        CHAIN_ALGORITHM,
-        ...piecesOf(streamId, events, payloads),
-      ],
+    const { rows } = await client.query<{ states: AppendState[] }>({
+      name: 'ledger_append_group',
+      text: 'SELECT ledger_append_group($1, $2, $3, $4, $5, $6::jsonb) AS states',
+      values: [ALLOCATION_LOCK, lockKeys, lockExclusive, recordedAt, CHAIN_ALGORITHM, JSON.stringify(group.map(appendArgument))],
     });
-    const state = (rows[0] as { state: AppendState }).state;
-    if (state.command !== null) {
-      const previous = await eventsFrom(client, toPosition(state.command.first), state.command.count);
-      const last = previous[previous.length - 1];
-      if (last === undefined) throw new Error(`command ${commandIds.join(', ')}: its events are missing from the log`);
-      return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
-    }
-    const revisionOf = (id: string): number => state.revisions[id] ?? -1;
-    const current = revisionOf(streamId);
-    const refused = conflictOf(streamId, options, {
-      revisionOf,
-      firstUnder: (prefix, after) => {
-        const found = state.firstUnder?.[prefixGuards.findIndex((g) => g.streamPrefix === prefix && g.after === after)];
-        return found == null ? undefined : toPosition(found);
-      },
-    });
-    if (refused !== undefined) return refused;
-    if (events.length === 0) return { kind: 'appended', nextExpectedRevision: current, events: [] };
-    if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append refused checks that hold here (SQL and TypeScript disagree)`);
-    const first = toPosition(state.first);
-    const recorded = events.map(
-      (e, i): RecordedEvent => ({
-        streamId,
-        position: current + 1 + i,
-        globalPosition: first + i,
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data ?? null,
-        metadata: e.metadata,
-        recordedAt,
-        chainHash: state.hashes?.[i] ?? '',
-        chainAlgorithm: CHAIN_ALGORITHM,
-      }),
-    );
-    return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
+    const states = (rows[0] as { states: AppendState[] }).states;
+    if (states.length !== group.length) throw new Error(`ledger_append_group answered ${states.length} states for ${group.length} appends`);
+    const outcomes: Outcome[] = [];
+    for (const [i, p] of group.entries()) outcomes.push({ ok: true, result: await outcomeOf(client, p, states[i] as AppendState, recordedAt) });
+    return outcomes;
   }
 }
+
+/** One append as ledger_append_group reads it. */
+const appendArgument = (p: PendingAppend) => {
+  const { streamId, events, options } = p;
+  // Serialised once, for the chain and the row: the stored JSON is the canonical JSON the hash covers.
+  const payloads = events.map(canonicalPayload);
+  const pieces = events.map((e, i) => canonicalPieces({ streamId, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }, payloads[i]));
+  const [expectedKind, expectedRevision] = expectationArgs(options.expectedRevision);
+  return {
+    stream: streamId,
+    refuse: p.refuse,
+    commandIds: options.commandIds ?? [],
+    expectedKind,
+    expectedRevision,
+    guards: (options.guards ?? []).map((g) => {
+      const [kind, revision] = expectationArgs(g.expectedRevision);
+      return { streamId: g.streamId, kind, revision };
+    }),
+    prefixGuards: (options.prefixGuards ?? []).map((g) => ({ prefix: g.streamPrefix, end: prefixEnd(g.streamPrefix), after: g.after })),
+    eventIds: events.map((e) => e.eventId),
+    types: events.map((e) => e.type),
+    datas: payloads.map((x) => x.data),
+    metadatas: payloads.map((x) => x.metadata),
+    heads: pieces.map((x) => x[0]),
+    middles: pieces.map((x) => x[1]),
+    tails: pieces.map((x) => x[2]),
+  };
+};
+
+/** What one append's state, as ledger_append_group returned it, means: the same checks again in TypeScript, which must agree. */
+const outcomeOf = async (client: PoolClient, p: PendingAppend, state: AppendState, recordedAt: string): Promise<AppendResult> => {
+  const { streamId, events, options } = p;
+  const commandIds = options.commandIds ?? [];
+  const prefixGuards = options.prefixGuards ?? [];
+  const revisionOf = (id: string): number => state.revisions[id] ?? -1;
+  const current = revisionOf(streamId);
+  if (state.onTopOfRefused === true) return conflict(streamId, options.expectedRevision, current);
+  if (state.command !== null) {
+    const previous = await eventsFrom(client, toPosition(state.command.first), state.command.count);
+    const last = previous[previous.length - 1];
+    if (last === undefined) throw new Error(`command ${commandIds.join(', ')}: its events are missing from the log`);
+    return { kind: 'duplicate', nextExpectedRevision: last.position, events: previous };
+  }
+  const refused = conflictOf(streamId, options, {
+    revisionOf,
+    firstUnder: (prefix, after) => {
+      const found = state.firstUnder?.[prefixGuards.findIndex((g) => g.streamPrefix === prefix && g.after === after)];
+      return found == null ? undefined : toPosition(found);
+    },
+  });
+  if (refused !== undefined) return refused;
+  if (events.length === 0) return { kind: 'appended', nextExpectedRevision: current, events: [] };
+  if (state.first === undefined) throw new Error(`append to ${streamId}: ledger_append_group refused checks that hold here (SQL and TypeScript disagree)`);
+  const first = toPosition(state.first);
+  const recorded = events.map(
+    (e, i): RecordedEvent => ({
+      streamId,
+      position: current + 1 + i,
+      globalPosition: first + i,
+      eventId: e.eventId,
+      type: e.type,
+      data: e.data ?? null,
+      metadata: e.metadata,
+      recordedAt,
+      chainHash: state.hashes?.[i] ?? '',
+      chainAlgorithm: CHAIN_ALGORITHM,
+    }),
+  );
+  return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
+};
+
+/** An append waiting for its group; `refuse`: decided on top of an append of an earlier group that did not land. */
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: ReadonlyArray<NewEvent>;
+  readonly options: AppendOptions;
+  refuse: boolean;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+
 /**
  * The append's advisory locks, in ascending key order so that two appends never wait for each
  * other in a cycle: exclusive on its command ids and its stream; shared on the streams it guards
  * (readers of a stream do not exclude each other; its writer waits for them, and they for it).
  */
-const locksFor = (streamId: string, commandIds: ReadonlyArray<string>, guards: AppendOptions['guards'] = []): [string[], boolean[]] => {
+const locksFor = (appends: ReadonlyArray<{ readonly streamId: string; readonly commandIds: ReadonlyArray<string>; readonly guards: AppendOptions['guards'] }>): [string[], boolean[]] => {
   const locks = new Map<string, boolean>();
   const want = (key: string, exclusive: boolean): void => {
     locks.set(key, exclusive || (locks.get(key) ?? false));
   };
-  for (const id of commandIds) want(lockKey(`command:${id}`), true);
-  want(streamKey(streamId), true);
-  for (const g of guards) want(streamKey(g.streamId), false);
+  for (const { streamId, commandIds, guards = [] } of appends) {
+    for (const id of commandIds) want(lockKey(`command:${id}`), true);
+    want(streamKey(streamId), true);
+    for (const g of guards) want(streamKey(g.streamId), false);
+  }
   const ordered = [...locks].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   return [ordered.map(([k]) => k), ordered.map(([, x]) => x)];
 };
@@ -738,13 +929,9 @@ interface AppendState {
   readonly hashes?: ReadonlyArray<string>;
   /** For each prefix guard, the first global position above its own under its prefix (null: none); absent when there were none. */
   readonly firstUnder?: ReadonlyArray<string | null>;
+  /** Refused unread: decided on top of an earlier append to the stream that did not land. */
+  readonly onTopOfRefused?: true;
 }
-
-/** Each event's canonical JSON around its positions, as ledger_append's three arrays. */
-const piecesOf = (streamId: string, events: ReadonlyArray<NewEvent>, payloads: ReadonlyArray<CanonicalPayload>): [string[], string[], string[]] => {
-  const pieces = events.map((e, i) => canonicalPieces({ streamId, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }, payloads[i]));
-  return [pieces.map((p) => p[0]), pieces.map((p) => p[1]), pieces.map((p) => p[2])];
-};
 
 /** An ExpectedRevision as ledger_expectation_holds takes it. */
 const expectationArgs = (e: ExpectedRevision): [string, number | null] => [e.kind, e.kind === 'exact' ? e.revision : null];

@@ -6,6 +6,7 @@ import {
   AppendResult,
   conflict,
   conflictOf,
+  decidedOnTopOf,
   EventMetadata,
   EventStore,
   NewEvent,
@@ -496,12 +497,6 @@ export class SqliteEventStore implements EventStore {
     return { kind: 'appended', nextExpectedRevision: current + events.length, events: recorded };
   }
 }
-
-/**
- * An append that expects an exact revision of a stream whose earlier append in the same group did
- * not land (refused, failed, given up): it was decided on top of that one, and cannot land either.
- */
-const decidedOnTopOf = (failed: ReadonlySet<string>, p: PendingAppend): boolean => failed.has(p.streamId) && p.options.expectedRevision.kind === 'exact';
 
 const MAX_KNOWN_ENDS = 100_000;
 const MAX_LIMITED_READS = 16;

@@ -79,6 +79,30 @@ const appendWithRetry = async (store: EventStore, streamId: string, count: numbe
   return acknowledged;
 };
 
+/**
+ * For a store that applies appends in order (EventStore.appliesAppendsInOrder): `mine` and `other`
+ * write one log. An append issued after a refused one to the same stream, without waiting, expecting
+ * the revision the refused one would have made, is refused too, though another writer moved the
+ * stream to that revision; one to another stream lands.
+ */
+export const expectRefusedOnTopOfRefused = async (mine: EventStore, other: EventStore): Promise<void> => {
+  expect(mine.appliesAppendsInOrder).toBe(true);
+  const user = `user-${randomUUID()}`;
+  await written(mine.append(user, [newEvent({ n: 0 })], { expectedRevision: ExpectedRevision.noStream }));
+  // The other writer appends one event: the stream is at revision 1, which the second append below expects.
+  await written(other.append(user, [newEvent({ by: 'other' })], { expectedRevision: ExpectedRevision.exact(0) }));
+  // Decided one on top of the other, issued without waiting (a batch's items of one user).
+  const [first, second, elsewhere] = await Promise.all([
+    mine.append(user, [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.exact(0) }),
+    mine.append(user, [newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.exact(1) }),
+    mine.append(`other-user-${randomUUID()}`, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+  ]);
+  expect(first).toMatchObject({ kind: 'conflict', actual: 1 });
+  expect(second).toMatchObject({ kind: 'conflict', streamId: user, expected: ExpectedRevision.exact(1), actual: 1 });
+  expect(elsewhere.kind).toBe('appended');
+  expect((await mine.readStream(user)).map((e) => e.data)).toEqual([{ n: 0 }, { by: 'other' }]);
+};
+
 const expectStrictlyIncreasing = (positions: ReadonlyArray<number>): void => {
   positions.slice(1).forEach((p, i) => expect(p).toBeGreaterThan(positions[i] as number));
 };

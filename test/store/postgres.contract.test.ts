@@ -4,7 +4,7 @@ import { CHAIN_ALGORITHM, chainAfter, chainHash, GENESIS_HASH } from '../../src/
 import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { poolConfigFrom, PostgresEventStore } from '../../src/store/postgresEventStore';
-import { collect, describeEventStoreContract, newEvent, written } from './contract';
+import { collect, describeEventStoreContract, expectRefusedOnTopOfRefused, newEvent, written } from './contract';
 import { ScratchDatabase } from '../../bench/scratchPostgres';
 import { databaseBeforeChain, postgresSkipReason, testDatabase } from './postgresDatabase';
 
@@ -28,10 +28,10 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await Promise.all(stores.map((s) => s.close()));
       const client = new Client({ connectionString: fresh.url() });
       await client.connect();
-      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 3 }]);
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 4 }]);
       await client.query('UPDATE ledger_schema SET version = 99');
       await client.end();
-      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (3)');
+      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (4)');
     } finally {
       await fresh.drop();
     }
@@ -61,7 +61,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await reopened.close();
       const client = new Client({ connectionString: old.url() });
       await client.connect();
-      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 3 }]);
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 4 }]);
       await client.end();
     } finally {
       await old.drop();
@@ -174,5 +174,81 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  describe('group commit: the appends a node has queued, in one transaction', () => {
+    const twoNodes = async () => [await PostgresEventStore.open(db.url()), await PostgresEventStore.open(db.url())] as const;
+    const transactionsOf = async (streams: ReadonlyArray<string>): Promise<number> => {
+      const client = new Client({ connectionString: db.url() });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ n: string }>('SELECT count(DISTINCT transaction_id) AS n FROM ledger_events WHERE stream_id = ANY($1)', [streams]);
+        return Number(rows[0]?.n);
+      } finally {
+        await client.end();
+      }
+    };
+
+    test('appends issued together commit as one transaction, each with its own outcome, in one chain', async () => {
+      const [store] = await twoNodes();
+      try {
+        const streams = Array.from({ length: 30 }, (_, i) => `group-${i}-${Date.now()}`);
+        const outcomes = await Promise.all([
+          ...streams.map((id) => store.append(id, [newEvent(), newEvent()], { expectedRevision: ExpectedRevision.noStream })),
+          store.append(streams[0] as string, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+        ]);
+        expect(outcomes.map((o) => o.kind)).toEqual([...streams.map(() => 'appended'), 'conflict']);
+        expect(await transactionsOf(streams)).toBe(1);
+        const events = await collect(store.readAll());
+        expect(events.map((e) => e.chainHash)).toEqual(chainAfter(GENESIS_HASH, events));
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('an append that makes its group fail (an event id stored before) fails alone; the others land', async () => {
+      const [store] = await twoNodes();
+      try {
+        const taken = newEvent();
+        await written(store.append(`taken-${Date.now()}`, [taken], { expectedRevision: ExpectedRevision.noStream }));
+        const [a, bad, b] = await Promise.all([
+          store.append(`a-${Date.now()}`, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+          store.append(`bad-${Date.now()}`, [{ ...taken }], { expectedRevision: ExpectedRevision.noStream }),
+          store.append(`b-${Date.now()}`, [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
+        ].map((p) => p.then((r) => r.kind, (e: Error) => e.message)));
+        expect([a, b]).toEqual(['appended', 'appended']);
+        expect(bad).toMatch(/duplicate key value violates unique constraint/);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('in one group, an append after a refused one to the same stream is refused too, though another node moved the stream to the revision it expects', async () => {
+      const [mine, other] = await twoNodes();
+      try {
+        await expectRefusedOnTopOfRefused(mine, other);
+      } finally {
+        await Promise.all([mine.close(), other.close()]);
+      }
+    });
+
+    test('and in the next group: an append issued while the refused one was being committed is refused too', async () => {
+      const [mine, other] = await twoNodes();
+      try {
+        const user = `next-group-${Date.now()}`;
+        await written(mine.append(user, [newEvent({ n: 0 })], { expectedRevision: ExpectedRevision.noStream }));
+        await written(other.append(user, [newEvent({ by: 'other' })], { expectedRevision: ExpectedRevision.exact(0) }));
+        const first = mine.append(user, [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.exact(0) });
+        // A turn of the event loop: the first is in a group of its own, being committed.
+        await new Promise((resolve) => setImmediate(resolve));
+        const second = mine.append(user, [newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.exact(1) });
+        expect(await first).toMatchObject({ kind: 'conflict', actual: 1 });
+        expect(await second).toMatchObject({ kind: 'conflict', expected: ExpectedRevision.exact(1), actual: 1 });
+        expect((await mine.readStream(user)).map((e) => e.data)).toEqual([{ n: 0 }, { by: 'other' }]);
+        expect(await transactionsOf([user])).toBe(2);
+      } finally {
+        await Promise.all([mine.close(), other.close()]);
+      }
+    });
   });
 });

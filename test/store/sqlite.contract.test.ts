@@ -7,7 +7,7 @@ import { chainAfter, chainHash, GENESIS_HASH } from '../../src/store/chain';
 import { ExpectedRevision, RecordedEvent } from '../../src/store/eventStore';
 import { openStore } from '../../src/store/openStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
-import { collect, describeEventStoreContract, newEvent, written } from './contract';
+import { collect, describeEventStoreContract, expectRefusedOnTopOfRefused, newEvent, written } from './contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'));
 let files = 0;
@@ -151,19 +151,7 @@ describe('SQLite file store', () => {
   test('in one commit, an append after a refused one to the same stream is refused too, though another writer moved the stream to the revision it expects', async () => {
     const file = freshFile();
     const [mine, other] = [new SqliteEventStore(file), new SqliteEventStore(file)];
-    await written(mine.append('user', [newEvent({ n: 0 })], { expectedRevision: ExpectedRevision.noStream }));
-    // Another process appends one event: the stream is at revision 1, which the second append below expects.
-    await written(other.append('user', [newEvent({ by: 'other' })], { expectedRevision: ExpectedRevision.exact(0) }));
-    // Decided one on top of the other, issued without waiting (a batch's items of one user).
-    const [first, second, elsewhere] = await Promise.all([
-      mine.append('user', [newEvent({ n: 1 })], { expectedRevision: ExpectedRevision.exact(0) }),
-      mine.append('user', [newEvent({ n: 2 })], { expectedRevision: ExpectedRevision.exact(1) }),
-      mine.append('other-user', [newEvent()], { expectedRevision: ExpectedRevision.noStream }),
-    ]);
-    expect(first).toMatchObject({ kind: 'conflict', actual: 1 });
-    expect(second).toMatchObject({ kind: 'conflict', streamId: 'user', expected: ExpectedRevision.exact(1), actual: 1 });
-    expect(elsewhere.kind).toBe('appended');
-    expect((await mine.readStream('user')).map((e) => e.data)).toEqual([{ n: 0 }, { by: 'other' }]);
+    await expectRefusedOnTopOfRefused(mine, other);
     await Promise.all([mine.close(), other.close()]);
   });
 

@@ -706,13 +706,14 @@ export class CommandHandler {
     plan.events.forEach(assertStorable);
     // Every event names its command and correlation; only ids a retry can repeat go to the store's index.
     const commandId = context.commandId ?? plan.commandIds[0] ?? this.newId();
+    // Keys in RFC 8785 order, as the store writes them: its canonical JSON is then one JSON.stringify (chain.ts).
     const metadata: EventMetadata = {
-      schemaVersion: SCHEMA_VERSION,
-      commandId,
-      ...(context.idempotencyKey === undefined ? {} : { idempotencyKey: context.idempotencyKey }),
-      correlationId: context.correlationId ?? commandId,
       ...(context.actor === undefined ? {} : { actor: context.actor }),
+      commandId,
+      correlationId: context.correlationId ?? commandId,
+      ...(context.idempotencyKey === undefined ? {} : { idempotencyKey: context.idempotencyKey }),
       ...(context.requestHash === undefined ? {} : { requestHash: context.requestHash }),
+      schemaVersion: SCHEMA_VERSION,
     };
     const result = await this.deps.store.append(
       plan.streamId,

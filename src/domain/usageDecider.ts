@@ -78,7 +78,8 @@ const decideNew = (c: Issued<ConsumeCredits>, { usage: state, lifecycle: profile
       return E.right([
         {
           type: 'CreditsConsumed' as const,
-          data: { profileId: c.profileId, userId: c.userId, credits: c.credits, requestId: c.requestId, occurredAt: c.occurredAt },
+          // Keys in RFC 8785 order, as the store writes them: its canonical JSON is then one JSON.stringify (chain.ts).
+          data: { credits: c.credits, occurredAt: c.occurredAt, profileId: c.profileId, requestId: c.requestId, userId: c.userId },
         },
       ]);
     }),

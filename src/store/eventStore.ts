@@ -223,6 +223,20 @@ export interface ReadAllOptions {
 }
 
 /**
+ * A stored event with its chain hash and algorithm where the row has them (a row of EventStoreDB, or
+ * a log not yet chained, has none). Assigned, not spread: this runs for every row read.
+ */
+export const withChain = (
+  event: Omit<RecordedEvent, 'chainHash' | 'chainAlgorithm'>,
+  row: { readonly chain_hash: string | null; readonly chain_algorithm: string | null },
+): RecordedEvent => {
+  const chained: { -readonly [K in keyof RecordedEvent]: RecordedEvent[K] } = event;
+  if (row.chain_hash !== null) chained.chainHash = row.chain_hash;
+  if (row.chain_algorithm !== null) chained.chainAlgorithm = row.chain_algorithm;
+  return chained;
+};
+
+/**
  * An append that expects an exact revision of a stream whose earlier append in the same group did
  * not land (refused, failed, given up): it was decided on top of that one, and cannot land either
  * (see `appliesAppendsInOrder`).

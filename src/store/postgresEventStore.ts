@@ -14,6 +14,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   StoreFault,
+  withChain,
 } from './eventStore';
 import { canonicalPayload, canonicalPieces, CHAIN_ALGORITHM, chainAfter, ChainMigration, EMPTY_HEAD, LogHead } from './chain';
 
@@ -426,18 +427,20 @@ const toPosition = (text: string): number => {
   return n;
 };
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  streamId: row.stream_id,
-  position: row.position,
-  globalPosition: toPosition(row.global_position),
-  eventId: row.event_id,
-  type: row.type,
-  data: row.data,
-  metadata: row.metadata,
-  recordedAt: row.recorded_at.toISOString(),
-  ...(row.chain_hash === null ? {} : { chainHash: row.chain_hash }),
-  ...(row.chain_algorithm === null ? {} : { chainAlgorithm: row.chain_algorithm }),
-});
+const toRecorded = (row: EventRow): RecordedEvent =>
+  withChain(
+    {
+      streamId: row.stream_id,
+      position: row.position,
+      globalPosition: toPosition(row.global_position),
+      eventId: row.event_id,
+      type: row.type,
+      data: row.data,
+      metadata: row.metadata,
+      recordedAt: row.recorded_at.toISOString(),
+    },
+    row,
+  );
 
 /** SQLSTATE of a lock wait that PostgreSQL broke as a deadlock; the append is retried. */
 const DEADLOCK_DETECTED = '40P01';

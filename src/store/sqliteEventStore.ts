@@ -14,6 +14,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   StoreFault,
+  withChain,
 } from './eventStore';
 import { canonicalPayload, CHAIN_ALGORITHM, ChainMigration, chainHash, EMPTY_HEAD, LogHead } from './chain';
 import { missingWalWarning } from './sqliteWal';
@@ -148,18 +149,20 @@ type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly
 
 const COLUMNS = 'global_position, stream_id, position, event_id, type, data, metadata, recorded_at, chain_hash, chain_algorithm';
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  streamId: row.stream_id,
-  position: row.position,
-  globalPosition: row.global_position,
-  eventId: row.event_id,
-  type: row.type,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-  recordedAt: row.recorded_at,
-  ...(row.chain_hash === null ? {} : { chainHash: row.chain_hash }),
-  ...(row.chain_algorithm === null ? {} : { chainAlgorithm: row.chain_algorithm }),
-});
+const toRecorded = (row: EventRow): RecordedEvent =>
+  withChain(
+    {
+      streamId: row.stream_id,
+      position: row.position,
+      globalPosition: row.global_position,
+      eventId: row.event_id,
+      type: row.type,
+      data: JSON.parse(row.data) as unknown,
+      metadata: JSON.parse(row.metadata) as EventMetadata,
+      recordedAt: row.recorded_at,
+    },
+    row,
+  );
 
 /**
  * The embedded default store: one SQLite file, WAL journal, `synchronous=FULL` (see
@@ -468,24 +471,16 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     let previous = head.chainHash;
     const recorded = events.map((e, i): RecordedEvent => {
-      const fields = { streamId, position: current + 1 + i, globalPosition: head.position + 1 + i, eventId: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata };
+      const position = current + 1 + i;
+      const globalPosition = head.position + 1 + i;
+      const data = e.data ?? null;
+      const fields = { streamId, position, globalPosition, eventId: e.eventId, type: e.type, data, metadata: e.metadata };
       // Serialised once, for the chain and the row: the stored JSON is the canonical JSON the hash covers.
       const payload = canonicalPayload(fields);
       previous = chainHash(previous, fields, payload);
-      const event: RecordedEvent = { ...fields, recordedAt, chainHash: previous, chainAlgorithm: CHAIN_ALGORITHM };
-      this.statements.insert.run(
-        event.globalPosition,
-        streamId,
-        event.position,
-        e.eventId,
-        e.type,
-        payload.data,
-        payload.metadata,
-        recordedAt,
-        null,
-        event.chainHash,
-        CHAIN_ALGORITHM,
-      );
+      // A literal, not a spread of `fields`: a spread here cost a third of the insert below (CPU profile, 32 callers).
+      const event: RecordedEvent = { streamId, position, globalPosition, eventId: e.eventId, type: e.type, data, metadata: e.metadata, recordedAt, chainHash: previous, chainAlgorithm: CHAIN_ALGORITHM };
+      this.statements.insert.run(globalPosition, streamId, position, e.eventId, e.type, payload.data, payload.metadata, recordedAt, null, previous, CHAIN_ALGORITHM);
       return event;
     });
     if (events.length > 0) {

@@ -99,8 +99,9 @@ const changeTier = (
         );
       }
       const type = upgrade ? ('SubscriptionUpgraded' as const) : ('SubscriptionDowngraded' as const);
+      // Event data here with its keys in RFC 8785 order, as the store writes it: its canonical JSON is then one JSON.stringify (chain.ts).
       return E.right([
-        { type, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, fromTier, tier: c.tier, occurredAt: c.occurredAt } },
+        { type, data: { fromTier, groupId: c.groupId, occurredAt: c.occurredAt, profileId: c.profileId, tier: c.tier, userId: c.userId } },
       ]);
     }),
   );
@@ -120,7 +121,7 @@ const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.
                 ),
               )
             : E.right([
-                { type: 'UserSubscribed' as const, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, tier: c.tier, occurredAt: c.occurredAt } },
+                { type: 'UserSubscribed' as const, data: { groupId: c.groupId, occurredAt: c.occurredAt, profileId: c.profileId, tier: c.tier, userId: c.userId } },
               ]),
         ),
       );
@@ -128,14 +129,14 @@ const decideFor = (catalog: Catalog, c: ProfileCommand, state: ProfileState): E.
       return pipe(
         currentTier(state, c),
         E.map((tier) => [
-          { type: 'UserUnsubscribed' as const, data: { profileId: c.profileId, userId: c.userId, groupId: c.groupId, tier, occurredAt: c.occurredAt } },
+          { type: 'UserUnsubscribed' as const, data: { groupId: c.groupId, occurredAt: c.occurredAt, profileId: c.profileId, tier, userId: c.userId } },
         ]),
       );
     case 'Upgrade':
     case 'Downgrade':
       return changeTier(catalog, state, c);
     case 'SetOverage':
-      return E.right([{ type: 'OverageSet', data: { profileId: c.profileId, enabled: c.enabled, occurredAt: c.occurredAt } }]);
+      return E.right([{ type: 'OverageSet', data: { enabled: c.enabled, occurredAt: c.occurredAt, profileId: c.profileId } }]);
   }
 };
 

@@ -59,7 +59,7 @@ export const registryDecider: Decider<Issued<CreateProfile>, ProfileCreated, Reg
     return E.right([
       {
         type: 'ProfileCreated',
-        data: { profileId: c.profileId, accountId: c.accountId, region: c.region, name: c.name ?? null, occurredAt: c.occurredAt },
+        data: { accountId: c.accountId, name: c.name ?? null, occurredAt: c.occurredAt, profileId: c.profileId, region: c.region },
       },
     ]);
   },

@@ -550,7 +550,8 @@ export class PostgresEventStore implements EventStore {
   private ownPositions: number[] = [];
   /** Appends issued while a group is being committed: the next group. */
   private queue: PendingAppend[] = [];
-  private flushing = false;
+  /** The groups being committed, while there are any: close waits for them. */
+  private flushing: Promise<void> | undefined;
   readonly appliesAppendsInOrder = true;
 
   private constructor(
@@ -579,11 +580,8 @@ export class PostgresEventStore implements EventStore {
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, options, refuse: false, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // The next turn of the event loop: the appends issued in this one go together.
-        setImmediate(() => void this.flush());
-      }
+      // The next turn of the event loop: the appends issued in this one go together.
+      this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
     });
   }
 
@@ -614,7 +612,7 @@ export class PostgresEventStore implements EventStore {
         else p.reject(outcome.error);
       });
     }
-    this.flushing = false;
+    this.flushing = undefined;
   }
 
   /** One group's outcomes, in order; never throws. */
@@ -629,18 +627,39 @@ export class PostgresEventStore implements EventStore {
       const { client, release } = checkedOut;
       let broken: Error | undefined;
       try {
-        return await this.appendGroupWith(client, group);
-      } catch (error) {
-        // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.
-        if (isConnectionFault(error)) {
-          broken = error as Error;
-          const fault = asFault(`append to ${group.map((p) => p.streamId).join(', ')}`, error);
-          return group.map(() => ({ ok: false, error: fault }));
+        const recordedAt = this.clock().toISOString();
+        let states: ReadonlyArray<AppendState>;
+        try {
+          states = await commitStates(client, group, recordedAt);
+        } catch (error) {
+          // The connection failed, perhaps during the commit: the outcome is unknown, and a retry under the same command ids tells.
+          if (isConnectionFault(error)) {
+            broken = error as Error;
+            const fault = asFault(`append to ${group.map((p) => p.streamId).join(', ')}`, error);
+            return group.map(() => ({ ok: false, error: fault }));
+          }
+          // The transaction rolled back; its advisory locks went with it, but a connection in an unknown state is not reused.
+          if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
+          // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
+          if (isDeadlock(error)) continue;
+          // Nothing was committed (the error came before or from the one statement): what made it fail fails alone.
+          return group.length === 1 ? [{ ok: false, error }] : await this.commitEachAlone(group);
         }
-        // The transaction rolled back; its advisory locks went with it, but a connection in an unknown state is not reused.
-        if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
-        // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
-        if (!isDeadlock(error)) return group.length === 1 ? [{ ok: false, error }] : this.commitEachAlone(group);
+        // Committed: from here on an error is its append's alone, never a reason to append again.
+        if (states.length !== group.length) {
+          const error = new Error(`ledger_append_group answered ${states.length} states for ${group.length} appends (SQL and TypeScript disagree)`);
+          return group.map(() => ({ ok: false, error }));
+        }
+        const outcomes: Outcome[] = [];
+        for (const [i, p] of group.entries()) {
+          try {
+            outcomes.push({ ok: true, result: await outcomeOf(client, p, states[i] as AppendState, recordedAt) });
+          } catch (error) {
+            if (isConnectionFault(error)) broken = error as Error;
+            outcomes.push({ ok: false, error: asFault(`append to ${p.streamId} (committed; reading its answer)`, error) });
+          }
+        }
+        return outcomes;
       } finally {
         // A connection in an unknown state is closed rather than given to the next caller.
         release(broken);
@@ -790,6 +809,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // Appends already issued are committed first, as on SQLite.
+    await this.flushing;
     await this.pool.end();
   }
 
@@ -802,21 +823,19 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async appendGroupWith(client: PoolClient, group: ReadonlyArray<PendingAppend>): Promise<Outcome[]> {
-    const [lockKeys, lockExclusive] = locksFor(group.map((p) => ({ streamId: p.streamId, commandIds: p.options.commandIds ?? [], guards: p.options.guards ?? [] })));
-    const recordedAt = this.clock().toISOString();
-    const { rows } = await client.query<{ states: AppendState[] }>({
-      name: 'ledger_append_group',
-      text: 'SELECT ledger_append_group($1, $2, $3, $4, $5, $6::jsonb) AS states',
-      values: [ALLOCATION_LOCK, lockKeys, lockExclusive, recordedAt, CHAIN_ALGORITHM, JSON.stringify(group.map(appendArgument))],
-    });
-    const states = (rows[0] as { states: AppendState[] }).states;
-    if (states.length !== group.length) throw new Error(`ledger_append_group answered ${states.length} states for ${group.length} appends`);
-    const outcomes: Outcome[] = [];
-    for (const [i, p] of group.entries()) outcomes.push({ ok: true, result: await outcomeOf(client, p, states[i] as AppendState, recordedAt) });
-    return outcomes;
-  }
 }
+
+/** The group in one ledger_append_group call: each append's state, in order, once committed. */
+const commitStates = async (client: PoolClient, group: ReadonlyArray<PendingAppend>, recordedAt: string): Promise<ReadonlyArray<AppendState>> => {
+  const [lockKeys, lockExclusive] = locksFor(group.map((p) => ({ streamId: p.streamId, commandIds: p.options.commandIds ?? [], guards: p.options.guards ?? [] })));
+  const appends = JSON.stringify(group.map(appendArgument));
+  const { rows } = await client.query<{ states: AppendState[] }>({
+    name: 'ledger_append_group',
+    text: 'SELECT ledger_append_group($1, $2, $3, $4, $5, $6::jsonb) AS states',
+    values: [ALLOCATION_LOCK, lockKeys, lockExclusive, recordedAt, CHAIN_ALGORITHM, appends],
+  });
+  return (rows[0] as { states: AppendState[] }).states;
+};
 
 /** One append as ledger_append_group reads it. */
 const appendArgument = (p: PendingAppend) => {

@@ -206,6 +206,17 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       }
     });
 
+    test('appends issued before the store closes are committed first', async () => {
+      const [store] = await twoNodes();
+      const id = `late-${Date.now()}`;
+      const pending = store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
+      await store.close();
+      await expect(pending).resolves.toMatchObject({ kind: 'appended', nextExpectedRevision: 0 });
+      const reopened = await PostgresEventStore.open(db.url());
+      expect(await reopened.readStream(id)).toHaveLength(1);
+      await reopened.close();
+    });
+
     test('an append that makes its group fail (an event id stored before) fails alone; the others land', async () => {
       const [store] = await twoNodes();
       try {

@@ -451,8 +451,6 @@ const toRecorded = (row: EventRow): RecordedEvent =>
 /** SQLSTATE of a lock wait that PostgreSQL broke as a deadlock; the append is retried. */
 const DEADLOCK_DETECTED = '40P01';
 const isDeadlock = (error: unknown): boolean => (error as { code?: unknown }).code === DEADLOCK_DETECTED;
-/** An error the server reported (it has a SQLSTATE), as opposed to one of the port's own. */
-const isPgError = (error: unknown): boolean => error instanceof DatabaseError;
 
 /**
  * Errors that say the database cannot answer now, not that the request was wrong: SQLSTATE classes
@@ -609,14 +607,12 @@ export class PostgresEventStore implements EventStore {
         } else failed.add(p.streamId);
         // A refused expectation means another writer moved the stream it names, which this process thought it knew.
         if (outcome.ok && outcome.result.kind === 'conflict') this.ends.delete(outcome.result.streamId);
-      });
-      // Issued before these answers: one expecting what a failed append would have made was decided on top of it.
-      for (const p of this.queue) if (decidedOnTopOf(failed, p)) p.refuse = true;
-      outcomes.forEach((outcome, i) => {
-        const p = group[i] as PendingAppend;
+        // Settled, not yet run: callers continue once this loop and the marking below are done.
         if (outcome.ok) p.resolve(outcome.result);
         else p.reject(outcome.error);
       });
+      // Issued before these answers: one expecting what a failed append would have made was decided on top of it.
+      for (const p of this.queue) if (decidedOnTopOf(failed, p)) p.refuse = true;
     }
     this.flushing = undefined;
   }
@@ -644,8 +640,7 @@ export class PostgresEventStore implements EventStore {
             const fault = asFault(`append to ${group.map((p) => p.streamId).join(', ')}`, error);
             return group.map(() => ({ ok: false, error: fault }));
           }
-          // The transaction rolled back; its advisory locks went with it, but a connection in an unknown state is not reused.
-          if (isPgError(error)) broken = await client.query('SELECT pg_advisory_unlock_all()').then(() => undefined, (e: Error) => e);
+          // Otherwise the statement's implicit transaction rolled back, and its locks (all transaction-level) with it.
           // Locks are taken in one order, so only a lock this code does not know of can deadlock; try again.
           if (isDeadlock(error)) continue;
           // Nothing was committed (the error came before or from the one statement): what made it fail fails alone.

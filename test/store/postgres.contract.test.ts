@@ -177,7 +177,8 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
   });
 
   describe('group commit: the appends a node has queued, in one transaction', () => {
-    const twoNodes = async () => [await PostgresEventStore.open(db.url()), await PostgresEventStore.open(db.url())] as const;
+    const node = () => PostgresEventStore.open(db.url());
+    const twoNodes = async () => [await node(), await node()] as const;
     const transactionsOf = async (streams: ReadonlyArray<string>): Promise<number> => {
       const client = new Client({ connectionString: db.url() });
       await client.connect();
@@ -190,7 +191,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     };
 
     test('appends issued together commit as one transaction, each with its own outcome, in one chain', async () => {
-      const [store] = await twoNodes();
+      const store = await node();
       try {
         const streams = Array.from({ length: 30 }, (_, i) => `group-${i}-${Date.now()}`);
         const outcomes = await Promise.all([
@@ -207,7 +208,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     });
 
     test('appends issued before the store closes are committed first', async () => {
-      const [store] = await twoNodes();
+      const store = await node();
       const id = `late-${Date.now()}`;
       const pending = store.append(id, [newEvent()], { expectedRevision: ExpectedRevision.noStream });
       await store.close();
@@ -218,7 +219,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
     });
 
     test('an append that makes its group fail (an event id stored before) fails alone; the others land', async () => {
-      const [store] = await twoNodes();
+      const store = await node();
       try {
         const taken = newEvent();
         await written(store.append(`taken-${Date.now()}`, [taken], { expectedRevision: ExpectedRevision.noStream }));

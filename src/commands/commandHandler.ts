@@ -71,14 +71,19 @@ export interface Previewed {
 }
 
 /**
- * What the items of a batch preview before this one decided, standing in for the appends they
- * would have made: the consumptions each usage stream would have, and the requestIds claimed. A
- * group of consumptions being executed has only claims here: its usage ahead is in the state cache.
+ * What the decisions before this one in a group (decideInOrder) or a batch preview decided, standing
+ * in for appends not committed (or never to be made): the state each written stream would have, and
+ * the requestIds claimed. Seen by the group's own decisions only: a decision of another stream (a
+ * lifecycle command reading a user's usage, a consumption reading the lifecycle) reads what is
+ * committed, so that none rests on an append that may still be refused, whose revision another
+ * process's event could then take (its guard would hold against a state that never was).
  */
-interface PendingConsumptions {
-  readonly usage?: Map<string, ReadonlyArray<CreditsConsumed>>;
+interface Pending {
+  readonly states: Map<string, Loaded<unknown>>;
   readonly claimed: Map<string, CreditsConsumed>;
 }
+
+const noPending = (): Pending => ({ states: new Map(), claimed: new Map() });
 
 export interface CommandHandlerDeps {
   readonly store: EventStore;
@@ -135,31 +140,33 @@ interface Plan {
   readonly commandIds: ReadonlyArray<string>;
   /** Folds the appended events into the cached state of the written stream. */
   readonly remember: () => void;
+  /** The written stream's state with the events in, for the decisions after this one in a group; undefined: not cached. */
+  readonly leaves: () => Loaded<unknown> | undefined;
 }
 
 /**
  * How a decision reads: `claimSeen`, the ids it claims are looked up first (one was found claimed);
  * `fresh`, the store is asked first whether anyone else wrote the streams this process knows;
- * `pending`, what the earlier consumptions of a group (consumeInOrder) or of a batch preview
+ * `pending`, what the earlier decisions of a group (decideInOrder) or of a batch preview
  * (previewConsumptions) would have appended.
  */
 interface Reading {
   readonly claimSeen: boolean;
   readonly fresh: boolean;
-  readonly pending?: PendingConsumptions;
+  readonly pending?: Pending;
 }
 
-/** A consumption decided in a group under its user's lock (a batch's items, or single requests that arrived together), with its sender. */
-interface Consumption {
+/** A command decided in a group under its stream's lock (a batch's items, or single requests that arrived together), with its sender. */
+interface Grouped {
   readonly resolved: Resolved;
   readonly context: CommandContext;
 }
 
-/** What became of one consumption of a group: its result, or what was thrown for it alone. */
+/** What became of one command of a group: its result, or what was thrown for it alone. */
 type Settled = { readonly ok: true; readonly result: Result } | { readonly ok: false; readonly error: unknown };
 
-/** A single request's consumption waiting for its user's lock, and its caller's promise. */
-interface Waiting extends Consumption {
+/** A single request's command waiting for its stream's lock, and its caller's promise. */
+interface Waiting extends Grouped {
   readonly resolve: (result: Result) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -235,8 +242,7 @@ export class CommandHandler {
    */
   async previewConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}, clock: () => Date = this.deps.clock): Promise<ReadonlyArray<E.Either<CommandFailure, Previewed>>> {
     await this.initialize();
-    const usage = new Map<string, ReadonlyArray<CreditsConsumed>>();
-    const pending: PendingConsumptions = { usage, claimed: new Map() };
+    const pending = noPending();
     const results: E.Either<CommandFailure, Previewed>[] = [];
     let ids = 0;
     for (const input of inputs) {
@@ -256,11 +262,7 @@ export class CommandHandler {
       }
       const plan = 'applied' in decided.right ? undefined : decided.right;
       const events = plan === undefined ? [] : wouldAppend(plan).map((r) => ({ ...r, ref: { ...r.ref, eventId: `preview-${++ids}` } }));
-      if (plan !== undefined) {
-        const consumed = plan.events as ReadonlyArray<CreditsConsumed>;
-        usage.set(plan.streamId, [...(usage.get(plan.streamId) ?? []), ...consumed]);
-        for (const id of plan.commandIds) if (consumed[0] !== undefined) pending.claimed.set(id, consumed[0]);
-      }
+      if (plan !== undefined) aheadOf(pending, plan);
       results.push(E.right({ events, month: monthOf(events[0]?.event.data.occurredAt ?? command.occurredAt), profileId: command.profileId }));
     }
     return results;
@@ -280,17 +282,18 @@ export class CommandHandler {
     const previous = await this.appliedUnder(context);
     if (previous !== undefined) return E.right({ events: previous, duplicate: true });
     await this.initialize();
-    if (resolved.command.type === 'ConsumeCredits' && this.deps.store.appliesAppendsInOrder === true) return this.consumeTogether(resolved, context);
+    if (this.deps.store.appliesAppendsInOrder === true) return this.together(resolved, context);
     return this.mutex.run(this.lockOf(resolved.command), () => this.attempts(resolved, context));
   }
 
   /**
-   * A hot user (issue 18): consumptions of one user that arrive while the user's lock is held (by the
-   * commit of the ones before) wait together, and once the lock is theirs are decided one after
-   * another on the state each leaves, their appends committed together, as a batch's items are
-   * (consumeInOrder): one commit for all instead of one each, and still one decision at a time.
+   * Hot streams (issue 18): commands on one stream (a hot user's consumptions, a profile's
+   * subscriptions) that arrive while its lock is held (by the commit of the ones before) wait
+   * together, and once the lock is theirs are decided one after another on the state each leaves,
+   * their appends committed together, as a batch's items are (decideInOrder): one commit for all
+   * instead of one each, and still one decision at a time per stream.
    */
-  private consumeTogether(resolved: Resolved, context: CommandContext): Promise<Result> {
+  private together(resolved: Resolved, context: CommandContext): Promise<Result> {
     const lock = this.lockOf(resolved.command);
     // Alone (the lock free, nobody waiting): decided and appended as any single command, which
     // costs less than a group of one (the bench's mixed HTTP commands: 1,480–1,610 /s as groups of one, 2,020 alone).
@@ -307,13 +310,13 @@ export class CommandHandler {
         .run(lock, () => {
           // From now on, arrivals wait for the next turn of the lock.
           this.waiting.delete(lock);
-          return this.consumeInOrder(group, false);
+          return this.decideInOrder(group, false);
         })
         .then(
           (settled) =>
             group.forEach((w, i) => {
               const s = settled[i];
-              if (s === undefined) w.reject(new InvariantViolation('group', `consumption ${i} of ${group.length} of ${lock} was left without an answer`));
+              if (s === undefined) w.reject(new InvariantViolation('group', `command ${i} of ${group.length} of ${lock} was left without an answer`));
               else if (s.ok) w.resolve(s.result);
               else w.reject(s.error);
             }),
@@ -329,7 +332,7 @@ export class CommandHandler {
 
   /**
    * Batch usage (api.md): each input decided as its own ConsumeCredits with every rule, results in
-   * input order. The items of one user are decided in order under the user's lock (consumeInOrder:
+   * input order. The items of one user are decided in order under the user's lock (decideInOrder:
    * on a group-commit store, every accepted item of the batch in one commit). Users run side by side.
    */
   async executeConsumptions(inputs: ReadonlyArray<unknown>, context: CommandContext = {}): Promise<ReadonlyArray<Result>> {
@@ -349,7 +352,7 @@ export class CommandHandler {
         this.mutex.run(lock, async () => {
           // Each requestId looked up first (claimSeen): a retried batch, the usual way a client recovers,
           // then finds its items applied instead of having every append refused and decided again.
-          const settled = await this.consumeInOrder(items, true);
+          const settled = await this.decideInOrder(items, true);
           items.forEach(({ index }, i) => {
             const s = settled[i];
             if (s === undefined) throw new InvariantViolation('group', `batch item ${index} of ${lock} was left without an answer`);
@@ -363,18 +366,19 @@ export class CommandHandler {
   }
 
   /**
-   * Consumptions of one user, under the user's lock, in order. On a store that applies appends in
-   * order (a group commit), each is decided on the state the ones before it leave and their appends
-   * are issued without waiting for each other, so that every accepted one is in one commit. Should
+   * Commands on one stream (one user's consumptions, a profile's commands), under its lock, in order.
+   * On a store that applies appends in order (a group commit), each is decided on the state the ones
+   * before it leave (held for the group alone, `Pending`) and their appends are issued without
+   * waiting for each other, so that every accepted one is in one commit. Should
    * an append be refused (another process moved a stream, a requestId claimed twice), the state it
    * was decided on was wrong, and so may be every later decision: those are decided again, one at a
    * time, as single commands. What is thrown for one (a store fault) is that one's alone.
    * `claimSeen`: each requestId is looked up before deciding, rather than only after a refusal.
    */
-  private async consumeInOrder(items: ReadonlyArray<Consumption>, claimSeen: boolean): Promise<ReadonlyArray<Settled>> {
+  private async decideInOrder(items: ReadonlyArray<Grouped>, claimSeen: boolean): Promise<ReadonlyArray<Settled>> {
     const settled = new Array<Settled>(items.length);
     const attempt = async (i: number, claimsLost = 0) => {
-      const { resolved, context } = items[i] as Consumption;
+      const { resolved, context } = items[i] as Grouped;
       try {
         settled[i] = { ok: true, result: await this.attempts(resolved, context, claimsLost) };
       } catch (error) {
@@ -389,12 +393,12 @@ export class CommandHandler {
     const pending: { i: number; streamId: string; appended: Promise<AppendResult> }[] = [];
     // The requestIds the appends issued claim, and by which one: a later one with the same id is its
     // retry or REQUEST_ID_REUSED (K2, before the user's state), although nothing is committed yet.
-    const claims: PendingConsumptions = { claimed: new Map() };
+    const ahead = noPending();
     const claimer = new Map<string, number>();
     const retries: { i: number; of: number }[] = [];
     for (const [i, { resolved, context }] of items.entries()) {
       try {
-        const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen, fresh: true, pending: claims });
+        const decision = await this.decide(resolved, context, this.deps.clock().toISOString(), { claimSeen, fresh: true, pending: ahead });
         if (E.isLeft(decision)) settled[i] = { ok: true, result: decision };
         else if ('applied' in decision.right) {
           const c = resolved.command;
@@ -406,13 +410,10 @@ export class CommandHandler {
           const appended = this.append(plan, context);
           // Awaited below, after the others are issued; a rejection is handled there.
           appended.catch(() => undefined);
-          // The user's next one is decided as if this one were in; if it is not, the next one's expected revision fails too.
-          plan.remember();
+          // The next one is decided as if this one were in; if it is not, the next one's expected revision fails too.
+          aheadOf(ahead, plan);
           pending.push({ i, streamId: plan.streamId, appended });
-          for (const id of plan.commandIds) {
-            claims.claimed.set(id, plan.events[0] as CreditsConsumed);
-            claimer.set(id, i);
-          }
+          for (const id of plan.commandIds) claimer.set(id, i);
         }
       } catch (error) {
         settled[i] = { ok: false, error };
@@ -523,11 +524,11 @@ export class CommandHandler {
     const dated: Dating = (command, against) => (resolved.serverDated ? { ...command, occurredAt: serverInstant(now, against) } : command);
     switch (c.type) {
       case 'DefineTier': {
-        const catalog = await this.catalog();
+        const catalog = await this.catalog(pending);
         return this.plan(catalogReads, catalog, catalog.state, catalogDecider, issued(dated(c, catalogChecked(catalog.state)), now), evolveCatalog, new Map());
       }
       case 'CreateProfile': {
-        const registry = await this.cache.load(registryReads.writes, evolveRegistry, emptyRegistry);
+        const registry = await this.load(registryReads.writes, evolveRegistry, emptyRegistry, pending);
         return this.plan(registryReads, registry, registry.state, registryDecider, issued(dated(c, undefined), now), evolveRegistry, new Map());
       }
       case 'ConsumeCredits':
@@ -537,7 +538,7 @@ export class CommandHandler {
       default:
         // The months of the date the command carries, or for one the server dates, of its clock's
         // instant: its dating may move it into the next month, which the reads cover.
-        return this.decideLifecycle(c, lifecycleReads(dated(c, undefined)), dated, context, now);
+        return this.decideLifecycle(c, lifecycleReads(dated(c, undefined)), dated, context, now, pending);
     }
   }
 
@@ -550,8 +551,8 @@ export class CommandHandler {
    * makes the append conflict, and the next attempt sees it). K4 needs no such guard: every
    * consumption guards the lifecycle stream.
    */
-  private async decideLifecycle(c: ProfileCommand, reads: ReadsOf<'lifecycle'>, dated: Dating, context: CommandContext, now: string): Promise<Decided> {
-    const lifecycle = await this.profile(c.profileId, context);
+  private async decideLifecycle(c: ProfileCommand, reads: ReadsOf<'lifecycle'>, dated: Dating, context: CommandContext, now: string, pending: Pending | undefined): Promise<Decided> {
+    const lifecycle = await this.profile(c.profileId, context, pending);
     if (lifecycle === undefined) return E.left(profileNotFound(c.profileId));
     const catalog = await this.catalog();
     const read = new Map([[reads.catalog, catalog.revision]]);
@@ -589,7 +590,7 @@ export class CommandHandler {
     context: CommandContext,
     now: string,
     claimSeen: boolean,
-    pending?: PendingConsumptions,
+    pending?: Pending,
   ): Promise<Decided> {
     const lifecycle = await this.profile(c.profileId, context);
     if (lifecycle === undefined) return E.left(profileNotFound(c.profileId));
@@ -599,9 +600,7 @@ export class CommandHandler {
     const reads = consumptionReads(command);
     const usageSoFar = this.deps.usageSoFar;
     if (usageSoFar !== undefined) this.cache.seed(reads.writes, () => usageSoFar(c.profileId, c.userId, monthOf(command.occurredAt), reads.writes));
-    const cached: Loaded<UsageState> = await this.cache.load(reads.writes, evolveUsage, initialUsageState);
-    const ahead = pending?.usage?.get(reads.writes) ?? [];
-    const usage = ahead.length === 0 ? cached : { state: ahead.reduce(evolveUsage, cached.state), revision: cached.revision + ahead.length };
+    const usage = await this.load(reads.writes, evolveUsage, initialUsageState, pending);
     const read = new Map([
       [reads.catalog, catalog.revision],
       [reads.lifecycle, lifecycle.revision],
@@ -699,6 +698,7 @@ export class CommandHandler {
       prefixGuards,
       commandIds,
       remember: () => (evolveStream === undefined ? undefined : this.cache.appended(reads.writes, written, decided.right, evolveStream)),
+      leaves: () => (evolveStream === undefined ? undefined : { state: decided.right.reduce(evolveStream, written.state), revision: written.revision + decided.right.length }),
     });
   }
 
@@ -735,19 +735,25 @@ export class CommandHandler {
   }
 
   /** The lifecycle state of a profile the sender may act on, seeded with the registry's facts; undefined: none such. */
-  private async profile(profileId: string, context: CommandContext): Promise<Loaded<ProfileState> | undefined> {
-    const registry = await this.cache.load(Streams.registry, evolveRegistry, emptyRegistry);
+  private async profile(profileId: string, context: CommandContext, pending?: Pending): Promise<Loaded<ProfileState> | undefined> {
+    const registry = await this.load(Streams.registry, evolveRegistry, emptyRegistry, pending);
     const info = registry.state.profiles.get(profileId);
     if (info === undefined || context.mayActOn?.(info.accountId) === false) return undefined;
     const seed = evolveProfile(initialProfileState, {
       type: 'ProfileCreated',
       data: { profileId, accountId: info.accountId, region: info.region, name: info.name, occurredAt: info.createdAt },
     });
-    return this.cache.load(Streams.profile(profileId), evolveProfile, seed);
+    return this.load(Streams.profile(profileId), evolveProfile, seed, pending);
   }
 
-  private catalog(): Promise<Loaded<Catalog>> {
-    return this.cache.load(Streams.catalog, evolveCatalog, emptyCatalog);
+  private catalog(pending?: Pending): Promise<Loaded<Catalog>> {
+    return this.load(Streams.catalog, evolveCatalog, emptyCatalog, pending);
+  }
+
+  /** A stream's state as the group's earlier decisions leave it, if they wrote it; else as cached (committed). */
+  private load<S, Ev extends LedgerEvent>(streamId: string, evolve: (s: S, e: Ev) => S, initial: S, pending: Pending | undefined): Promise<Loaded<S>> {
+    const ahead = pending?.states.get(streamId) as Loaded<S> | undefined;
+    return ahead === undefined ? this.cache.load(streamId, evolve, initial) : Promise.resolve(ahead);
   }
 
   /** C3: a fresh ledger starts with the three tiers, as ordinary events; whoever writes them first wins. */
@@ -764,6 +770,16 @@ export class CommandHandler {
     this.catalogSeeded = true;
   }
 }
+
+/** What a plan leaves for the decisions after it in its group: its stream's state, and for a consumption its requestId claimed. */
+const aheadOf = (pending: Pending, plan: Plan): void => {
+  const leaves = plan.leaves();
+  // Not cached (a profile's credits, read whole each time): the next decision reads the store, and its append is refused if this one lands.
+  if (leaves === undefined) pending.states.delete(plan.streamId);
+  else pending.states.set(plan.streamId, leaves);
+  const consumed = plan.events[0];
+  if (consumed?.type === 'CreditsConsumed') for (const id of plan.commandIds) pending.claimed.set(id, consumed);
+};
 
 /** A plan's events as they would be recorded, checked as an append checks them. */
 const wouldAppend = (plan: Plan): ReadonlyArray<Recorded> => {

@@ -7,8 +7,8 @@ import { EventStore } from '../../src/store/eventStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
 /**
- * Lifecycle commands here: on SQLite a user's consumptions are decided in groups (consumeInOrder), each
- * after a look, which costs a pragma there. The first decision of a command trusts what its process knows of the streams it reads, without
+ * Commands one at a time here: on SQLite commands on one stream sent together are decided in groups
+ * (decideInOrder), each after a look, which costs a pragma there. The first decision of a command trusts what its process knows of the streams it reads, without
  * asking the store whether another process wrote since (a round trip per command on PostgreSQL):
  * an acceptance is checked by its append, a refusal is answered only after a fresh look.
  */

@@ -7,9 +7,10 @@ import { AppendOptions, EventStore, NewEvent } from '../../src/store/eventStore'
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
 /**
- * Issue 18, hot streams: single consumptions of one user that arrive while one of the user's is being
- * committed are decided one after another and their appends issued together, which a group-commit
- * store (SQLite) commits in one transaction; K2 and K4 hold as they do one at a time.
+ * Issue 18, hot streams: single commands on one stream (a user's consumptions, a profile's
+ * subscriptions) that arrive while one of them is being committed are decided one after another and
+ * their appends issued together, which a group-commit store (SQLite) commits in one transaction; K2
+ * and K4 hold as they do one at a time, and no decision of another stream sees them before they commit.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-hot-user-'));
@@ -18,13 +19,19 @@ let files = 0;
 
 const clock = () => new Date('2026-04-15T12:00:00.000Z');
 const USAGE = 'profile/p-1/usage/alice/2026-04';
+const LIFECYCLE = 'profile/p-1/lifecycle';
 
 /**
- * The store, noting for each append to the usage stream the turn of the event loop it was issued in
+ * The store, noting for each append to `stream` the turn of the event loop it was issued in
  * (appends issued in one turn commit together), and failing the ones `fails` picks (by their count),
- * before they reach the store.
+ * before they reach the store. `onAppend` sees every append as it is issued.
  */
-const observed = (store: EventStore, fails: (n: number) => boolean = () => false) => {
+const observed = (
+  store: EventStore,
+  fails: (n: number) => boolean = () => false,
+  stream = USAGE,
+  onAppend: (streamId: string, options: AppendOptions) => void = () => undefined,
+) => {
   let turn = 0;
   let ticking = true;
   const tick = () => {
@@ -37,7 +44,8 @@ const observed = (store: EventStore, fails: (n: number) => boolean = () => false
     get(target, prop) {
       if (prop === 'append') {
         return async (streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions) => {
-          if (streamId === USAGE) {
+          onAppend(streamId, options);
+          if (streamId === stream) {
             turns.push(turn);
             if (fails(turns.length)) throw new Error('disk I/O error');
           }
@@ -133,6 +141,77 @@ describe('consumptions of one user sent together', () => {
     const [original, , retry] = results.map((r) => (E.isRight(r) ? r.right.events.map((e) => e.eventId) : []));
     expect(retry).toEqual(original);
     expect(await sqlite.readStream(USAGE)).toHaveLength(1);
+    await sqlite.close();
+  });
+});
+
+const subscribe = (userId: string) => ({ type: 'Subscribe', profileId: 'p-1', userId, tier: 'PRO', occurredAt: '2026-04-02T00:00:00Z' });
+
+describe('commands on one profile sent together', () => {
+  test('are appended together, in the order sent, and each answer is the one it would have alone', async () => {
+    const sqlite = new SqliteEventStore(join(dir, `hot-${files++}.db`));
+    const { store, turns, stop } = observed(sqlite, () => false, LIFECYCLE);
+    const handler = await withUser(store);
+    const before = turns().length;
+    const first = handler.execute(subscribe('u-0'));
+    while (turns().length === before) await new Promise((resolve) => setImmediate(resolve));
+    // u-3 twice: the second, decided on the group's state before either commits, is SUBSCRIPTION_EXISTS as it would be alone.
+    const rest = ['u-1', 'u-2', 'u-3', 'u-3', 'u-4'].map((u) => handler.execute(subscribe(u)));
+    const results = await Promise.all([first, ...rest]);
+    stop();
+    expect(results.map((r) => (E.isLeft(r) ? r.left.code : 'OK'))).toEqual(['OK', 'OK', 'OK', 'OK', 'ALREADY_SUBSCRIBED', 'OK']);
+    const [firstTurn, ...others] = turns().slice(before);
+    expect(new Set(others).size).toBe(1);
+    expect(others[0]).toBeGreaterThan(firstTurn as number);
+    const stored = (await sqlite.readStream(LIFECYCLE)).filter((e) => e.type === 'UserSubscribed').map((e) => (e.data as { userId: string }).userId);
+    expect(stored).toEqual(['alice', 'u-0', 'u-1', 'u-2', 'u-3', 'u-4']);
+    await sqlite.close();
+  });
+
+  test('one whose append fails answers the failure alone; the others are decided again without it and land', async () => {
+    const sqlite = new SqliteEventStore(join(dir, `hot-${files++}.db`));
+    // withUser's Subscribe is the first append to the lifecycle; then u-0's, then u-1's (the first of the group) fails.
+    const { store, stop } = observed(sqlite, (n) => n === 3, LIFECYCLE);
+    const handler = await withUser(store);
+    const results = await Promise.allSettled(['u-0', 'u-1', 'u-2', 'u-3'].map((u) => handler.execute(subscribe(u))));
+    stop();
+    expect(results.map((r) => (r.status === 'rejected' ? 'FAILED' : E.isLeft(r.value) ? r.value.left.code : 'OK'))).toEqual(['OK', 'FAILED', 'OK', 'OK']);
+    const stored = (await sqlite.readStream(LIFECYCLE)).filter((e) => e.type === 'UserSubscribed').map((e) => (e.data as { userId: string }).userId);
+    expect(stored).toEqual(['alice', 'u-0', 'u-2', 'u-3']);
+    // Nothing of the failed one is in what the next decision reads.
+    expect(E.isRight(await handler.execute(subscribe('u-1')))).toBe(true);
+    await sqlite.close();
+  });
+
+  test("a decision of another stream reads what is committed, never a group's appends before they commit", async () => {
+    const sqlite = new SqliteEventStore(join(dir, `hot-${files++}.db`));
+    const unsubscribe = { type: 'Unsubscribe', profileId: 'p-1', userId: 'alice', occurredAt: '2026-04-15T00:00:00Z' };
+    const guarded: number[] = [];
+    let usageAppends = 0;
+    let handler: CommandHandler | undefined;
+    let unsubscribed: ReturnType<CommandHandler['execute']> | undefined;
+    const { store, turns, stop } = observed(sqlite, () => false, USAGE, (streamId, options) => {
+      if (streamId === LIFECYCLE) {
+        const guard = options.guards?.find((g) => g.streamId === USAGE)?.expectedRevision;
+        if (guard?.kind === 'exact') guarded.push(guard.revision);
+      }
+      // As the group's last append is issued (none of the five committed), alice's Unsubscribe is sent.
+      if (streamId === USAGE && ++usageAppends === 6) unsubscribed = handler?.execute(unsubscribe);
+    });
+    handler = await withUser(store);
+    const first = handler.execute(consume('r-0', '1'));
+    while (turns().length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const rest = Array.from({ length: 5 }, (_, i) => (handler as CommandHandler).execute(consume(`r-${i + 1}`, '1')));
+    const results = await Promise.all([first, ...rest]);
+    const last = await unsubscribed;
+    stop();
+    expect(results.every(E.isRight)).toBe(true);
+    expect(last !== undefined && E.isRight(last)).toBe(true);
+    // Decided first on r-0 alone (revision 0): the group's five were not committed. Its append then
+    // found them committed before it in the same transaction, and it was decided again on all six.
+    expect(guarded).toEqual([0, 5]);
+    const lifecycle = await sqlite.readStream(LIFECYCLE);
+    expect(lifecycle[lifecycle.length - 1]?.type).toBe('UserUnsubscribed');
     await sqlite.close();
   });
 });

@@ -40,8 +40,15 @@ const observed = (
   };
   setImmediate(tick);
   const turns: number[] = [];
+  let looks = 0;
   const wrapped = new Proxy(store, {
     get(target, prop) {
+      if (prop === 'streamEnds') {
+        return () => {
+          looks += 1;
+          return target.streamEnds?.();
+        };
+      }
       if (prop === 'append') {
         return async (streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions) => {
           onAppend(streamId, options);
@@ -56,7 +63,7 @@ const observed = (
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { store: wrapped, turns: () => [...turns], stop: () => (ticking = false) };
+  return { store: wrapped, turns: () => [...turns], looks: () => looks, stop: () => (ticking = false) };
 };
 
 const withUser = async (store: EventStore): Promise<CommandHandler> => {
@@ -150,9 +157,10 @@ const subscribe = (userId: string) => ({ type: 'Subscribe', profileId: 'p-1', us
 describe('commands on one profile sent together', () => {
   test('are appended together, in the order sent, and each answer is the one it would have alone', async () => {
     const sqlite = new SqliteEventStore(join(dir, `hot-${files++}.db`));
-    const { store, turns, stop } = observed(sqlite, () => false, LIFECYCLE);
+    const { store, turns, looks, stop } = observed(sqlite, () => false, LIFECYCLE);
     const handler = await withUser(store);
     const before = turns().length;
+    const looksBefore = looks();
     const first = handler.execute(subscribe('u-0'));
     while (turns().length === before) await new Promise((resolve) => setImmediate(resolve));
     // u-3 twice: the second, decided on the group's state before either commits, is SUBSCRIPTION_EXISTS as it would be alone.
@@ -163,6 +171,8 @@ describe('commands on one profile sent together', () => {
     const [firstTurn, ...others] = turns().slice(before);
     expect(new Set(others).size).toBe(1);
     expect(others[0]).toBeGreaterThan(firstTurn as number);
+    // One look for other writers for the group (a round trip on PostgreSQL), none for the first, alone.
+    expect(looks() - looksBefore).toBe(1);
     const stored = (await sqlite.readStream(LIFECYCLE)).filter((e) => e.type === 'UserSubscribed').map((e) => (e.data as { userId: string }).userId);
     expect(stored).toEqual(['alice', 'u-0', 'u-1', 'u-2', 'u-3', 'u-4']);
     await sqlite.close();

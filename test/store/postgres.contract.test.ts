@@ -28,10 +28,14 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await Promise.all(stores.map((s) => s.close()));
       const client = new Client({ connectionString: fresh.url() });
       await client.connect();
-      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 4 }]);
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 5 }]);
+      // Version 5: the group function's statements planned once per connection, never as a scan (docs/performance.md).
+      expect((await client.query("SELECT proconfig FROM pg_proc WHERE proname = 'ledger_append_group'")).rows).toEqual([
+        { proconfig: ['plan_cache_mode=force_generic_plan', 'enable_seqscan=off'] },
+      ]);
       await client.query('UPDATE ledger_schema SET version = 99');
       await client.end();
-      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (4)');
+      await expect(PostgresEventStore.open(fresh.url())).rejects.toThrow('database schema version 99 is newer than this build knows (5)');
     } finally {
       await fresh.drop();
     }
@@ -61,7 +65,7 @@ suite(`PostgreSQL store${skip === undefined ? '' : ` — skipped: ${skip}`}`, ()
       await reopened.close();
       const client = new Client({ connectionString: old.url() });
       await client.connect();
-      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 4 }]);
+      expect((await client.query('SELECT version FROM ledger_schema')).rows).toEqual([{ version: 5 }]);
       await client.end();
     } finally {
       await old.drop();

@@ -695,6 +695,10 @@ export class CommandHandler {
       return Guard.stream(streamId, revision);
     });
     if (read.size !== guards.length) throw new InvariantViolation('reads', `${reads.writes}: loaded ${[...read.keys()].join(', ')}, declared ${guardedStreams(reads).join(', ')}`);
+    // Folded once, for the group's next decision and then for the cache once the append lands.
+    let after: Loaded<W> | undefined;
+    const leaves = (): Loaded<W> | undefined =>
+      evolveStream === undefined ? undefined : (after ??= { state: decided.right.reduce(evolveStream, written.state), revision: written.revision + decided.right.length });
     return E.right({
       streamId: reads.writes,
       revision: written.revision,
@@ -702,8 +706,11 @@ export class CommandHandler {
       guards,
       prefixGuards,
       commandIds,
-      remember: () => (evolveStream === undefined ? undefined : this.cache.appended(reads.writes, written, decided.right, evolveStream)),
-      leaves: () => (evolveStream === undefined ? undefined : { state: decided.right.reduce(evolveStream, written.state), revision: written.revision + decided.right.length }),
+      remember: () => {
+        const folded = leaves();
+        if (folded !== undefined) this.cache.keep(reads.writes, folded);
+      },
+      leaves,
     });
   }
 

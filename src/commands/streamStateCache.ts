@@ -91,6 +91,11 @@ export class StreamStateCache<Ev> {
     this.remember(streamId, { state: events.reduce(evolve, before.state), revision: before.revision + events.length });
   }
 
+  /** A stream's state after an append, as its caller folded it already (a decision of a group, for the ones after it). */
+  keep<S>(streamId: string, after: Loaded<S>): void {
+    this.remember(streamId, after);
+  }
+
   /**
    * A state of a stream folded elsewhere (the read model's running sum of a usage stream), taken
    * when nothing is cached for it: the next load reads only the events after its revision.

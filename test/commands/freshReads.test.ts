@@ -8,7 +8,7 @@ import { SqliteEventStore } from '../../src/store/sqliteEventStore';
 
 /**
  * Commands one at a time here: on SQLite commands on one stream sent together are decided in groups
- * (decideInOrder), each after a look, which costs a pragma there. The first decision of a command trusts what its process knows of the streams it reads, without
+ * (decideInOrder), after one look a group, which costs a pragma there. The first decision of a command trusts what its process knows of the streams it reads, without
  * asking the store whether another process wrote since (a round trip per command on PostgreSQL):
  * an acceptance is checked by its append, a refusal is answered only after a fresh look.
  */

@@ -163,7 +163,7 @@ describe('commands on one profile sent together', () => {
     const looksBefore = looks();
     const first = handler.execute(subscribe('u-0'));
     while (turns().length === before) await new Promise((resolve) => setImmediate(resolve));
-    // u-3 twice: the second, decided on the group's state before either commits, is SUBSCRIPTION_EXISTS as it would be alone.
+    // u-3 twice: the second, decided on the group's state before either commits, is ALREADY_SUBSCRIBED as it would be alone.
     const rest = ['u-1', 'u-2', 'u-3', 'u-3', 'u-4'].map((u) => handler.execute(subscribe(u)));
     const results = await Promise.all([first, ...rest]);
     stop();

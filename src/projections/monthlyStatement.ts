@@ -7,7 +7,7 @@ import { ProfileInfo } from '../domain/registryDecider';
 import { OVERAGE_PRICE_PER_CREDIT, TierVersion } from '../domain/tier';
 import { Month, monthEnd, monthOf, previousMonth, toMillis } from '../domain/time';
 import { billedHoldings, Change, evolveUser, UserHistory, UserMonth, userMonthIn } from '../domain/userMonth';
-import { PAUSE_EVERY, Sliced, mapSliced, reduceSliced, sortSliced, whole } from './slices';
+import { PAUSE_EVERY, Sliced, filterSliced, mapOfSliced, mapSliced, reduceSliced, sortSliced, whole } from './slices';
 import { statementInvariantChecks } from './statementInvariants';
 import { Statement, StatementLine, statusOf, UserStatement } from './statementTypes';
 import { UsageOfMonth } from './usageOfMonth';
@@ -224,7 +224,7 @@ function* userMonths(lifecycle: ReadonlyArray<Recorded<ProfileEvent>>, month: Mo
     if (e.type === 'OverageSet') continue;
     histories.set(e.data.userId, evolveUser(histories.get(e.data.userId), { event: e, ref: r.ref }));
   }
-  return new Map(yield* mapSliced(histories, ([userId, h]) => [userId, userMonthIn(h, month)] as const));
+  return yield* mapOfSliced(yield* mapSliced(histories, ([userId, h]) => [userId, userMonthIn(h, month)] as const));
 }
 
 /**
@@ -246,10 +246,10 @@ export function* statementFold(input: StatementInput): Sliced<Statement> {
   };
   const fold: Fold = { profileId: input.profile.profileId, month: input.month, tiers: tiersInEffect(input.catalog, input.month), show };
   const months = yield* userMonths(input.lifecycle, input.month);
-  const users = new Map(yield* mapSliced(months, ([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))] as const));
+  const users = yield* mapOfSliced(yield* mapSliced(months, ([userId, um]) => [userId, withOverage(fold, userId, linesOf(fold, userId, um), input.usage.get(userId))] as const));
   for (const r of datedIn(input.credits, input.month)) users.set(r.event.data.userId, withCredit(fold, users.get(r.event.data.userId) ?? noLines, r));
   const billedUsers = yield* sortSliced(
-    [...users].filter(([, u]) => u.lines.length > 0),
+    yield* filterSliced(users, ([, u]) => u.lines.length > 0),
     ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
   );
   const byUser = yield* mapSliced(billedUsers, ([userId, u]) => userStatement(fold, userId, u, input.usage.get(userId)));

@@ -5,7 +5,7 @@ import { effectiveTier } from '../domain/allowance';
 import { assertInvariant } from '../domain/invariant';
 import { monthOf, toMillis } from '../domain/time';
 import { evolveUser, UserHistory, userMonthIn } from '../domain/userMonth';
-import { mapSliced, PAUSE_EVERY, Sliced } from './slices';
+import { filterSliced, mapSliced, PAUSE_EVERY, Sliced, sortSliced } from './slices';
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -44,8 +44,10 @@ export function* profileNowFold(info: ProfileInfo, lifecycle: ReadonlyArray<Reco
   const month = monthOf(now);
   const assignments = yield* mapSliced(histories, ([userId, h]) => [userId, userMonthIn(h, month).assignments] as const);
   const offered = tiersInEffect(catalog, month);
-  const holders = assignments.filter(([, held]) => held.size > 0).sort(([a], [b]) => byText(a, b));
-  yield;
+  const holders = yield* sortSliced(
+    yield* filterSliced(assignments, ([, held]) => held.size > 0),
+    ([a], [b]) => byText(a, b),
+  );
   const users = yield* mapSliced(holders, ([userId, held]) => {
       // The direct assignment (no group) first, then by group id.
       const active = [...held.values()].map((a) => ({ groupId: a.groupId, tier: a.tier })).sort((a, b) => byText(a.groupId ?? '', b.groupId ?? ''));

@@ -44,6 +44,28 @@ export function* mapSliced<A, B>(items: Iterable<A>, f: (a: A) => B): Sliced<B[]
   return out;
 }
 
+/** A map of `entries` (the last of a key wins, as `new Map`), pausing every PAUSE_EVERY entries: a big profile's 50,000 users in one `new Map` hold the loop for tens of milliseconds. */
+export function* mapOfSliced<K, V>(entries: Iterable<readonly [K, V]>): Sliced<Map<K, V>> {
+  const out = new Map<K, V>();
+  let n = 0;
+  for (const [k, v] of entries) {
+    out.set(k, v);
+    if (++n % PAUSE_EVERY === 0) yield;
+  }
+  return out;
+}
+
+/** The items `keep` admits, in order, pausing every PAUSE_EVERY items. */
+export function* filterSliced<A>(items: Iterable<A>, keep: (a: A) => boolean): Sliced<A[]> {
+  const out: A[] = [];
+  let n = 0;
+  for (const a of items) {
+    if (keep(a)) out.push(a);
+    if (++n % PAUSE_EVERY === 0) yield;
+  }
+  return out;
+}
+
 /**
  * For an async loop over many items (events read from a store): `if (clock.due()) await clock.pause()`
  * after each item gives the event loop a turn once the loop has held it for `sliceMs`; the clock is

@@ -59,7 +59,9 @@ export function* statementInvariantChecks(s: Statement, usage: ReadonlyMap<strin
       assertInvariant(cited === consumed?.count, 'L6', () => `${where}, line ${l.lineId}: cites ${cited} consumption events of ${consumed?.count ?? 0}`);
     }
   }
+  let seen = 0;
   for (const [userId, u] of usage) {
+    if (++seen % PAUSE_EVERY === 0) yield;
     assertInvariant(placed.has(userId), 'L6', () => `${where}: user ${userId} consumed ${format2(u.credits)} credits in ${u.count} events but is billed nothing`);
   }
   yield;

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { SLICE_MS } from '../projections/slices';
+import { nextTurn, SLICE_MS } from '../projections/slices';
 
 /**
  * JSON of answer bodies, kept per object: the ledger hands out the same statement object until its
@@ -38,10 +37,7 @@ export const jsonWithStreamedArray = (body: object, key: string): Readable => {
       if (chunk.length >= CHUNK) {
         yield chunk;
         chunk = '';
-        if (performance.now() - started >= SLICE_MS) {
-          await yieldToEventLoop();
-          started = performance.now();
-        }
+        if (performance.now() - started >= SLICE_MS) started = await nextTurn();
       }
     }
     yield `${chunk}]}`;

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 /**
  * A long pure computation written as a generator that yields (nothing) where it may pause: the
@@ -21,16 +20,60 @@ export const whole = <T>(work: Sliced<T>): T => {
 /** A slice's length: well below the 50 ms a request may hold the loop, well above a turn's cost. */
 export const SLICE_MS = 8;
 
+/**
+ * The event loop's turns, shared by every sliced work of the process. Works that pause resume
+ * together in the next turn and share its one slice: two big requests at once (or a catch-up and
+ * the consumption index it feeds) held the loop for a slice each, one after the other, in the same
+ * turn. A work that finds the turn spent before it could run goes first in the next, so none starves.
+ */
+class Turns {
+  private began = performance.now();
+  private ran: Array<() => void> = [];
+  private starved: Array<() => void> = [];
+  private scheduled = false;
+
+  /** When the current turn's slice began. */
+  get start(): number {
+    return this.began;
+  }
+
+  next(starved: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      (starved ? this.starved : this.ran).push(resolve);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.turn);
+      }
+    });
+  }
+
+  // Resolved in order: the works continue, as microtasks, in that order, before the loop goes on.
+  private readonly turn = (): void => {
+    this.scheduled = false;
+    this.began = performance.now();
+    const queue = [...this.starved, ...this.ran];
+    this.starved = [];
+    this.ran = [];
+    for (const resolve of queue) resolve();
+  };
+}
+
+const turns = new Turns();
+
+/** Waits for a turn of the event loop with time left in its slice (shared with the others resumed in it); returns when that slice began. */
+export const nextTurn = async (sliceMs = SLICE_MS): Promise<number> => {
+  await turns.next(false);
+  while (performance.now() - turns.start >= sliceMs) await turns.next(true);
+  return turns.start;
+};
+
 /** Runs `work`, giving the event loop a turn whenever it has held it for `sliceMs`. */
 export const inSlices = async <T>(work: Sliced<T>, sliceMs = SLICE_MS): Promise<T> => {
   let started = performance.now();
   for (;;) {
     const step = work.next();
     if (step.done) return step.value;
-    if (performance.now() - started >= sliceMs) {
-      await yieldToEventLoop();
-      started = performance.now();
-    }
+    if (performance.now() - started >= sliceMs) started = await nextTurn(sliceMs);
   }
 };
 
@@ -86,8 +129,7 @@ export class SliceClock {
   }
 
   async pause(): Promise<void> {
-    await yieldToEventLoop();
-    this.started = performance.now();
+    this.started = await nextTurn(this.sliceMs);
   }
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { filterSliced, mapOfSliced, PAUSE_EVERY, Sliced, sortSliced, whole } from '../../src/projections/slices';
+import { performance } from 'node:perf_hooks';
+import { filterSliced, inSlices, mapOfSliced, PAUSE_EVERY, Sliced, sortSliced, whole } from '../../src/projections/slices';
 
 describe('sortSliced', () => {
   test('sorts as the native stable sort does, ties in their order', () => {
@@ -70,5 +71,46 @@ describe('mapOfSliced and filterSliced', () => {
     const kept = longestStretch((xs) => filterSliced(xs, (x) => x % 2 === 0), items);
     expect(kept.value).toHaveLength(25_000);
     expect(kept.most).toBeLessThanOrEqual(PAUSE_EVERY);
+  });
+});
+
+describe('inSlices: works at once share the turns of the event loop', () => {
+  /** Holds the loop for `ms`, as a step of a big fold does. */
+  const hold = (ms: number) => {
+    for (const end = performance.now() + ms; performance.now() < end; );
+  };
+  /** A work of `steps` steps of `stepMs` each, pausing after each, recording the loop turn (`turn()`) each step ran in. */
+  function* busy(steps: number, stepMs: number, turn: () => number, ran: number[]): Sliced<number> {
+    for (let i = 0; i < steps; i++) {
+      hold(stepMs);
+      ran.push(turn());
+      yield;
+    }
+    return steps;
+  }
+
+  test('two works resumed in one turn hold the loop for one slice between them, in turns, neither waiting for the other to end', async () => {
+    let turn = 0;
+    let running = true;
+    // Counts the loop's turns: each runs once per turn, between the works' resumptions.
+    const tick = () => {
+      turn += 1;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const [a, b]: [number[], number[]] = [[], []];
+    const sliceMs = 4;
+    const done = await Promise.all([inSlices(busy(30, 1, () => turn, a), sliceMs), inSlices(busy(30, 1, () => turn, b), sliceMs)]);
+    running = false;
+    expect(done).toEqual([30, 30]);
+    // Each started in the caller's turn (turn 0) on its own clock; in every later turn, steps of 1 ms
+    // stop once the turn's 4 ms are spent: 4 at most, where a slice each would make 8.
+    const perTurn = new Map<number, number>();
+    for (const t of [...a, ...b].filter((t) => t > 0)) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(sliceMs + 1);
+    // Round robin: each ran while the other still had steps to go.
+    const later = (xs: number[]) => xs.filter((t) => t > 0);
+    expect(Math.min(...later(b))).toBeLessThan(Math.max(...a));
+    expect(Math.min(...later(a))).toBeLessThan(Math.max(...b));
   });
 });

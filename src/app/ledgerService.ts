@@ -300,8 +300,14 @@ export class LedgerService {
     return this.view.creditsOf(profileId)?.filter((r) => r.event.data.lineId === lineId);
   }
 
+  /**
+   * The catalog is one stream: when it holds nothing the view lacks, the view's catalog is the
+   * current one, and the answer need not wait for the view to catch up on every other stream (a
+   * burst of another process's usage: ~1 s at 50,000 users).
+   */
   async catalog(month: Month): Promise<CatalogOffer> {
-    await this.catchUp();
+    const newer = await this.store.readStream(Streams.catalog, { fromRevision: this.view.catalogSoFar().length, limit: 1 });
+    if (newer.length > 0) await this.catchUp();
     return catalogOffer(this.view.catalogSoFar(), month);
   }
 

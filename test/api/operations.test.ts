@@ -45,7 +45,7 @@ describe('GET /livez, /readyz, /metrics (issue 17 item 6)', () => {
     expect(text).toMatch(/^ledger_append_duration_seconds_count [1-9]/m);
     // The commands above are in the log, not yet in the read model (it catches up before a query).
     expect(text).toMatch(/^ledger_read_model_lag_events [1-9]/m);
-    await server.request('GET', '/v1/catalog');
+    await server.request('GET', '/v1/profiles/p-1');
     expect((await server.request('GET', '/metrics')).text).toMatch(/^ledger_read_model_lag_events 0$/m);
   });
 
@@ -92,7 +92,7 @@ describe('readyz says why it is not ready', () => {
       expect(answer.body.checks.store).toEqual({ ok: false, reason: expect.stringContaining('connection refused') });
       expect((await server.request('GET', '/livez')).status).toBe(200);
       // A query meanwhile is a 503 with Retry-After too, not a 500.
-      const query = await server.request('GET', '/v1/catalog');
+      const query = await server.request('GET', '/v1/profiles/p-1');
       expect(query.status).toBe(503);
       expect(query.body.error.code).toBe('STORE_UNAVAILABLE');
       expect(query.headers.get('retry-after')).toBe('2');

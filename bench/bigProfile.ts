@@ -88,10 +88,11 @@ const revisionsOf = async (store: SqliteEventStore, users: number): Promise<Map<
 /**
  * What a profile of `users` users costs the server, which runs in its own process: the whole
  * statement cold (folded, then written out) and warm, every page of `PAGE` users, and the profile
- * GET, then two statements and the profile GET at once, while a prober asks for the catalog every 10 ms; then a burst of one consumption per user
- * written by another process, which the server's read model catches up on; then the first profile
- * command since the start (a Subscribe: the whole lifecycle folded, `bigProfileFirstCommandPerRawRead`
- * against reading its rows bare) and the first SetOverage. `eventLoopMaxStallMs` is the longest the
+ * GET, then two statements and the profile GET at once, while a prober asks for the catalog every
+ * 10 ms; then a burst of one consumption per user written by another process, which the server's
+ * read model catches up on; then the first profile command since the start (a Subscribe: the whole
+ * lifecycle folded, `bigProfileFirstCommandPerRawRead` against reading its rows bare) and the first
+ * SetOverage. `eventLoopMaxStallMs` is the longest the
  * server's loop was held through all of it; `bigProfileProbeMaxMs` the slowest catalog answer the
  * prober saw meanwhile.
  */
@@ -103,6 +104,7 @@ export const measureBigProfile = async (storePath: string, users: number) => {
   const server = await startServer(storePath);
   const month = monthOf(new Date().toISOString());
   const base = `${server.base}/v1/profiles/${PROFILE}/statements/${month}`;
+  const profileUrl = `${server.base}/v1/profiles/${PROFILE}`;
   const timed = async (url: string, method = 'GET', command?: object): Promise<{ ms: number; bytes: number; body: string }> => {
     const started = performance.now();
     const response = await fetch(url, {
@@ -136,10 +138,10 @@ export const measureBigProfile = async (storePath: string, users: number) => {
       after = (JSON.parse(page.body) as { next: string | null }).next;
     } while (after !== null);
     if (pages.length !== Math.ceil(users / PAGE)) throw new Error(`big profile: ${pages.length} pages of ${PAGE} for ${users} users`);
-    const profile = await timed(`${server.base}/v1/profiles/${PROFILE}`);
+    const profile = await timed(profileUrl);
     const statementHeld = await server.loopHeld();
     // Three of the console's users at once: two whole statements and the profile, written out together.
-    const together = await Promise.all([timed(base), timed(base), timed(`${server.base}/v1/profiles/${PROFILE}`)]);
+    const together = await Promise.all([timed(base), timed(base), timed(profileUrl)]);
     const togetherHeld = await server.loopHeld();
     // Another process writes a burst; the next statement catches the read model up, then refolds.
     await burstFromAnotherProcess(storePath, users, Date.now() - 60_000, Date.now() - 1000);
@@ -147,8 +149,8 @@ export const measureBigProfile = async (storePath: string, users: number) => {
     const burstHeld = await server.loopHeld();
     // The first profile command since the start: the handler holds nothing of the profile yet, and
     // folds its whole lifecycle; then the first SetOverage, which reads every consumption of the profile.
-    const firstCommand = await timed(`${server.base}/v1/profiles/${PROFILE}/subscriptions`, 'POST', { userId: userIdOf(users), tier: 'PRO' });
-    const firstSetOverage = await timed(`${server.base}/v1/profiles/${PROFILE}/overage`, 'PUT', { enabled: true });
+    const firstCommand = await timed(`${profileUrl}/subscriptions`, 'POST', { userId: userIdOf(users), tier: 'PRO' });
+    const firstSetOverage = await timed(`${profileUrl}/overage`, 'PUT', { enabled: true });
     const commandHeld = await server.loopHeld();
     // Beside it: reading the lifecycle's rows bare, as the store's query does, parsing their JSON (best of 3).
     const reads = [0, 1, 2].map(() => rawScan(storePath, Streams.profile(PROFILE)));

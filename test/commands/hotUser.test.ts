@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CommandHandler } from '../../src/commands/commandHandler';
 import { AppendOptions, EventStore, NewEvent } from '../../src/store/eventStore';
 import { SqliteEventStore } from '../../src/store/sqliteEventStore';
+import { loopTurns } from '../support/loopTurns';
 
 /**
  * Issue 18, hot streams: single commands on one stream (a user's consumptions, a profile's
@@ -32,13 +33,7 @@ const observed = (
   stream = USAGE,
   onAppend: (streamId: string, options: AppendOptions) => void = () => undefined,
 ) => {
-  let turn = 0;
-  let ticking = true;
-  const tick = () => {
-    turn += 1;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const loop = loopTurns();
   const turns: number[] = [];
   let looks = 0;
   const wrapped = new Proxy(store, {
@@ -53,7 +48,7 @@ const observed = (
         return async (streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions) => {
           onAppend(streamId, options);
           if (streamId === stream) {
-            turns.push(turn);
+            turns.push(loop.current());
             if (fails(turns.length)) throw new Error('disk I/O error');
           }
           return target.append(streamId, events, options);
@@ -63,7 +58,7 @@ const observed = (
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { store: wrapped, turns: () => [...turns], looks: () => looks, stop: () => (ticking = false) };
+  return { store: wrapped, turns: () => [...turns], looks: () => looks, stop: loop.stop };
 };
 
 const withUser = async (store: EventStore): Promise<CommandHandler> => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { filterSliced, inSlices, mapOfSliced, PAUSE_EVERY, Sliced, sortSliced, whole } from '../../src/projections/slices';
+import { loopTurns } from '../support/loopTurns';
 
 describe('sortSliced', () => {
   test('sorts as the native stable sort does, ties in their order', () => {
@@ -90,18 +91,11 @@ describe('inSlices: works at once share the turns of the event loop', () => {
   }
 
   test('two works resumed in one turn hold the loop for one slice between them, in turns, neither waiting for the other to end', async () => {
-    let turn = 0;
-    let running = true;
-    // Counts the loop's turns: each runs once per turn, between the works' resumptions.
-    const tick = () => {
-      turn += 1;
-      if (running) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const loop = loopTurns();
     const [a, b]: [number[], number[]] = [[], []];
     const sliceMs = 4;
-    const done = await Promise.all([inSlices(busy(30, 1, () => turn, a), sliceMs), inSlices(busy(30, 1, () => turn, b), sliceMs)]);
-    running = false;
+    const done = await Promise.all([inSlices(busy(30, 1, loop.current, a), sliceMs), inSlices(busy(30, 1, loop.current, b), sliceMs)]);
+    loop.stop();
     expect(done).toEqual([30, 30]);
     // Each started in the caller's turn (turn 0) on its own clock; in every later turn, steps of 1 ms
     // stop once the turn's 4 ms are spent: 4 at most, where a slice each would make 8.
